@@ -1,0 +1,79 @@
+using static TorchSharp.torch;
+
+namespace Certify.Graph;
+
+/// <summary>
+/// Builds a <see cref="ComputationGraph"/> node by node. Output shapes are inferred by running each op once on zeros
+/// of its input shapes (batch 1, float64), which is exact for every op and reports shape mismatches with the node's name.
+/// </summary>
+public sealed class GraphBuilder
+{
+    readonly List<Node> _nodes = new();
+    readonly string? _source;
+
+    /// <summary>Starts a graph whose input has the per-sample shape <paramref name="inputShape"/>.</summary>
+    public GraphBuilder(long[] inputShape, string inputName = "input", string? source = null)
+    {
+        _source = source;
+        _nodes.Add(new Node(0, inputName, new Ops.InputOp(inputShape), Array.Empty<int>(), (long[])inputShape.Clone(), "input"));
+    }
+
+    /// <summary>The nodes added so far.</summary>
+    public IReadOnlyList<Node> Nodes => _nodes;
+
+    /// <summary>Id of the input node (0).</summary>
+    public int InputId => 0;
+
+    /// <summary>Adds <paramref name="op"/> applied to the given input node ids and returns the new node's id.</summary>
+    /// <exception cref="GraphException">when the op does not accept the inputs' shapes.</exception>
+    public int Add(Op op, string name, string origin, params int[] inputs)
+    {
+        if (op.Arity >= 0 && op.Arity != inputs.Length)
+            throw new GraphException($"node '{name}' ({op.Kind}) takes {op.Arity} input(s) but was given {inputs.Length}");
+        foreach (var i in inputs)
+            if (i < 0 || i >= _nodes.Count) throw new GraphException($"node '{name}' ({op.Kind}) refers to unknown node {i}");
+        long[] shape;
+        using (var scope = NewDisposeScope())
+        {
+            var args = inputs.Select(i => (Tensor)zeros(ComputationGraph.ShapeWithBatch(1, _nodes[i].Shape), dtype: ScalarType.Float64)).ToArray();
+            try
+            {
+                var y = op.MapParameters(p => p.to_type(ScalarType.Float64)).Forward(args);
+                shape = y.shape.Skip(1).ToArray();
+            }
+            catch (Exception e) when (e is not GraphException)
+            {
+                var shapes = string.Join(", ", inputs.Select(i => Op.ShapeText(_nodes[i].Shape)));
+                throw new GraphException($"node '{name}' ({origin}): {op} cannot be applied to input shape(s) {shapes}: {FirstLine(e.Message)}");
+            }
+        }
+        int id = _nodes.Count;
+        _nodes.Add(new Node(id, name, op, inputs, shape, origin));
+        return id;
+    }
+
+    /// <summary>Finishes the graph with <paramref name="outputId"/> as its output; nodes that do not reach the output are dropped.</summary>
+    public ComputationGraph Build(int outputId)
+    {
+        var live = new bool[_nodes.Count];
+        live[outputId] = true;
+        live[0] = true;
+        for (int i = outputId; i >= 0; i--)
+            if (live[i]) foreach (var k in _nodes[i].Inputs) live[k] = true;
+        var remap = new int[_nodes.Count];
+        var kept = new List<Node>();
+        for (int i = 0; i < _nodes.Count; i++)
+        {
+            if (!live[i]) { remap[i] = -1; continue; }
+            remap[i] = kept.Count;
+            var n = _nodes[i];
+            kept.Add(n with { Id = kept.Count, Inputs = n.Inputs.Select(k => remap[k]).ToArray() });
+        }
+        return new ComputationGraph(kept, remap[outputId], _source);
+    }
+
+    static string FirstLine(string s) { var i = s.IndexOf('\n'); return i < 0 ? s : s[..i]; }
+}
+
+/// <summary>A graph that cannot be built: names the node and what went wrong.</summary>
+public sealed class GraphException(string message) : Exception(message);

@@ -1,0 +1,53 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Certify.Graph;
+
+/// <summary>
+/// An operator of Certify's layer graph: a closed set of kinds (one file each under <c>Graph/Ops</c>), produced by the
+/// importers after normalisation (constants folded, Sub/Div/BatchNorm turned into <see cref="Ops.AffineOp"/>, Flatten and
+/// friends into <see cref="Ops.ReshapeOp"/>). An op holds its own parameters and computes its output from the outputs of
+/// its input nodes. Every tensor carries a leading batch dimension: inputs are <c>[B, *inputShape]</c> and the output is
+/// <c>[B, *outputShape]</c>. Axes stored in ops count sample dimensions only (axis 0 is the first dimension after batch).
+/// Bound rules for each op live in <c>Bounds/Rules</c>, one class per op.
+/// </summary>
+public abstract class Op
+{
+    /// <summary>Short operator name shown to users, e.g. "Linear", "Relu".</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>Number of variable (graph) inputs this op takes; <c>-1</c> for variadic (Concat).</summary>
+    public virtual int Arity => 1;
+
+    /// <summary>True when the output is an affine function of the inputs (bounded exactly by linear rules).</summary>
+    public virtual bool IsAffine => false;
+
+    /// <summary>Computes the output for batched inputs (each <c>[B, ...]</c>), in the inputs' dtype and device.</summary>
+    public abstract Tensor Forward(IReadOnlyList<Tensor> inputs);
+
+    /// <summary>The op's parameter tensors (weights, biases, constants), for counting and conversion.</summary>
+    public virtual IEnumerable<Tensor> Parameters => Array.Empty<Tensor>();
+
+    /// <summary>Number of scalar parameters.</summary>
+    public long ParameterCount => Parameters.Sum(p => p.numel());
+
+    /// <summary>A copy of this op whose parameter tensors are <paramref name="map"/> applied to this op's (used for dtype/device moves).</summary>
+    public virtual Op MapParameters(Func<Tensor, Tensor> map) => this;
+
+    /// <summary>Attributes for display, e.g. "stride=2 pad=1".</summary>
+    public virtual string Describe() => "";
+
+    public override string ToString() { var d = Describe(); return d.Length == 0 ? Kind : $"{Kind}({d})"; }
+
+    /// <summary>Batch-first helper: the shape of <paramref name="x"/> with its batch size followed by <paramref name="sample"/>.</summary>
+    protected static long[] WithBatch(Tensor x, IReadOnlyList<long> sample)
+    {
+        var s = new long[sample.Count + 1];
+        s[0] = x.shape[0];
+        for (int i = 0; i < sample.Count; i++) s[i + 1] = sample[i];
+        return s;
+    }
+
+    /// <summary>Shape text like <c>[1, 28, 28]</c>.</summary>
+    public static string ShapeText(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
+}

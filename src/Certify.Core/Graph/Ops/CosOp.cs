@@ -1,0 +1,10 @@
+using static TorchSharp.torch;
+
+namespace Certify.Graph.Ops;
+
+/// <summary>Cosine, elementwise.</summary>
+public sealed class CosOp : Op
+{
+    public override string Kind => "Cos";
+    public override Tensor Forward(IReadOnlyList<Tensor> inputs) => cos(inputs[0]);
+}

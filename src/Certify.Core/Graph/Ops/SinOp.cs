@@ -1,0 +1,10 @@
+using static TorchSharp.torch;
+
+namespace Certify.Graph.Ops;
+
+/// <summary>Sine, elementwise.</summary>
+public sealed class SinOp : Op
+{
+    public override string Kind => "Sin";
+    public override Tensor Forward(IReadOnlyList<Tensor> inputs) => sin(inputs[0]);
+}

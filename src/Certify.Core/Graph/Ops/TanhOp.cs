@@ -1,0 +1,10 @@
+using static TorchSharp.torch;
+
+namespace Certify.Graph.Ops;
+
+/// <summary>Hyperbolic tangent, elementwise.</summary>
+public sealed class TanhOp : Op
+{
+    public override string Kind => "Tanh";
+    public override Tensor Forward(IReadOnlyList<Tensor> inputs) => tanh(inputs[0]);
+}
