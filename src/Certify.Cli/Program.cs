@@ -1,3 +1,6 @@
+using System.CommandLine;
+using System.Reflection;
+
 namespace Certify.Cli;
 
 /// <summary>Entry point of the <c>certify</c> command.</summary>
@@ -5,7 +8,25 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        Console.WriteLine("certify: commands are being built");
-        return 0;
+        var root = new RootCommand("Certify: formal verification and certified training of neural networks.");
+        foreach (var cmd in Commands().OrderBy(c => c.Name, StringComparer.Ordinal)) root.Subcommands.Add(cmd);
+        try
+        {
+            return root.Parse(args).Invoke();
+        }
+        catch (CliException e)
+        {
+            Console.Error.WriteLine($"certify: {e.Message}");
+            return 2;
+        }
     }
+
+    /// <summary>All commands defined in this assembly.</summary>
+    public static IEnumerable<Command> Commands() =>
+        typeof(Program).Assembly.GetTypes()
+            .Where(t => typeof(ICliCommand).IsAssignableFrom(t) && !t.IsAbstract && !t.IsInterface)
+            .Select(t => ((ICliCommand)Activator.CreateInstance(t)!).Build());
 }
+
+/// <summary>A user-facing error (bad file, bad option): printed as one line, exit code 2, no stack trace.</summary>
+public sealed class CliException(string message) : Exception(message);
