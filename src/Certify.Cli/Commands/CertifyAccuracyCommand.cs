@@ -46,7 +46,7 @@ public sealed class CertifyAccuracyCommand : ICliCommand
             };
             Certify.Graph.ComputationGraph graph;
             try { graph = ModelFiles.Load(path); }
-            catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or NotSupportedException) { throw new CliException(ex.Message); }
+            catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or Certify.Import.ImportException) { throw new CliException(ex.Message); }
             MnistDataset test;
             try { test = MnistDataset.LoadOrFetch(r.GetValue(cache), Console.Error.WriteLine).Split().Test; }
             catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException) { throw new CliException(ex.Message); }

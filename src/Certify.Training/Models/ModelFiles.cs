@@ -8,6 +8,7 @@ public static class ModelFiles
     /// <summary>The graph in <paramref name="path"/>: <c>.ckpt</c> (see <see cref="Checkpoint"/>) or <c>.onnx</c>.</summary>
     /// <exception cref="FileNotFoundException">no such file.</exception>
     /// <exception cref="InvalidDataException">an unreadable checkpoint, or an unsupported extension.</exception>
+    /// <exception cref="Import.ImportException">an ONNX file the importer rejects.</exception>
     public static ComputationGraph Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such model file", path);
@@ -21,6 +22,5 @@ public static class ModelFiles
         throw new InvalidDataException($"{path}: unsupported model file '{ext}'; supported: .onnx, .ckpt (a Certify training checkpoint)");
     }
 
-    static ComputationGraph LoadOnnx(string path) =>
-        throw new NotSupportedException("reading ONNX needs Certify.Import.OnnxImporter, which is not merged into this branch yet");
+    static ComputationGraph LoadOnnx(string path) => Import.OnnxImporter.Import(path);
 }
