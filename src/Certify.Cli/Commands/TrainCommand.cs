@@ -76,7 +76,7 @@ public sealed class TrainCommand : ICliCommand
         void PrintEpoch(EpochSummary s) => AnsiConsole.MarkupLine(
             $"epoch {s.Epoch,3}/{o.Epochs}  loss {s.TrainLoss,7:F4}  train acc {P(s.TrainAccuracy)}  [green]clean {P(s.CleanAccuracy)}[/]  " +
             $"[blue]IBP-certified@{F(o.Eps)} {P(s.IbpCertifiedAccuracy)}[/]  eps {F(s.Schedule.Eps)} kappa {s.Schedule.Kappa:F2}" +
-            (o.Method == TrainingMethod.CrownIbp ? $" beta {s.Schedule.Beta:F2}" : "") + $"  lr {s.LearningRate:G3}  {s.Elapsed:mm\\:ss}");
+            (o.Method == TrainingMethod.CrownIbp ? $" beta {s.Schedule.Beta:F2}" : "") + $"  lr {s.LearningRate:G3}  wall {s.Elapsed:hh\\:mm\\:ss} cpu {s.CpuTime:hh\\:mm\\:ss}");
         if (interactive)
         {
             AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())

@@ -10,9 +10,9 @@ namespace Certify.Training.Training;
 /// <summary>Progress after one optimiser step.</summary>
 public sealed record BatchProgress(int Epoch, int Batch, int Batches, double Loss, double TrainAccuracy, ScheduleState Schedule);
 
-/// <summary>What one epoch achieved; accuracies on the evaluation images at the target ε.</summary>
+/// <summary>What one epoch achieved; accuracies on the evaluation images at the target ε. <see cref="CpuTime"/> is the process's CPU time since training started (all threads).</summary>
 public sealed record EpochSummary(int Epoch, double TrainLoss, double TrainAccuracy, double CleanAccuracy,
-    double IbpCertifiedAccuracy, ScheduleState Schedule, double LearningRate, TimeSpan Elapsed);
+    double IbpCertifiedAccuracy, ScheduleState Schedule, double LearningRate, TimeSpan Elapsed, TimeSpan CpuTime);
 
 /// <summary>
 /// Trains a <see cref="TrainableNetwork"/> with Adam on MNIST for the objective in <see cref="TrainingOptions"/>, with
@@ -60,6 +60,7 @@ public sealed class Trainer(TrainingOptions options)
         var evalSet = options.EvalSamples is { } k ? eval.Take(k) : eval;
         var summaries = new List<EpochSummary>();
         var clock = Stopwatch.StartNew();
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         double lr = options.LearningRate;
         long step = 0;
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
@@ -97,7 +98,8 @@ public sealed class Trainer(TrainingOptions options)
                 clean = RobustnessEvaluator.CleanAccuracy(net.Graph, evalSet);
                 cert = RobustnessEvaluator.CertifiedAccuracy(net.Graph, evalSet, options.Eps, BoundMethod.Ibp);
             }
-            var summary = new EpochSummary(epoch, lossSum / seen, correct / seen, clean, cert, s, lr, clock.Elapsed);
+            var summary = new EpochSummary(epoch, lossSum / seen, correct / seen, clean, cert, s, lr, clock.Elapsed,
+                Process.GetCurrentProcess().TotalProcessorTime - cpu0);
             summaries.Add(summary);
             OnEpoch?.Invoke(summary, net);
         }
