@@ -90,9 +90,13 @@ public sealed class ComputationGraph
     }
 
     /// <summary>A copy with every parameter converted to <paramref name="dtype"/> on <paramref name="device"/> (null keeps the device).</summary>
-    public ComputationGraph To(ScalarType dtype, Device? device = null)
+    public ComputationGraph To(ScalarType dtype, Device? device = null) =>
+        MapParameters(p => device is null ? p.to_type(dtype) : p.to(dtype, device));
+
+    /// <summary>A copy with every parameter tensor replaced by <paramref name="map"/> of it (e.g. <c>p => p.detach()</c>).</summary>
+    public ComputationGraph MapParameters(Func<Tensor, Tensor> map)
     {
-        var nodes = Nodes.Select(n => n with { Op = n.Op.MapParameters(p => device is null ? p.to_type(dtype) : p.to(dtype, device)) }).ToList();
+        var nodes = Nodes.Select(n => n with { Op = n.Op.MapParameters(map) }).ToList();
         return new ComputationGraph(nodes, OutputId, Source);
     }
 

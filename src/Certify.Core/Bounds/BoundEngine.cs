@@ -1,0 +1,337 @@
+using Certify.Bounds.Rules;
+using Certify.Graph;
+using Certify.Graph.Ops;
+using Certify.Spec;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Certify.Bounds;
+
+/// <summary>
+/// Bound propagation over a <see cref="ComputationGraph"/>: IBP, CROWN and alpha-CROWN for a batch of B sub-problems
+/// (input boxes, optionally with ReLU split assignments), batch first everywhere.
+/// <para>
+/// One sweep in topological order gives every node interval bounds from its inputs' bounds. With CROWN, each node that
+/// feeds a nonlinear node is then tightened by a backward CROWN pass from that node (only over the neurons the consumer
+/// needs, e.g. unstable ReLU inputs), so later relaxations use CROWN bounds too. The specification rows C·y are finally
+/// bounded by one backward pass starting from C (C folded into the last layer); alpha-CROWN optimises the ReLU lower
+/// slopes of that pass with Adam, keeping the best bound per row.
+/// </para>
+/// The engine is stateless between calls and autograd friendly (IBP and CROWN only; alpha-CROWN detaches).
+/// </summary>
+public sealed class BoundEngine
+{
+    readonly BoundRule[] _rules;
+    readonly CrownPropagator _crown;
+    readonly Lazy<CrownPropagator> _detachedCrown;
+    readonly bool[] _needsRefinement;       // node feeds a nonlinear node whose relaxation depends on its bounds
+    readonly List<int>[] _splitReluOf;      // ReLU node ids reading node i (where split decisions clip node i's bounds)
+    readonly long _maxNodeSize;
+
+    /// <summary>Prepares bounding of <paramref name="graph"/>; its parameters are converted to the options' dtype and device.</summary>
+    /// <exception cref="NotSupportedException">when a node's op has no bound rule (the message names the node).</exception>
+    public BoundEngine(ComputationGraph graph, BoundOptions? options = null)
+    {
+        Options = options ?? new BoundOptions();
+        Graph = NeedsConversion(graph, Options) ? graph.To(Options.DType, Options.Device) : graph;
+        _rules = Graph.Nodes.Select(BoundRuleRegistry.For).ToArray();
+        _crown = new CrownPropagator(Graph, _rules);
+        // alpha-CROWN differentiates only with respect to its slopes; parameters that require grad are detached there.
+        _detachedCrown = new Lazy<CrownPropagator>(() => Graph.Nodes.SelectMany(n => n.Op.Parameters).Any(p => p.requires_grad)
+            ? new CrownPropagator(Graph.MapParameters(p => p.detach()), _rules) : _crown);
+        _needsRefinement = new bool[Graph.Nodes.Count];
+        _splitReluOf = Graph.Nodes.Select(_ => new List<int>()).ToArray();
+        foreach (var n in Graph.Nodes)
+        {
+            if (_rules[n.Id].NeedsInputBounds) foreach (var k in n.Inputs) if (k != 0) _needsRefinement[k] = true;
+            if (n.Op is ReluOp) _splitReluOf[n.Inputs[0]].Add(n.Id);
+        }
+        _maxNodeSize = Graph.Nodes.Max(n => n.Size);
+        IbpFallbackNodes = Graph.Nodes.Where(n => !_rules[n.Id].HasCrownRule(n)).Select(n => $"{n.Name} ({n.Op.Kind})").ToList();
+    }
+
+    /// <summary>The graph being bounded (in the options' dtype and device).</summary>
+    public ComputationGraph Graph { get; }
+
+    /// <summary>The settings.</summary>
+    public BoundOptions Options { get; }
+
+    /// <summary>Nodes without a CROWN rule, bounded by their intervals inside CROWN passes ("name (Op)").</summary>
+    public IReadOnlyList<string> IbpFallbackNodes { get; }
+
+    /// <summary>
+    /// Bounds for a batch of input boxes. <paramref name="lower"/>, <paramref name="upper"/>: <c>[B, *inputShape]</c> or
+    /// <c>[B, n]</c>. <paramref name="c"/>: specification matrix <c>[B, S, outputSize]</c> (or <c>[S, outputSize]</c> shared by
+    /// the batch); null bounds the flattened outputs themselves. Returns bounds of <c>C·y</c> (<c>[B, S]</c>) and of every node.
+    /// </summary>
+    public BoundResult Compute(Tensor lower, Tensor upper, Tensor? c = null, SubproblemInputs? sub = null)
+    {
+        using var scope = NewDisposeScope();
+        sub ??= new SubproblemInputs();
+        long batch = lower.shape[0];
+        var inShape = ComputationGraph.ShapeWithBatch(batch, Graph.InputShape);
+        var box = new Interval(Prepare(lower).reshape(inShape).alias(), Prepare(upper).reshape(inShape).alias());
+        var bounds = IntermediateBounds(box, sub);
+        var spec = SpecMatrix(c, batch);                                     // [B, S, *outShape]
+        Tensor rowsL, rowsU;
+        AlphaState? alphas = null;
+        switch (Options.Method)
+        {
+            case BoundMethod.Ibp:
+                (rowsL, rowsU) = RowsFromInterval(spec, bounds[Graph.OutputId]!.Value, sub.NeedUpper);
+                break;
+            case BoundMethod.Crown:
+            {
+                var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds);
+                rowsL = l!; rowsU = u ?? full_like(l!, double.PositiveInfinity);
+                break;
+            }
+            default:
+                (rowsL, rowsU, alphas) = OptimiseAlpha(spec, bounds, sub);
+                break;
+        }
+        var fallbacks = Options.Method == BoundMethod.Ibp ? (IReadOnlyList<string>)Array.Empty<string>() : IbpFallbackNodes;
+        rowsL.MoveToOuterDisposeScope();
+        rowsU.MoveToOuterDisposeScope();
+        var kept = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var nodes = new Interval?[bounds.Length];
+        for (int i = 0; i < bounds.Length; i++)
+        {
+            if (bounds[i] is not { } iv) continue;
+            // Each node owns its handles so that disposing the result never frees a caller's tensor twice.
+            var lo = kept.Add(iv.Lower) ? iv.Lower : iv.Lower.alias();
+            var hi = kept.Add(iv.Upper) ? iv.Upper : iv.Upper.alias();
+            nodes[i] = new Interval(lo, hi).MoveToOuter();
+        }
+        if (alphas is not null)
+            foreach (var t in alphas.LowerPass.Values.Concat(alphas.UpperPass.Values)) t.MoveToOuterDisposeScope();
+        return new BoundResult(Options.Method, rowsL, rowsU, nodes, fallbacks, alphas);
+    }
+
+    /// <summary>
+    /// Bounds of the rows of one region of a specification: C is built from the region's output condition (rows in file
+    /// order, disjunct by disjunct) and the box from its input bounds (batch of 1).
+    /// </summary>
+    public BoundResult Compute(InputRegion region, SubproblemInputs? sub = null)
+    {
+        using var scope = NewDisposeScope();
+        var (c, _) = SpecificationMatrix.FromRegion(region, (int)Graph.OutputSize);
+        var lo = tensor(region.Lower, dtype: ScalarType.Float64).unsqueeze(0);
+        var hi = tensor(region.Upper, dtype: ScalarType.Float64).unsqueeze(0);
+        var r = Compute(lo, hi, c.unsqueeze(0), sub);
+        return r;
+    }
+
+    // ---------------------------------------------------------------- intermediate bounds
+
+    /// <summary>Interval (and, for CROWN, refined) bounds of every node, with split clipping and known bounds applied.</summary>
+    Interval?[] IntermediateBounds(Interval box, SubproblemInputs sub)
+    {
+        var bounds = new Interval?[Graph.Nodes.Count];
+        bounds[0] = ClipBySplits(0, box, sub);
+        bool crown = Options.Method != BoundMethod.Ibp;
+        for (int i = 1; i < Graph.Nodes.Count; i++)
+        {
+            var node = Graph.Nodes[i];
+            if (sub.KnownBounds is not null && sub.KnownBounds.TryGetValue(i, out var known))
+            {
+                bounds[i] = ClipBySplits(i, new Interval(Prepare(known.Lower).alias(), Prepare(known.Upper).alias()), sub);
+                continue;
+            }
+            var inputs = node.Inputs.Select(k => bounds[k]!.Value).ToArray();
+            var iv = ClipBySplits(i, _rules[i].Ibp(node, inputs), sub);
+            if (crown && _needsRefinement[i]) iv = ClipBySplits(i, Refine(i, iv, bounds), sub);
+            bounds[i] = iv;
+        }
+        return bounds;
+    }
+
+    /// <summary>
+    /// CROWN bounds for the neurons of node <paramref name="id"/> that its consumers need (union over the batch), computed
+    /// in chunks of rows; the other neurons keep <paramref name="reference"/>.
+    /// </summary>
+    Interval Refine(int id, Interval reference, Interval?[] bounds)
+    {
+        var node = Graph.Nodes[id];
+        long batch = reference.Batch, n = node.Size;
+        Tensor? mask = null;
+        foreach (var consumer in Graph.Consumers(id))
+        {
+            var cn = Graph.Nodes[consumer];
+            if (!_rules[consumer].NeedsInputBounds) continue;
+            for (int j = 0; j < cn.Inputs.Count; j++)
+            {
+                if (cn.Inputs[j] != id) continue;
+                var m = _rules[consumer].RefinementMask(cn, j, reference);
+                if (m is null) { mask = null; goto all; }
+                mask = mask is null ? m : mask.logical_or(m);
+            }
+        }
+        all:
+        Tensor index;
+        if (mask is null) index = arange(n, dtype: ScalarType.Int64, device: reference.Lower.device);
+        else index = mask.reshape(batch, n).any(0).nonzero().squeeze(1);
+        long k = index.shape[0];
+        if (k == 0) return reference;
+        long chunk = Math.Max(1, Options.MaxCoefficientElements / Math.Max(1, batch * _maxNodeSize));
+        var lows = new List<Tensor>(); var highs = new List<Tensor>();
+        for (long s = 0; s < k; s += chunk)
+        {
+            var idx = index.narrow(0, s, Math.Min(chunk, k - s));
+            long rows = idx.shape[0];
+            var eye = zeros(rows, n, dtype: reference.Lower.dtype, device: reference.Lower.device)
+                .scatter(1, idx.unsqueeze(1), ones(rows, 1, dtype: reference.Lower.dtype, device: reference.Lower.device));
+            var a = eye.reshape(ComputationGraph.ShapeWithBatch(rows, node.Shape)).unsqueeze(0)
+                .expand(ComputationGraph.ShapeWithBatch(batch, new[] { rows }.Concat(node.Shape).ToArray()));
+            var (lo, hi) = _crown.Backward(id, a, a, bounds);
+            lows.Add(lo!); highs.Add(hi!);
+        }
+        var crownL = lows.Count == 1 ? lows[0] : cat(lows.ToArray(), 1);    // [B, k]
+        var crownU = highs.Count == 1 ? highs[0] : cat(highs.ToArray(), 1);
+        var refL = reference.Lower.reshape(batch, n);
+        var refU = reference.Upper.reshape(batch, n);
+        if (Options.IntersectIntermediate)
+        {
+            crownL = maximum(crownL, refL.index_select(1, index));
+            crownU = minimum(crownU, refU.index_select(1, index));
+        }
+        var full = index.unsqueeze(0).expand(batch, k);
+        var l = k == n && mask is null ? crownL : refL.scatter(1, full, crownL);
+        var u = k == n && mask is null ? crownU : refU.scatter(1, full, crownU);
+        var shape = ComputationGraph.ShapeWithBatch(batch, node.Shape);
+        return new Interval(l.reshape(shape), u.reshape(shape));
+    }
+
+    /// <summary>Applies ReLU split decisions to the bounds of the ReLU's input node: active ⇒ l ≥ 0, inactive ⇒ u ≤ 0.</summary>
+    Interval ClipBySplits(int id, Interval iv, SubproblemInputs sub)
+    {
+        if (sub.Splits is null) return iv;
+        foreach (var relu in _splitReluOf[id])
+        {
+            if (!sub.Splits.TryGetValue(relu, out var split)) continue;
+            var s = split.to(iv.Lower.device).reshape(iv.Lower.shape);
+            var zero = zeros_like(iv.Lower);
+            iv = new Interval(where(s.gt(0), maximum(iv.Lower, zero), iv.Lower), where(s.lt(0), minimum(iv.Upper, zero), iv.Upper));
+        }
+        return iv;
+    }
+
+    // ---------------------------------------------------------------- specification rows
+
+    /// <summary>C as <c>[B, S, *outputShape]</c>; the identity over the flattened outputs when null.</summary>
+    Tensor SpecMatrix(Tensor? c, long batch)
+    {
+        long m = Graph.OutputSize;
+        Tensor spec;
+        if (c is null) spec = eye(m, dtype: Options.DType, device: Device).unsqueeze(0).expand(batch, m, m);
+        else
+        {
+            spec = Prepare(c);
+            if (spec.dim() == 2) spec = spec.unsqueeze(0).expand(batch, spec.shape[0], spec.shape[1]);
+            if (spec.shape[^1] != m)
+                throw new ArgumentException($"the specification matrix has {spec.shape[^1]} columns but the network has {m} outputs");
+            if (spec.shape[0] == 1 && batch > 1) spec = spec.expand(batch, spec.shape[1], spec.shape[2]);
+        }
+        return spec.reshape(ComputationGraph.ShapeWithBatch(batch, new[] { spec.shape[1] }.Concat(Graph.OutputShape).ToArray()));
+    }
+
+    static (Tensor, Tensor) RowsFromInterval(Tensor spec, Interval output, bool needUpper)
+    {
+        var l = output.Lower.unsqueeze(1); var u = output.Upper.unsqueeze(1);
+        var pos = spec.clamp_min(0); var neg = spec.clamp_max(0);
+        var lo = Relax.Dot(pos, l) + Relax.Dot(neg, u);
+        var hi = needUpper ? Relax.Dot(pos, u) + Relax.Dot(neg, l) : full_like(lo, double.PositiveInfinity);
+        return (lo, hi);
+    }
+
+    // ---------------------------------------------------------------- alpha-CROWN
+
+    (Tensor Lower, Tensor Upper, AlphaState Alphas) OptimiseAlpha(Tensor spec, Interval?[] bounds, SubproblemInputs sub)
+    {
+        // The optimisation differentiates only with respect to the slopes: detach everything else.
+        var fixedBounds = bounds.Select(b => b?.Detach()).ToArray();
+        var crown = _detachedCrown.Value;
+        var c = spec.detach();
+        long batch = c.shape[0], rows = c.shape[1];
+        bool needUpper = sub.NeedUpper;
+        var alphas = new AlphaState();
+        var parameters = new List<TorchSharp.Modules.Parameter>();
+        foreach (var node in Graph.Nodes.Where(n => n.Op is ReluOp))
+        {
+            var x = fixedBounds[node.Inputs[0]]!.Value;
+            var shape = ComputationGraph.ShapeWithBatch(batch, new[] { rows }.Concat(node.Shape).ToArray());
+            Tensor Init(Dictionary<int, Tensor>? given)
+            {
+                if (given is not null && given.TryGetValue(node.Id, out var g) && g.shape.SequenceEqual(shape)) return Prepare(g).detach().clone();
+                return ReluRule.Lines(x.Lower, x.Upper).LowerSlope.unsqueeze(1).expand(shape).clone();
+            }
+            var pl = new TorchSharp.Modules.Parameter(Init(sub.Alphas?.LowerPass));
+            alphas.LowerPass[node.Id] = pl; parameters.Add(pl);
+            if (needUpper)
+            {
+                var pu = new TorchSharp.Modules.Parameter(Init(sub.Alphas?.UpperPass));
+                alphas.UpperPass[node.Id] = pu; parameters.Add(pu);
+            }
+        }
+        var best = new AlphaState();
+        Tensor? bestL = null, bestU = null;
+        var optimizer = parameters.Count > 0 ? optim.Adam(parameters, Options.AlphaLearningRate) : null;
+        int iterations = parameters.Count == 0 ? 0 : Options.AlphaIterations;
+        for (int it = 0; it <= iterations; it++)
+        {
+            using var iterScope = NewDisposeScope();
+            var (lo, hi) = crown.Backward(Graph.OutputId, c, needUpper ? c : null, fixedBounds, alphas);
+            // Keep the best bound (and its slopes) per sub-problem and row; iteration 0 is plain CROWN.
+            using (no_grad())
+            {
+                var loD = lo!.detach(); var hiD = hi?.detach();
+                var betterL = bestL is null ? ones_like(loD, dtype: ScalarType.Bool) : loD.gt(bestL);
+                bestL = bestL is null ? loD.clone() : maximum(bestL, loD);
+                UpdateBest(best.LowerPass, alphas.LowerPass, betterL);
+                bestL.MoveToOuterDisposeScope();
+                if (hiD is not null)
+                {
+                    var betterU = bestU is null ? ones_like(hiD, dtype: ScalarType.Bool) : hiD.lt(bestU);
+                    bestU = bestU is null ? hiD.clone() : minimum(bestU, hiD);
+                    UpdateBest(best.UpperPass, alphas.UpperPass, betterU);
+                    bestU.MoveToOuterDisposeScope();
+                }
+            }
+            if (it == iterations) break;
+            var loss = -lo!.sum();
+            if (hi is not null) loss = loss + hi.sum();
+            if (!loss.requires_grad) break; // no slope reaches the rows (e.g. cut off by an IBP fallback): nothing to optimise
+            optimizer!.zero_grad();
+            loss.backward();
+            optimizer.step();
+            using (no_grad()) foreach (var p in parameters) p.clamp_(0, 1);
+        }
+        alphas.Dispose();
+        bestL ??= full(batch, rows, double.NegativeInfinity, dtype: c.dtype, device: c.device);
+        var upper = bestU ?? full(batch, rows, double.PositiveInfinity, dtype: c.dtype, device: c.device);
+        return (bestL, upper, best);
+    }
+
+    /// <summary>best[node] ← alpha where the row improved (alpha is <c>[B, S, *shape]</c>, improved is <c>[B, S]</c>).</summary>
+    static void UpdateBest(Dictionary<int, Tensor> best, Dictionary<int, Tensor> current, Tensor improved)
+    {
+        foreach (var (id, alpha) in current)
+        {
+            var a = alpha.detach();
+            var m = improved.reshape(improved.shape.Concat(Enumerable.Repeat(1L, (int)a.dim() - 2)).ToArray());
+            var next = best.TryGetValue(id, out var old) ? where(m, a, old) : a.clone();
+            next.MoveToOuterDisposeScope();
+            old?.Dispose();
+            best[id] = next;
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    Device Device => Options.Device ?? CPU;
+
+    Tensor Prepare(Tensor t) => t.to(Options.DType, Device);
+
+    static bool NeedsConversion(ComputationGraph g, BoundOptions o) =>
+        g.Nodes.SelectMany(n => n.Op.Parameters).Any(p => p.dtype != o.DType || (o.Device is not null && p.device.ToString() != o.Device.ToString()));
+}

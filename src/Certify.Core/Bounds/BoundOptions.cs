@@ -1,0 +1,65 @@
+using static TorchSharp.torch;
+
+namespace Certify.Bounds;
+
+/// <summary>Which bound propagation algorithm <see cref="BoundEngine"/> runs.</summary>
+public enum BoundMethod
+{
+    /// <summary>Interval bound propagation: each node's box from its inputs' boxes.</summary>
+    Ibp,
+    /// <summary>
+    /// CROWN: linear relaxations propagated backwards from the specification to the input and concretised over the
+    /// input box; every nonlinear node's input bounds are computed by CROWN too.
+    /// </summary>
+    Crown,
+    /// <summary>CROWN whose ReLU lower slopes are optimised (Adam, per neuron and per specification row) for the final rows.</summary>
+    AlphaCrown,
+}
+
+/// <summary>Settings of a <see cref="BoundEngine"/>.</summary>
+public sealed record BoundOptions
+{
+    /// <summary>The algorithm; CROWN by default.</summary>
+    public BoundMethod Method { get; init; } = BoundMethod.Crown;
+
+    /// <summary>Floating-point type of every bound tensor: float32 (default) or float64.</summary>
+    public ScalarType DType { get; init; } = ScalarType.Float32;
+
+    /// <summary>Where the tensors live; null means CPU.</summary>
+    public Device? Device { get; init; }
+
+    /// <summary>Adam iterations of alpha-CROWN.</summary>
+    public int AlphaIterations { get; init; } = 20;
+
+    /// <summary>Adam learning rate for the alpha slopes.</summary>
+    public double AlphaLearningRate { get; init; } = 0.5;
+
+    /// <summary>
+    /// When true (default), the CROWN bounds of an intermediate node are intersected with its interval bounds. When
+    /// false, neurons refined by CROWN keep the CROWN bound alone (as auto_LiRPA reports them).
+    /// </summary>
+    public bool IntersectIntermediate { get; init; } = true;
+
+    /// <summary>
+    /// Upper limit on the elements of one coefficient tensor during intermediate-bound passes; larger row sets are
+    /// processed in chunks to bound memory.
+    /// </summary>
+    public long MaxCoefficientElements { get; init; } = 1L << 26;
+
+    /// <summary>Parses "ibp", "crown", "alpha-crown" (case-insensitive).</summary>
+    public static BoundMethod ParseMethod(string text) => text.ToLowerInvariant() switch
+    {
+        "ibp" => BoundMethod.Ibp,
+        "crown" => BoundMethod.Crown,
+        "alpha-crown" or "alpha_crown" or "alphacrown" => BoundMethod.AlphaCrown,
+        _ => throw new ArgumentException($"unknown bound method '{text}' (supported: ibp, crown, alpha-crown)")
+    };
+
+    /// <summary>The method's command-line name.</summary>
+    public static string MethodName(BoundMethod m) => m switch
+    {
+        BoundMethod.Ibp => "ibp",
+        BoundMethod.Crown => "crown",
+        _ => "alpha-crown"
+    };
+}

@@ -1,0 +1,62 @@
+using Certify.Graph;
+using static TorchSharp.torch;
+
+namespace Certify.Bounds;
+
+/// <summary>
+/// What <see cref="BoundEngine"/> computed for a batch of B sub-problems: the bounds of the specification rows
+/// <c>C·y</c> (<c>[B, S]</c>) and the bounds of every node's output (<c>[B, *shape]</c>), which branch and bound and
+/// MILP encodings reuse. Owns its tensors; dispose it when done.
+/// </summary>
+public sealed class BoundResult : IDisposable
+{
+    internal BoundResult(BoundMethod method, Tensor lower, Tensor upper, Interval?[] nodes, IReadOnlyList<string> fallbacks, AlphaState? alphas)
+    {
+        Method = method;
+        Lower = lower;
+        Upper = upper;
+        _nodes = nodes;
+        IbpFallbacks = fallbacks;
+        Alphas = alphas;
+    }
+
+    readonly Interval?[] _nodes;
+
+    /// <summary>The method that produced these bounds.</summary>
+    public BoundMethod Method { get; }
+
+    /// <summary>Lower bounds of the rows <c>C·y</c>, <c>[B, S]</c> (of the flattened outputs when C was null).</summary>
+    public Tensor Lower { get; }
+
+    /// <summary>Upper bounds of the rows, <c>[B, S]</c> (+inf when upper bounds were not requested).</summary>
+    public Tensor Upper { get; }
+
+    /// <summary>Bounds of node <paramref name="id"/>'s output <c>[B, *shape]</c>, or null when it was not computed.</summary>
+    public Interval? Node(int id) => _nodes[id];
+
+    /// <summary>Bounds of every node's output, indexed by node id (null where not computed).</summary>
+    public IReadOnlyList<Interval?> Nodes => _nodes;
+
+    /// <summary>
+    /// Nodes whose op has no CROWN rule and were replaced by their interval bounds in the backward passes
+    /// ("name (Op)"), so that the user can see where CROWN lost precision. Empty for IBP and for supported graphs.
+    /// </summary>
+    public IReadOnlyList<string> IbpFallbacks { get; }
+
+    /// <summary>The best alpha slopes found per sub-problem and row (alpha-CROWN only), for reuse by children.</summary>
+    public AlphaState? Alphas { get; }
+
+    public void Dispose()
+    {
+        Lower.Dispose();
+        Upper.Dispose();
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var n in _nodes)
+        {
+            if (n is not { } iv) continue;
+            if (seen.Add(iv.Lower)) iv.Lower.Dispose();
+            if (seen.Add(iv.Upper)) iv.Upper.Dispose();
+        }
+        Alphas?.Dispose();
+    }
+}

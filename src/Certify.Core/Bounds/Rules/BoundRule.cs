@@ -1,0 +1,112 @@
+using Certify.Graph;
+using static TorchSharp.torch;
+
+namespace Certify.Bounds.Rules;
+
+/// <summary>
+/// How one kind of operator is bounded: its interval rule (IBP) and its backward linear relaxation rule (CROWN).
+/// There is one subclass per <see cref="Op"/> kind, in <c>Bounds/Rules/&lt;Op&gt;Rule.cs</c>; <see cref="BoundRuleRegistry"/>
+/// maps op types to them. Rules are stateless singletons. All code paths are autograd friendly (no detach, no in-place
+/// updates of tensors that may carry gradients) so that certified training can differentiate through them.
+/// </summary>
+public abstract class BoundRule
+{
+    /// <summary>The <see cref="Op"/> subclass this rule bounds.</summary>
+    public abstract Type OpType { get; }
+
+    /// <summary>Interval bounds of the node's output from the bounds of its inputs (each <c>[B, *inputShape]</c>).</summary>
+    public abstract Interval Ibp(Node node, IReadOnlyList<Interval> inputs);
+
+    /// <summary>
+    /// False when the rule has no linear relaxation: CROWN then treats the node's output as a constant box taken from its
+    /// interval bounds (sound, looser) and reports the node in <see cref="BoundResult.IbpFallbacks"/>.
+    /// </summary>
+    public virtual bool HasCrownRule(Node node) => true;
+
+    /// <summary>True for nonlinear ops whose relaxation depends on the bounds of their inputs (CROWN computes those bounds first).</summary>
+    public virtual bool NeedsInputBounds => false;
+
+    /// <summary>
+    /// Which elements of input <paramref name="inputIndex"/> need tight (CROWN) bounds for this node's relaxation, as a bool
+    /// tensor <c>[B, *inputShape]</c>; null means all of them. ReLU only needs its unstable neurons.
+    /// </summary>
+    public virtual Tensor? RefinementMask(Node node, int inputIndex, Interval input) => null;
+
+    /// <summary>
+    /// CROWN's backward step: given the coefficients of this node's output in the lower-bound pass and in the upper-bound
+    /// pass (<c>[B, S, *shape]</c>, either may be null), returns the coefficients of each input and the constant terms
+    /// (<c>[B, S]</c>) such that <c>lowerA·y ≥ Σ inputLowerA·x + lowerBias</c> and <c>upperA·y ≤ Σ inputUpperA·x + upperBias</c>.
+    /// The default (for rules without a relaxation) uses the node's interval bounds as constants.
+    /// </summary>
+    public virtual BackwardResult Backward(BackwardStep step) => ConstantBackward(step);
+
+    /// <summary>
+    /// The IBP fallback relaxation: the node's output is only known to lie in <see cref="BackwardStep.Output"/>, so the
+    /// coefficients stop here and become constants (lower pass: positive coefficients take the lower bound).
+    /// </summary>
+    protected static BackwardResult ConstantBackward(BackwardStep step)
+    {
+        var r = new BackwardResult(step.InputNodes.Count);
+        var o = step.Output;
+        if (step.LowerA is { } la) r.LowerBias = Relax.Dot(la.clamp_min(0), o.Lower.unsqueeze(1)) + Relax.Dot(la.clamp_max(0), o.Upper.unsqueeze(1));
+        if (step.UpperA is { } ua) r.UpperBias = Relax.Dot(ua.clamp_min(0), o.Upper.unsqueeze(1)) + Relax.Dot(ua.clamp_max(0), o.Lower.unsqueeze(1));
+        return r;
+    }
+
+    /// <summary>Applies an elementwise function that is nondecreasing: the bounds map through it directly.</summary>
+    protected static Interval Monotone(Interval x, Func<Tensor, Tensor> f) => new(f(x.Lower), f(x.Upper));
+}
+
+/// <summary>Typed base: casts the node's op once so that rules read their op's attributes directly.</summary>
+public abstract class BoundRule<TOp> : BoundRule where TOp : Op
+{
+    public sealed override Type OpType => typeof(TOp);
+    public sealed override Interval Ibp(Node node, IReadOnlyList<Interval> inputs) => Ibp((TOp)node.Op, node, inputs);
+
+    /// <summary>Interval rule with the op already cast.</summary>
+    protected abstract Interval Ibp(TOp op, Node node, IReadOnlyList<Interval> inputs);
+}
+
+/// <summary>Everything a rule's backward step may read. Coefficient tensors are <c>[B, S, *node shape]</c>.</summary>
+public sealed class BackwardStep
+{
+    /// <summary>The node being bounded.</summary>
+    public required Node Node { get; init; }
+
+    /// <summary>The nodes feeding it, in operand order (for their shapes).</summary>
+    public required IReadOnlyList<Node> InputNodes { get; init; }
+
+    /// <summary>Bounds of each input node, <c>[B, *shape]</c>.</summary>
+    public required IReadOnlyList<Interval> Inputs { get; init; }
+
+    /// <summary>Bounds of this node's output (used by the IBP fallback and by MaxPool).</summary>
+    public required Interval Output { get; init; }
+
+    /// <summary>Coefficients of this node's output in the pass that bounds the rows from below, or null.</summary>
+    public Tensor? LowerA { get; init; }
+
+    /// <summary>Coefficients in the pass that bounds the rows from above, or null.</summary>
+    public Tensor? UpperA { get; init; }
+
+    /// <summary>Optimisable lower slopes (ReLU, alpha-CROWN) for the lower pass, <c>[B, S, *shape]</c>, or null for CROWN's choice.</summary>
+    public Tensor? AlphaLowerPass { get; init; }
+
+    /// <summary>Optimisable lower slopes for the upper pass, or null.</summary>
+    public Tensor? AlphaUpperPass { get; init; }
+}
+
+/// <summary>Result of <see cref="BoundRule.Backward"/>: coefficients per input and constant terms per pass.</summary>
+public sealed class BackwardResult(int inputs)
+{
+    /// <summary>Coefficients of each input in the lower pass (null where the input gets none).</summary>
+    public Tensor?[] LowerA { get; } = new Tensor?[inputs];
+
+    /// <summary>Coefficients of each input in the upper pass.</summary>
+    public Tensor?[] UpperA { get; } = new Tensor?[inputs];
+
+    /// <summary>Constant added in the lower pass, <c>[B, S]</c>, or null for zero.</summary>
+    public Tensor? LowerBias { get; set; }
+
+    /// <summary>Constant added in the upper pass, <c>[B, S]</c>, or null for zero.</summary>
+    public Tensor? UpperBias { get; set; }
+}

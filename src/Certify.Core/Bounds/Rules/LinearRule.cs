@@ -1,0 +1,29 @@
+using Certify.Graph;
+using Certify.Graph.Ops;
+using static TorchSharp.torch;
+
+namespace Certify.Bounds.Rules;
+
+/// <summary>
+/// <c>y = x·Wᵀ + b</c> on the last axis. IBP in centre/radius form (<c>W·c + b ± |W|·r</c>, exact for one layer);
+/// CROWN: <c>A_in = A·W</c>, constant <c>A·b</c>.
+/// </summary>
+public sealed class LinearRule : AffineRule<LinearOp>
+{
+    protected override Interval Ibp(LinearOp op, Node node, IReadOnlyList<Interval> inputs)
+    {
+        var x = inputs[0];
+        var c = nn.functional.linear(x.Center(), op.Weight, op.Bias);
+        var r = nn.functional.linear(x.Radius(), op.Weight.abs());
+        return new Interval(c - r, c + r);
+    }
+
+    protected override Tensor Adjoint(LinearOp op, BackwardStep step, Tensor a, int input) => matmul(a, op.Weight); // [B,S,...,out]·[out,in]
+
+    protected override Tensor? Offset(LinearOp op, BackwardStep step, Tensor a)
+    {
+        if (op.Bias is null) return null;
+        var t = matmul(a, op.Bias); // [B, S, ...]
+        return t.dim() == 2 ? t : t.reshape(a.shape[0], a.shape[1], -1).sum(-1);
+    }
+}

@@ -1,0 +1,65 @@
+using static TorchSharp.torch;
+
+namespace Certify.Bounds.Rules;
+
+/// <summary>
+/// Elementwise linear relaxation of a nonlinear function f on the box of its input:
+/// <c>LowerSlope·x + LowerBias ≤ f(x) ≤ UpperSlope·x + UpperBias</c>. Each tensor is <c>[B, *shape]</c>, or
+/// <c>[B, S, *shape]</c> when it differs per specification row (alpha-CROWN slopes); a null bias means zero.
+/// </summary>
+public readonly record struct Relaxation(Tensor LowerSlope, Tensor? LowerBias, Tensor UpperSlope, Tensor? UpperBias);
+
+/// <summary>Shared tensor helpers of the backward rules.</summary>
+public static class Relax
+{
+    /// <summary>
+    /// <c>Σ over sample dims of A·b</c> → <c>[B, S]</c>. <paramref name="a"/> is <c>[B, S, *shape]</c>;
+    /// <paramref name="b"/> is <c>[B, 1, *shape]</c> (same for every row: one batched matrix product) or <c>[B, S, *shape]</c>.
+    /// </summary>
+    public static Tensor Dot(Tensor a, Tensor b)
+    {
+        long batch = a.shape[0], rows = a.shape[1];
+        if (b.shape[1] == 1 && b.dim() == a.dim() && b.shape[0] == batch)
+            return matmul(a.reshape(batch, rows, -1), b.reshape(batch, -1, 1)).squeeze(-1);
+        return (a * b).reshape(batch, rows, -1).sum(-1);
+    }
+
+    /// <summary>Adds a row axis to a per-sample tensor: <c>[B, *shape]</c> → <c>[B, 1, *shape]</c>; tensors already with rows stay.</summary>
+    public static Tensor Rows(Tensor t, int sampleRank) => t.dim() == sampleRank + 2 ? t : t.unsqueeze(1);
+
+    /// <summary>
+    /// One backward step through an elementwise relaxation for both passes. In the lower pass positive coefficients take the
+    /// lower line and negative ones the upper line; the upper pass the reverse. Slopes may be given per pass (alpha).
+    /// </summary>
+    public static BackwardResult Elementwise(BackwardStep step, Relaxation lowerPassRelax, Relaxation upperPassRelax)
+    {
+        var r = new BackwardResult(1);
+        int rank = step.Node.Shape.Length;
+        if (step.LowerA is { } la)
+        {
+            var (a, b) = Apply(la, rank, lowerPassRelax.LowerSlope, lowerPassRelax.LowerBias, lowerPassRelax.UpperSlope, lowerPassRelax.UpperBias);
+            r.LowerA[0] = a; r.LowerBias = b;
+        }
+        if (step.UpperA is { } ua)
+        {
+            var (a, b) = Apply(ua, rank, upperPassRelax.UpperSlope, upperPassRelax.UpperBias, upperPassRelax.LowerSlope, upperPassRelax.LowerBias);
+            r.UpperA[0] = a; r.UpperBias = b;
+        }
+        return r;
+    }
+
+    /// <summary>Coefficients ≥ 0 use (<paramref name="posSlope"/>, <paramref name="posBias"/>), the others the second line.</summary>
+    static (Tensor A, Tensor? Bias) Apply(Tensor a, int rank, Tensor posSlope, Tensor? posBias, Tensor negSlope, Tensor? negBias)
+    {
+        var pos = a.clamp_min(0);
+        var neg = a.clamp_max(0);
+        var newA = pos * Rows(posSlope, rank) + neg * Rows(negSlope, rank);
+        Tensor? bias = null;
+        if (posBias is not null) bias = Dot(pos, Rows(posBias, rank));
+        if (negBias is not null) { var t = Dot(neg, Rows(negBias, rank)); bias = bias is null ? t : bias + t; }
+        return (newA, bias);
+    }
+
+    /// <summary><c>x</c> where <paramref name="cond"/>, else <c>y</c> (thin wrapper for readability).</summary>
+    public static Tensor Where(Tensor cond, Tensor x, Tensor y) => where(cond, x, y);
+}

@@ -1,0 +1,52 @@
+using Certify.Graph;
+using Certify.Graph.Ops;
+using static TorchSharp.torch;
+
+namespace Certify.Bounds.Rules;
+
+/// <summary>
+/// ReLU. IBP: <c>[relu(l), relu(u)]</c>. CROWN: on an unstable neuron (<c>l &lt; 0 &lt; u</c>) the upper line is the chord
+/// <c>u/(u−l)·(x − l)</c> and the lower line is <c>α·x</c>: CROWN's adaptive choice α = 1 when <c>u &gt; −l</c>, else 0;
+/// alpha-CROWN passes α per neuron and per row (<see cref="BackwardStep.AlphaLowerPass"/>), optimised in [0, 1].
+/// Stable neurons are exact (slope 1 when <c>l ≥ 0</c>, 0 when <c>u ≤ 0</c>). Split decisions reach this rule as clipped
+/// input bounds (see <see cref="SubproblemInputs.Splits"/>), which makes the split neurons stable.
+/// </summary>
+public sealed class ReluRule : ElementwiseRule<ReluOp>
+{
+    protected override Interval Ibp(ReluOp op, Node node, IReadOnlyList<Interval> inputs) => Monotone(inputs[0], t => nn.functional.relu(t));
+
+    /// <summary>Only unstable neurons need tight input bounds: the relaxation of a stable neuron is exact whatever its bounds.</summary>
+    public override Tensor? RefinementMask(Node node, int inputIndex, Interval input) => Unstable(input.Lower, input.Upper);
+
+    /// <summary>Neurons whose sign is not fixed by the bounds: <c>l &lt; 0 &lt; u</c>.</summary>
+    public static Tensor Unstable(Tensor l, Tensor u) => l.lt(0).logical_and(u.gt(0));
+
+    /// <summary>Upper line (slope, intercept) and CROWN's adaptive lower slope; one formula for stable and unstable neurons.</summary>
+    public static (Tensor UpperSlope, Tensor UpperBias, Tensor LowerSlope) Lines(Tensor l, Tensor u)
+    {
+        var lr = l.clamp_max(0);
+        var ur = maximum(u.clamp_min(0), lr + 1e-8); // keeps the slope defined where l = u = 0
+        var slope = ur / (ur - lr);
+        var bias = -lr * slope;
+        var lower = slope.gt(0.5).to_type(l.dtype);   // 1 where u > −l (and on active neurons), else 0
+        return (slope, bias, lower);
+    }
+
+    protected override Relaxation Relaxation(ReluOp op, Tensor l, Tensor u)
+    {
+        var (us, ub, ls) = Lines(l, u);
+        return new Relaxation(ls, null, us, ub);
+    }
+
+    public override BackwardResult Backward(BackwardStep step)
+    {
+        if (step.AlphaLowerPass is null && step.AlphaUpperPass is null) return base.Backward(step);
+        var x = step.Inputs[0];
+        var (us, ub, ls) = Lines(x.Lower, x.Upper);
+        var unstable = Unstable(x.Lower, x.Upper).unsqueeze(1);                         // [B, 1, *shape]
+        Tensor Slope(Tensor? alpha) => alpha is null ? ls : where(unstable, alpha.clamp(0, 1), ls.unsqueeze(1)); // [B, S, *shape]
+        return Relax.Elementwise(step,
+            new Relaxation(Slope(step.AlphaLowerPass), null, us, ub),
+            new Relaxation(Slope(step.AlphaUpperPass), null, us, ub));
+    }
+}

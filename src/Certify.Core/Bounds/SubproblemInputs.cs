@@ -1,0 +1,29 @@
+using static TorchSharp.torch;
+
+namespace Certify.Bounds;
+
+/// <summary>
+/// Optional per-sub-problem inputs of <see cref="BoundEngine.Compute(Tensor, Tensor, Tensor?, SubproblemInputs?)"/>,
+/// designed for branch and bound. Every tensor is batch first (one row per sub-problem).
+/// </summary>
+public sealed class SubproblemInputs
+{
+    /// <summary>
+    /// ReLU split decisions, keyed by the id of the ReLU node: a tensor <c>[B, *shape of the ReLU]</c> holding -1
+    /// (forced inactive: its input is ≤ 0), 0 (free) or +1 (forced active: input ≥ 0). The ReLU's input bounds are
+    /// clipped accordingly (active: lower ≥ 0; inactive: upper ≤ 0), which also makes its relaxation exact.
+    /// </summary>
+    public IReadOnlyDictionary<int, Tensor>? Splits { get; init; }
+
+    /// <summary>
+    /// Known bounds of nodes, keyed by node id, each <c>[B, *shape]</c>: used as they are instead of being recomputed
+    /// (split clipping still applies). Pass the bounds of layers before the deepest split to save work.
+    /// </summary>
+    public IReadOnlyDictionary<int, Interval>? KnownBounds { get; init; }
+
+    /// <summary>Alpha slopes to start alpha-CROWN from (for instance the best ones of the parent sub-problem).</summary>
+    public AlphaState? Alphas { get; init; }
+
+    /// <summary>When false only the lower bounds of the rows are computed (upper bounds are +inf); saves half the work.</summary>
+    public bool NeedUpper { get; init; } = true;
+}

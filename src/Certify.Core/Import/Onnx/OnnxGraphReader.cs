@@ -1,0 +1,303 @@
+using Certify.Graph;
+using Certify.Graph.Ops;
+using Certify.Import.Onnx.Proto;
+using static TorchSharp.torch;
+
+namespace Certify.Import.Onnx;
+
+/// <summary>
+/// Translates one ONNX graph into a <see cref="ComputationGraph"/>: constants are folded, supported operators become
+/// Certify ops (see <see cref="OnnxImporter.SupportedOperators"/>) and ONNX tensors are mapped to per-sample node
+/// outputs with a leading batch dimension (see <see cref="VarValue"/>). The per-operator translations live in the other
+/// parts of this partial class, grouped by kind.
+/// </summary>
+internal sealed partial class OnnxGraphReader
+{
+    readonly string _file;
+    readonly ModelProto _model;
+    readonly Dictionary<string, OnnxValue> _values = new();
+    GraphBuilder _builder = null!;
+    NodeProto _node = null!;
+
+    /// <summary>Default-domain opset version the model was written for.</summary>
+    public long Opset { get; }
+
+    OnnxGraphReader(string file, ModelProto model)
+    {
+        _file = file;
+        _model = model;
+        var def = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
+        Opset = def?.Version ?? 13;
+    }
+
+    /// <summary>Parses and translates a model given as bytes; <paramref name="file"/> names it in messages.</summary>
+    public static ComputationGraph Read(byte[] bytes, string file)
+    {
+        ModelProto model;
+        try { model = ModelProto.Parser.ParseFrom(bytes); }
+        catch (Exception e) { throw new ImportException($"{file}: not a valid ONNX model (the protobuf could not be parsed: {e.Message})", e); }
+        if (model.Graph is null || (model.Graph.Node.Count == 0 && model.Graph.Input.Count == 0))
+            throw new ImportException($"{file}: not a valid ONNX model (it has no graph)");
+        return new OnnxGraphReader(file, model).Translate();
+    }
+
+    ComputationGraph Translate()
+    {
+        var g = _model.Graph;
+        foreach (var init in g.Initializer)
+            _values[init.Name] = new ConstValue(OnnxTensors.ToTorch(init, $"{_file}: initializer '{init.Name}'"));
+        DeclareInput(g);
+        foreach (var node in TopologicalOrder(g))
+        {
+            _node = node;
+            try { TranslateNode(node); }
+            catch (ImportException) { throw; }
+            catch (GraphException e) { throw new ImportException($"{_file}: {e.Message}", e); }
+            catch (Exception e) { throw Fail($"could not be translated ({e.GetType().Name}: {FirstLine(e.Message)})"); }
+        }
+        if (g.Output.Count == 0) throw new ImportException($"{_file}: the graph declares no output");
+        var outName = g.Output[0].Name;
+        if (!_values.TryGetValue(outName, out var outValue))
+            throw new ImportException($"{_file}: the graph output '{outName}' is never produced by any node");
+        if (outValue is not VarValue output)
+            throw new ImportException($"{_file}: the graph output '{outName}' does not depend on the input (it is a constant)");
+        try
+        {
+            // A second pass removes what the first one made trivial (e.g. two Transposes merged into the identity).
+            return GraphSimplifier.Simplify(GraphSimplifier.Simplify(_builder.Build(output.Id)));
+        }
+        catch (GraphException e) { throw new ImportException($"{_file}: {e.Message}", e); }
+    }
+
+    /// <summary>Declares the one real input (graph inputs that are not initializers) and decides its batch dimension.</summary>
+    void DeclareInput(GraphProto g)
+    {
+        var inputs = g.Input.Where(i => !_values.ContainsKey(i.Name)).ToList();
+        if (inputs.Count != 1)
+            throw new ImportException($"{_file}: the model has {inputs.Count} inputs ({string.Join(", ", inputs.Select(i => $"'{i.Name}'"))}); Certify supports models with exactly one input");
+        var input = inputs[0];
+        var tt = input.Type?.TensorType;
+        if (tt is null) throw new ImportException($"{_file}: input '{input.Name}' is not a tensor");
+        if (!OnnxTensors.IsFloat(tt.ElemType))
+            throw new ImportException($"{_file}: input '{input.Name}' has element type {OnnxTensors.TypeName(tt.ElemType)}; Certify supports float and double inputs");
+        if (tt.Shape is null) throw new ImportException($"{_file}: input '{input.Name}' has no declared shape");
+        var dims = tt.Shape.Dim.ToArray();
+        var shape = new long[dims.Length];
+        for (int i = 0; i < dims.Length; i++)
+        {
+            bool symbolic = dims[i].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || dims[i].DimValue <= 0;
+            if (symbolic && i > 0)
+                throw new ImportException($"{_file}: input '{input.Name}' has a symbolic dimension {i} ('{dims[i].DimParam}'); only the first (batch) dimension may be symbolic");
+            shape[i] = symbolic ? 1 : dims[i].DimValue;
+        }
+        // A leading 1 (or symbolic) dimension of a tensor of rank >= 2 is the batch; otherwise a virtual batch is added.
+        bool batched = shape.Length >= 2 && shape[0] == 1;
+        var v = new VarValue(0, shape, batched);
+        _builder = new GraphBuilder(v.Sample, input.Name, _file);
+        _values[input.Name] = v;
+    }
+
+    /// <summary>The nodes in an order where every input is produced first (files are not always sorted).</summary>
+    List<NodeProto> TopologicalOrder(GraphProto g)
+    {
+        var available = new HashSet<string>(_values.Keys) { "" };
+        var pending = g.Node.ToList();
+        var order = new List<NodeProto>(pending.Count);
+        while (pending.Count > 0)
+        {
+            int before = order.Count;
+            var rest = new List<NodeProto>();
+            foreach (var n in pending)
+            {
+                if (n.Input.All(available.Contains)) { order.Add(n); foreach (var o in n.Output) available.Add(o); }
+                else rest.Add(n);
+            }
+            if (order.Count == before)
+            {
+                var n = rest[0];
+                var missing = n.Input.First(i => !available.Contains(i));
+                throw new ImportException($"{_file}: node '{n.Name}' (op {n.OpType}) reads '{missing}', which is neither an input, an initializer nor produced by a node (missing initializer?)");
+            }
+            pending = rest;
+        }
+        return order;
+    }
+
+    void TranslateNode(NodeProto n)
+    {
+        if (n.Domain is not ("" or "ai.onnx"))
+            throw Unsupported($"operators of domain '{n.Domain}' are not supported");
+        var inputs = n.Input.Select(i => i == "" ? null : _values[i]).ToArray();
+        if (n.OpType is "Identity" or "Dropout")
+        {
+            if (inputs.Length == 0 || inputs[0] is null) throw Fail("has no input");
+            if (n.OpType == "Dropout")
+            {
+                bool training = OnnxAttributes.Int(n, "is_test", 1) == 0 && Opset < 7;
+                if (inputs.Length > 2 && inputs[2] is not null)
+                {
+                    var mode = Const(inputs, 2, "training_mode")!;
+                    training = mode.numel() > 0 && OnnxTensors.Doubles(mode)[0] != 0;
+                }
+                if (training) throw Fail("is in training mode (random); Certify supports inference-mode Dropout only");
+                // In inference mode the optional mask output is all true.
+                var shape = inputs[0] is VarValue v ? v.Shape : ((ConstValue)inputs[0]!).Shape;
+                Set(1, new ConstValue(ones(shape, ScalarType.Bool)));
+            }
+            Set(0, inputs[0]!);
+            return;
+        }
+        if (inputs.All(v => v is null or ConstValue) && ConstantFolder.CanFold(n.OpType))
+        {
+            var outs = ConstantFolder.Evaluate(this, n, inputs.Select(v => (v as ConstValue)?.Value).ToArray());
+            for (int i = 0; i < outs.Length && i < n.Output.Count; i++) Set(i, new ConstValue(outs[i]));
+            return;
+        }
+        if (!Translators.TryGetValue(n.OpType, out var translate)) throw Unsupported();
+        translate(this, inputs);
+    }
+
+    delegate void Translator(OnnxGraphReader r, OnnxValue?[] inputs);
+
+    static readonly Dictionary<string, Translator> Translators = new()
+    {
+        ["Gemm"] = (r, x) => r.Gemm(x),
+        ["MatMul"] = (r, x) => r.MatMul(x),
+        ["Add"] = (r, x) => r.Binary(x, BinaryKind.Add),
+        ["Sub"] = (r, x) => r.Binary(x, BinaryKind.Sub),
+        ["Mul"] = (r, x) => r.Binary(x, BinaryKind.Mul),
+        ["Div"] = (r, x) => r.Binary(x, BinaryKind.Div),
+        ["Neg"] = (r, x) => r.Set(0, r.AffineConst(r.Var(x, 0), tensor(-1.0, ScalarType.Float64), null)),
+        ["Relu"] = (r, x) => r.Unary(x, new ReluOp()),
+        ["LeakyRelu"] = (r, x) => r.Unary(x, new LeakyReluOp(OnnxAttributes.Float(r._node, "alpha", 0.01f))),
+        ["Sigmoid"] = (r, x) => r.Unary(x, new SigmoidOp()),
+        ["Tanh"] = (r, x) => r.Unary(x, new TanhOp()),
+        ["Sign"] = (r, x) => r.Unary(x, new SignOp()),
+        ["Sin"] = (r, x) => r.Unary(x, new SinOp()),
+        ["Cos"] = (r, x) => r.Unary(x, new CosOp()),
+        ["Clip"] = (r, x) => r.Clip(x),
+        ["Pow"] = (r, x) => r.Pow(x),
+        ["Softmax"] = (r, x) => r.Softmax(x),
+        ["Flatten"] = (r, x) => r.Set(0, r.ReshapeTo(r.Var(x, 0), r.FlattenShape(r.Var(x, 0).Shape))),
+        ["Reshape"] = (r, x) => r.Set(0, r.ReshapeTo(r.Var(x, 0), r.ReshapeShape(r.Var(x, 0).Shape, x))),
+        ["Squeeze"] = (r, x) => r.Set(0, r.ReshapeTo(r.Var(x, 0), r.SqueezeShape(r.Var(x, 0).Shape, x))),
+        ["Unsqueeze"] = (r, x) => r.Set(0, r.ReshapeTo(r.Var(x, 0), r.UnsqueezeShape(r.Var(x, 0).Shape, x))),
+        ["Transpose"] = (r, x) => r.Transpose(x),
+        ["Concat"] = (r, x) => r.Concat(x),
+        ["Slice"] = (r, x) => r.Slice(x),
+        ["Split"] = (r, x) => r.Split(x),
+        ["Gather"] = (r, x) => r.Gather(x),
+        ["Shape"] = (r, x) => r.Set(0, new ConstValue(ConstantFolder.ShapeOf(r._node, r.Var(x, 0).Shape))),
+        ["Cast"] = (r, x) => r.Cast(x),
+        ["Conv"] = (r, x) => r.Conv(x),
+        ["ConvTranspose"] = (r, x) => r.ConvTranspose(x),
+        ["BatchNormalization"] = (r, x) => r.BatchNorm(x),
+        ["MaxPool"] = (r, x) => r.MaxPool(x),
+        ["AveragePool"] = (r, x) => r.AveragePool(x),
+        ["GlobalAveragePool"] = (r, x) => r.GlobalAveragePool(x),
+        ["Pad"] = (r, x) => r.Pad(x),
+        ["ReduceSum"] = (r, x) => r.Reduce(x, ReduceKind.Sum),
+        ["ReduceMean"] = (r, x) => r.Reduce(x, ReduceKind.Mean),
+    };
+
+    // ---- values -------------------------------------------------------------------------------------------------
+
+    /// <summary>Binds output <paramref name="index"/> of the current node.</summary>
+    void Set(int index, OnnxValue v)
+    {
+        if (index < _node.Output.Count && _node.Output[index] != "") _values[_node.Output[index]] = v;
+    }
+
+    /// <summary>Input <paramref name="i"/> as a variable; a constant there is an error naming the operand.</summary>
+    VarValue Var(OnnxValue?[] inputs, int i)
+    {
+        if (i >= inputs.Length || inputs[i] is null) throw Fail($"input {i} is missing");
+        return inputs[i] as VarValue ?? throw Fail($"input {i} ('{_node.Input[i]}') is a constant where Certify expects the data path");
+    }
+
+    /// <summary>Input <paramref name="i"/> as a constant tensor, or null when absent (optional input); a variable is an error.</summary>
+    Tensor? Const(OnnxValue?[] inputs, int i, string what)
+    {
+        if (i >= inputs.Length || inputs[i] is null) return null;
+        return (inputs[i] as ConstValue)?.Value ?? throw Fail($"{what} (input {i}, '{_node.Input[i]}') must be a constant, but it depends on the network input");
+    }
+
+    string OutName(int index = 0) => index < _node.Output.Count && _node.Output[index] != "" ? _node.Output[index] : $"{_node.Name}:{index}";
+    string Origin => $"{_node.OpType} '{_node.Name}'";
+
+    /// <summary>Adds a graph node for the current ONNX node and returns its id.</summary>
+    int Add(Op op, params int[] inputs) => Add(op, OutName(), inputs);
+
+    int Add(Op op, string name, params int[] inputs)
+    {
+        int id = _builder.Add(op, name, Origin, inputs);
+        return id;
+    }
+
+    /// <summary>Per-sample shape of graph node <paramref name="id"/>.</summary>
+    long[] ShapeOf(int id) => _builder.Nodes[id].Shape;
+
+    /// <summary>
+    /// The same numbers as <paramref name="v"/> viewed with ONNX shape <paramref name="shape"/> and layout
+    /// <paramref name="batched"/>; adds a Reshape node only when the per-sample shape changes.
+    /// </summary>
+    VarValue Reinterpret(VarValue v, long[] shape, bool batched, string? name = null)
+    {
+        var target = new VarValue(v.Id, shape, batched);
+        if (target.Sample.SequenceEqual(v.Sample)) return target;
+        if (target.Sample.Aggregate(1L, (a, b) => a * b) != v.Sample.Aggregate(1L, (a, b) => a * b))
+            throw Fail($"cannot reshape {Op.ShapeText(v.Shape)} to {Op.ShapeText(shape)} (different number of elements)");
+        int id = Add(new ReshapeOp(target.Sample), name ?? OutName(), v.Id);
+        return target with { Id = id };
+    }
+
+    /// <summary>A reshape to ONNX shape <paramref name="shape"/>; a leading 1 is taken as the batch where it can be.</summary>
+    VarValue ReshapeTo(VarValue v, long[] shape)
+    {
+        bool batched = shape.Length >= 1 && shape[0] == 1 && (v.Batched || shape.Length >= 2);
+        return Reinterpret(v, shape, batched);
+    }
+
+    /// <summary>
+    /// <paramref name="v"/> with its batch dimension turned into an ordinary sample axis of size 1, for operators that
+    /// act on ONNX axis 0. Exact because the batch of an imported model is 1.
+    /// </summary>
+    VarValue Unbatch(VarValue v) => v.Batched ? Reinterpret(v, v.Shape, false, OutName() + ":unbatched") : v;
+
+    /// <summary>Normalises ONNX axis <paramref name="axis"/> (negative counts from the end) for a tensor of rank <paramref name="rank"/>.</summary>
+    long NormAxis(long axis, int rank)
+    {
+        long a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) throw Fail($"axis {axis} is out of range for a tensor of rank {rank}");
+        return a;
+    }
+
+    /// <summary>
+    /// Maps normalised ONNX axes of <paramref name="v"/> to sample axes; when one of them is the batch, <paramref name="v"/>
+    /// is first unbatched.
+    /// </summary>
+    long[] SampleAxes(ref VarValue v, IEnumerable<long> onnxAxes)
+    {
+        var axes = onnxAxes.ToArray();
+        if (v.Batched && axes.Contains(0)) v = Unbatch(v);
+        int off = v.Batched ? 1 : 0;
+        return axes.Select(a => a - off).ToArray();
+    }
+
+    void Unary(OnnxValue?[] inputs, Op op)
+    {
+        var x = Var(inputs, 0);
+        Set(0, x with { Id = Add(op, x.Id) });
+    }
+
+    // ---- errors -------------------------------------------------------------------------------------------------
+
+    /// <summary>An error about the current node.</summary>
+    internal ImportException Fail(string what) => new($"{_file}: node '{_node.Name}' (op {_node.OpType}): {what}");
+
+    /// <summary>The current node's operator (or form of it) is not supported.</summary>
+    internal ImportException Unsupported(string? detail = null) =>
+        new($"{_file}: node '{_node.Name}' (op {_node.OpType}) is not supported{(detail is null ? "" : $" ({detail})")}; supported: {string.Join(", ", OnnxImporter.SupportedOperators)}");
+
+    static string FirstLine(string s) { var i = s.IndexOf('\n'); return i < 0 ? s : s[..i]; }
+}

@@ -1,0 +1,46 @@
+using Certify.Graph;
+using Certify.Import.Onnx;
+
+namespace Certify.Import;
+
+/// <summary>
+/// Reads an ONNX model into Certify's layer graph. Constants are folded, arithmetic with constants becomes
+/// <see cref="Graph.Ops.AffineOp"/>/<see cref="Graph.Ops.LinearOp"/>, shape operators become Reshape/Slice/Gather, and
+/// every tensor gets a leading batch dimension (a symbolic or unit first input dimension is the batch; otherwise a
+/// virtual one is added). Unsupported content gives an <see cref="ImportException"/> naming the file and node.
+/// </summary>
+public static class OnnxImporter
+{
+    /// <summary>The ONNX operators (default domain) Certify imports. Others are accepted only when constant-folded.</summary>
+    public static IReadOnlyList<string> SupportedOperators { get; } = new[]
+    {
+        "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Neg", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Sign", "Clip",
+        "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Slice", "Split", "Gather", "Identity",
+        "Dropout", "Constant", "ConstantOfShape", "Shape", "Cast", "Conv", "ConvTranspose", "BatchNormalization",
+        "MaxPool", "AveragePool", "GlobalAveragePool", "Pad", "ReduceSum", "ReduceMean", "Softmax", "Sin", "Cos", "Pow",
+    };
+
+    /// <summary>Imports the ONNX file at <paramref name="path"/>.</summary>
+    /// <exception cref="ImportException">the file is missing, malformed or uses something unsupported.</exception>
+    public static ComputationGraph Import(string path)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new ImportException($"{path}: cannot read the file ({e.Message})", e);
+        }
+        return Import(bytes, path);
+    }
+
+    /// <summary>Imports a model held in memory; <paramref name="displayName"/> names it in messages and as the graph's source.</summary>
+    public static ComputationGraph Import(byte[] model, string displayName) => OnnxGraphReader.Read(model, displayName);
+
+    /// <summary>Imports a model read from <paramref name="stream"/>.</summary>
+    public static ComputationGraph Import(Stream stream, string displayName)
+    {
+        using var ms = new MemoryStream();
+        stream.CopyTo(ms);
+        return Import(ms.ToArray(), displayName);
+    }
+}
