@@ -1,3 +1,6 @@
+using Certify.Bounds;
+using static TorchSharp.torch;
+
 namespace Certify.Solvers.Encoding;
 
 /// <summary>
@@ -24,6 +27,32 @@ public sealed class IntermediateBounds
         if (_byNode.TryGetValue(nodeId, out var b)) { lower = b.Lower; upper = b.Upper; return true; }
         lower = upper = Array.Empty<double>();
         return false;
+    }
+
+    /// <summary>
+    /// Takes every node's bounds of sub-problem <paramref name="index"/> from a bound-engine result. The engine may
+    /// compute in float32, whose rounding is not covered by its bounds in exact arithmetic, so each bound is widened
+    /// outward by <paramref name="relativeSlack"/>·(1 + |bound|) before it is imposed on the exact encoding.
+    /// </summary>
+    public static IntermediateBounds FromBoundResult(BoundResult result, int index = 0, double relativeSlack = 1e-5)
+    {
+        var b = new IntermediateBounds();
+        for (int id = 1; id < result.Nodes.Count; id++)
+        {
+            if (result.Nodes[id] is not { } iv) continue;
+            using var scope = NewDisposeScope();
+            var lo = iv.Lower[index].reshape(-1).to_type(ScalarType.Float64).data<double>().ToArray();
+            var hi = iv.Upper[index].reshape(-1).to_type(ScalarType.Float64).data<double>().ToArray();
+            for (int j = 0; j < lo.Length; j++)
+            {
+                lo[j] -= relativeSlack * (1 + Math.Abs(lo[j]));
+                hi[j] += relativeSlack * (1 + Math.Abs(hi[j]));
+                if (double.IsNaN(lo[j])) lo[j] = double.NegativeInfinity;
+                if (double.IsNaN(hi[j])) hi[j] = double.PositiveInfinity;
+            }
+            b.Set(id, lo, hi);
+        }
+        return b;
     }
 
     /// <summary>Node ids that have bounds.</summary>

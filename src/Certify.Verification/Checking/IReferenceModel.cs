@@ -2,7 +2,7 @@ namespace Certify.Verification;
 
 /// <summary>
 /// The network as the user's file defines it, run by an independent engine; the judge of every counterexample.
-/// <see cref="OrtReferenceModel"/> runs the original ONNX file in ONNX Runtime.
+/// <see cref="OnnxReferenceModel"/> runs the original ONNX file in ONNX Runtime.
 /// </summary>
 public interface IReferenceModel
 {
