@@ -9,7 +9,7 @@ namespace Certify.Solvers.Milp;
 /// the neuron's bounds <c>[l, u]</c> and one binary z (z = 1: active):
 /// <c>y ≥ 0, y ≥ x, y ≤ x − l·(1 − z), y ≤ u·z</c>; max groups use one binary per element with <c>Σ z = 1</c>,
 /// <c>y ≥ xₖ</c> and <c>y ≤ xₖ + (U − lₖ)(1 − zₖ)</c> where U is the largest upper bound. With
-/// <paramref name="relax"/> every binary becomes continuous in [0, 1], which gives the LP (triangle) relaxation.
+/// <c>relax</c> every binary becomes continuous in [0, 1], which gives the LP (triangle) relaxation.
 /// </summary>
 internal sealed class MilpTranslation : IDisposable
 {

@@ -15,6 +15,8 @@ public sealed class CounterexampleChecker
     readonly Specification _spec;
 
     /// <summary>Creates a checker for <paramref name="spec"/> on <paramref name="model"/>.</summary>
+    /// <param name="model">The reference model (ONNX Runtime on the original file).</param>
+    /// <param name="spec">The specification whose regions and unsafe conditions a counterexample must meet.</param>
     /// <param name="boxTolerance">How far outside a box a candidate may be before clipping (absolute, per input).</param>
     /// <param name="outputTolerance">Slack allowed on the unsafe rows at the reference output; 0 (strict) by default.</param>
     public CounterexampleChecker(IReferenceModel model, Specification spec, double boxTolerance = 1e-6, double outputTolerance = 0)

@@ -35,7 +35,7 @@ public class ExactBackendTests
         "mlp-4-10-3" => (TestNetworks.Mlp(seed, 4, 10, 3), Enumerable.Repeat(-2.0, 4).ToArray(), Enumerable.Repeat(0.5, 4).ToArray()),
         "mlp-5-20-20-5" => (TestNetworks.Mlp(seed, 5, 20, 20, 5), Enumerable.Repeat(-1.0, 5).ToArray(), Enumerable.Repeat(1.0, 5).ToArray()),
         "tiny-pool" => (TestNetworks.TinyPool(seed), Enumerable.Repeat(-1.0, 9).ToArray(), Enumerable.Repeat(1.0, 9).ToArray()),
-        _ => (TestNetworks.ConvNet(seed), Enumerable.Repeat(-1.0, 16).ToArray(), Enumerable.Repeat(1.0, 16).ToArray()),
+        _ => (TestNetworks.ConvNet(seed), Enumerable.Repeat(-0.5, 16).ToArray(), Enumerable.Repeat(0.5, 16).ToArray()),
     };
 
     [Theory]

@@ -31,7 +31,7 @@ public class PgdAttackTests
     [InlineData(2)]
     public void Pgd_finds_a_counterexample_near_the_exact_maximum_and_it_reproduces(int seed)
     {
-        var (net, lo, hi, max) = Setup(seed, 4, 20, 20, 3);
+        var (net, lo, hi, max) = Setup(seed, 4, 12, 12, 3);
         using var _ = net;
         // Unsafe: y0 ≥ max − 2% of max's magnitude: a thin slice near the maximum.
         double threshold = max - 0.02 * Math.Max(1, Math.Abs(max));
@@ -46,7 +46,7 @@ public class PgdAttackTests
     [Fact]
     public void Pgd_never_reports_sat_above_the_exact_maximum_and_its_candidates_stay_in_the_box()
     {
-        var (net, lo, hi, max) = Setup(3, 4, 20, 20, 3);
+        var (net, lo, hi, max) = Setup(3, 4, 12, 12, 3);
         using var _ = net;
         var spec = TestNetworks.HalfSpaceSpec(lo, hi, MinusE0(3), -(max + 1e-3));
         var quick = Quick with { TimeLimit = TimeSpan.FromSeconds(3) };
