@@ -78,8 +78,12 @@ public sealed class BoundEngine
         switch (Options.Method)
         {
             case BoundMethod.Ibp:
-                (rowsL, rowsU) = RowsFromInterval(spec, bounds[Graph.OutputId]!.Value, sub.NeedUpper);
+            {
+                // C folded into the trailing affine layers, then concretised over the interval bounds where they start.
+                var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds, stopAt: i => !Graph.Nodes[i].Op.IsAffine);
+                rowsL = l!; rowsU = u ?? full_like(l!, double.PositiveInfinity);
                 break;
+            }
             case BoundMethod.Crown:
             {
                 var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds);
@@ -114,12 +118,11 @@ public sealed class BoundEngine
     /// </summary>
     public BoundResult Compute(InputRegion region, SubproblemInputs? sub = null)
     {
-        using var scope = NewDisposeScope();
         var (c, _) = SpecificationMatrix.FromRegion(region, (int)Graph.OutputSize);
-        var lo = tensor(region.Lower, dtype: ScalarType.Float64).unsqueeze(0);
-        var hi = tensor(region.Upper, dtype: ScalarType.Float64).unsqueeze(0);
-        var r = Compute(lo, hi, c.unsqueeze(0), sub);
-        return r;
+        using var spec = c;
+        using var lo = tensor(region.Lower, dtype: ScalarType.Float64).unsqueeze(0);
+        using var hi = tensor(region.Upper, dtype: ScalarType.Float64).unsqueeze(0);
+        return Compute(lo, hi, spec, sub);
     }
 
     // ---------------------------------------------------------------- intermediate bounds
@@ -168,11 +171,11 @@ public sealed class BoundEngine
             }
         }
         all:
-        Tensor index;
-        if (mask is null) index = arange(n, dtype: ScalarType.Int64, device: reference.Lower.device);
-        else index = mask.reshape(batch, n).any(0).nonzero().squeeze(1);
+        Tensor? index = mask?.reshape(batch, n).any(0).nonzero().squeeze(1);
+        if (index is not null && index.shape[0] == 0) return reference;
+        if (index is not null && index.shape[0] > Options.DenseRefinementFraction * n) { index = null; mask = null; }
+        index ??= arange(n, dtype: ScalarType.Int64, device: reference.Lower.device);
         long k = index.shape[0];
-        if (k == 0) return reference;
         long chunk = Math.Max(1, Options.MaxCoefficientElements / Math.Max(1, batch * _maxNodeSize));
         var lows = new List<Tensor>(); var highs = new List<Tensor>();
         for (long s = 0; s < k; s += chunk)
@@ -233,15 +236,6 @@ public sealed class BoundEngine
             if (spec.shape[0] == 1 && batch > 1) spec = spec.expand(batch, spec.shape[1], spec.shape[2]);
         }
         return spec.reshape(ComputationGraph.ShapeWithBatch(batch, new[] { spec.shape[1] }.Concat(Graph.OutputShape).ToArray()));
-    }
-
-    static (Tensor, Tensor) RowsFromInterval(Tensor spec, Interval output, bool needUpper)
-    {
-        var l = output.Lower.unsqueeze(1); var u = output.Upper.unsqueeze(1);
-        var pos = spec.clamp_min(0); var neg = spec.clamp_max(0);
-        var lo = Relax.Dot(pos, l) + Relax.Dot(neg, u);
-        var hi = needUpper ? Relax.Dot(pos, u) + Relax.Dot(neg, l) : full_like(lo, double.PositiveInfinity);
-        return (lo, hi);
     }
 
     // ---------------------------------------------------------------- alpha-CROWN
