@@ -68,12 +68,14 @@ public sealed class TrainCommand : ICliCommand
         var (train, test) = all.Split();
         using var net = ModelZoo.Create(o.Model, o.EffectiveInit, o.Seed);
         var ckpt = Path.ChangeExtension(outPath, ".ckpt");
-        AnsiConsole.MarkupLine($"[bold]train[/] {ModelZoo.Describe(o.Model)} ({net.ParameterCount:N0} parameters), method {TrainingOptions.MethodName(o.Method)}, " +
+        bool interactive = AnsiConsole.Profile.Capabilities.Interactive;
+        // Logs (not a terminal) get plain lines: no colour codes, no wrapping at 80 columns.
+        void Line(string markup) { if (interactive) AnsiConsole.MarkupLine(markup); else Console.WriteLine(Markup.Remove(markup)); }
+        Line($"[bold]train[/] {ModelZoo.Describe(o.Model)} ({net.ParameterCount:N0} parameters), method {TrainingOptions.MethodName(o.Method)}, " +
             $"eps {F(o.Eps)} (train {F(o.FinalTrainEps)}), {o.Epochs} epochs, batch {o.BatchSize}, {train.Count} train / {test.Count} test digits, " +
             $"init {o.EffectiveInit}, torch threads {TorchSharp.torch.get_num_threads()}");
-        bool interactive = AnsiConsole.Profile.Capabilities.Interactive;
         IReadOnlyList<EpochSummary> summaries = [];
-        void PrintEpoch(EpochSummary s) => AnsiConsole.MarkupLine(
+        void PrintEpoch(EpochSummary s) => Line(
             $"epoch {s.Epoch,3}/{o.Epochs}  loss {s.TrainLoss,7:F4}  train acc {P(s.TrainAccuracy)}  [green]clean {P(s.CleanAccuracy)}[/]  " +
             $"[blue]IBP-certified@{F(o.Eps)} {P(s.IbpCertifiedAccuracy)}[/]  eps {F(s.Schedule.Eps)} kappa {s.Schedule.Kappa:F2}" +
             (o.Method == TrainingMethod.CrownIbp ? $" beta {s.Schedule.Beta:F2}" : "") + $"  lr {s.LearningRate:G3}  wall {s.Elapsed:hh\\:mm\\:ss} cpu {s.CpuTime:hh\\:mm\\:ss}");
@@ -104,9 +106,9 @@ public sealed class TrainCommand : ICliCommand
             };
             summaries = trainer.Train(net, train, test);
         }
-        AnsiConsole.MarkupLine($"checkpoint: {Markup.Escape(ckpt)}");
+        Line($"checkpoint: {Markup.Escape(ckpt)}");
         var agreement = ModelExport.Export(net, outPath);
-        AnsiConsole.MarkupLine($"ONNX model: {Markup.Escape(outPath)} (re-imported and run in ONNX Runtime on {agreement.Samples} images: max |difference| {agreement.MaxAbsoluteError:G3})");
+        Line($"ONNX model: {Markup.Escape(outPath)} (re-imported and run in ONNX Runtime on {agreement.Samples} images: max |difference| {agreement.MaxAbsoluteError:G3})");
         if (agreement.MaxScaledError > 1e-4)
             throw new CliException($"{outPath}: the exported model disagrees with ONNX Runtime (scaled error {agreement.MaxScaledError:G3}); please report this");
         return 0;

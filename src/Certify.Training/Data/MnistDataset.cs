@@ -105,13 +105,21 @@ public sealed class MnistDataset
     /// <summary>
     /// The fixed train/test split: walking all images in load order (digit by digit), every fifth one (index ≡ 4 mod 5)
     /// goes to test, the rest to train. On the full 10,000 digits that is exactly 8,000 train and 2,000 test, stratified
-    /// by digit and independent of any random number generator.
+    /// by digit and independent of any random number generator. Each part is then ordered round-robin over the digits
+    /// (first 0, first 1, …, first 9, second 0, …) so that its first N images are balanced across classes.
     /// </summary>
     public (MnistDataset Train, MnistDataset Test) Split()
     {
         var train = Enumerable.Range(0, Count).Where(i => i % 5 != 4).ToArray();
         var test = Enumerable.Range(0, Count).Where(i => i % 5 == 4).ToArray();
-        return (Subset(train), Subset(test));
+        return (Subset(RoundRobin(train)), Subset(RoundRobin(test)));
+    }
+
+    /// <summary><paramref name="indices"/> reordered by (rank among images of the same label, label); stable.</summary>
+    int[] RoundRobin(int[] indices)
+    {
+        var rank = new int[NumClasses];
+        return indices.Select(i => (i, r: rank[Labels[i]]++)).OrderBy(t => t.r).ThenBy(t => Labels[t.i]).Select(t => t.i).ToArray();
     }
 
     /// <summary>The images at <paramref name="indices"/>, in that order.</summary>

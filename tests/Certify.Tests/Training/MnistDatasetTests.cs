@@ -56,6 +56,10 @@ public sealed class MnistDatasetTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 10), test.Labels);        // the 5th sample of each digit
         Assert.Equal(FakePixel(3, 4, 100), test.Image(3)[100], 6);
         Assert.All(Enumerable.Range(0, 10), d => Assert.Equal(4, train.Labels.Count(l => l == d)));
+        // Round-robin order: the first ten training images are the first sample of each digit.
+        Assert.Equal(Enumerable.Range(0, 10), train.Labels.Take(10));
+        Assert.Equal(FakePixel(7, 0, 50), train.Image(7)[50], 6);
+        Assert.Equal(FakePixel(7, 1, 50), train.Image(17)[50], 6);
     }
 
     [Fact]
@@ -112,5 +116,10 @@ public sealed class MnistDatasetTests : IDisposable
         var (train, test) = data.Split();
         Assert.Equal(8000, train.Count);
         Assert.Equal(2000, test.Count);
+        Assert.All(Enumerable.Range(0, 10), d => Assert.Equal(Enumerable.Range(IndexOffset(perDigit, d), perDigit[d]).Count(i => i % 5 != 4), train.Labels.Count(l => l == d)));
+        Assert.Equal(Enumerable.Range(0, 10).Concat(Enumerable.Range(0, 10)), test.Labels.Take(20));
     }
+
+    /// <summary>Global index of digit d's first image.</summary>
+    static int IndexOffset(int[] perDigit, int d) => perDigit.Take(d).Sum();
 }
