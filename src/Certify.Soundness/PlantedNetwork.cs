@@ -1,0 +1,122 @@
+using Certify.Graph;
+using Certify.Graph.Ops;
+using static TorchSharp.torch;
+
+namespace Certify.Soundness;
+
+/// <summary>Layer layout of a generated network.</summary>
+public enum Architecture
+{
+    /// <summary>Fully connected: input → hidden → hidden → 2 outputs.</summary>
+    Mlp,
+    /// <summary>One 2-d convolution over a square single-channel image, then fully connected → hidden → 2 outputs.</summary>
+    Cnn,
+}
+
+/// <summary>The activation used after every hidden layer.</summary>
+public enum Activation { Relu, Sigmoid, Tanh }
+
+/// <summary>
+/// A small network as a <see cref="ComputationGraph"/> over trainable float32 parameter leaves: the graph's ops hold the
+/// leaf tensors themselves, so <see cref="ComputationGraph.Forward"/> is differentiable in them and an optimiser that
+/// updates the leaves in place updates the graph.
+/// </summary>
+public sealed class PlantedNetwork : IDisposable
+{
+    PlantedNetwork(ComputationGraph graph, List<TorchSharp.Modules.Parameter> parameters, Architecture arch, Activation act)
+    {
+        Graph = graph;
+        Parameters = parameters;
+        Architecture = arch;
+        Activation = act;
+    }
+
+    /// <summary>The graph over the trainable leaves (float32).</summary>
+    public ComputationGraph Graph { get; }
+
+    /// <summary>The trainable leaves (weights and biases).</summary>
+    public IReadOnlyList<TorchSharp.Modules.Parameter> Parameters { get; }
+
+    public Architecture Architecture { get; }
+    public Activation Activation { get; }
+
+    /// <summary>Number of scalars in one input sample.</summary>
+    public int InputSize => (int)Graph.InputSize;
+
+    /// <summary>A copy of the graph whose parameters are detached from autograd (for attacks, bounds and export).</summary>
+    public ComputationGraph Detached() => Graph.MapParameters(p => p.detach());
+
+    /// <summary>
+    /// Creates a freshly initialised network with <paramref name="inputs"/> inputs and 2 outputs. For
+    /// <see cref="Architecture.Cnn"/> the input is a square image <c>[1, s, s]</c> with <c>s² = inputs</c>.
+    /// Weights use a fan-in scaled uniform initialisation from the current torch random state.
+    /// </summary>
+    /// <exception cref="ArgumentException">a CNN whose input count is not a square of at least 4, or fewer than 2 inputs.</exception>
+    public static PlantedNetwork Create(Architecture arch, Activation act, int inputs, int hidden = 32, int channels = 8)
+    {
+        if (inputs < 2) throw new ArgumentException($"a network needs at least 2 inputs, got {inputs}");
+        var ps = new List<TorchSharp.Modules.Parameter>();
+        Tensor Leaf(long[] shape, long fanIn)
+        {
+            var bound = 1.0 / Math.Sqrt(fanIn);
+            var t = new TorchSharp.Modules.Parameter(rand(shape, dtype: ScalarType.Float32) * (2 * bound) - bound);
+            ps.Add(t);
+            return t;
+        }
+        GraphBuilder b;
+        int x;
+        if (arch == Architecture.Mlp)
+        {
+            b = new GraphBuilder(new long[] { inputs });
+            x = b.InputId;
+            x = b.Add(new LinearOp(Leaf(new long[] { hidden, inputs }, inputs), Leaf(new long[] { hidden }, inputs)), "fc1", "generated", x);
+            x = b.Add(ActivationOp(act), "act1", "generated", x);
+        }
+        else
+        {
+            int side = (int)Math.Round(Math.Sqrt(inputs));
+            if (side * side != inputs || side < 2)
+                throw new ArgumentException($"--arch cnn needs a square input count of at least 4 (4, 9, 16, ...); got {inputs}");
+            b = new GraphBuilder(new long[] { 1, side, side });
+            x = b.InputId;
+            // 2x2 kernel, stride 1, no padding: [1, s, s] -> [channels, s-1, s-1].
+            x = b.Add(new ConvOp(Leaf(new long[] { channels, 1, 2, 2 }, 4), Leaf(new long[] { channels }, 4),
+                new long[] { 1, 1 }, new long[] { 0, 0, 0, 0 }, new long[] { 1, 1 }, 1), "conv1", "generated", x);
+            x = b.Add(ActivationOp(act), "act1", "generated", x);
+            long flat = channels * (side - 1) * (side - 1);
+            x = b.Add(new ReshapeOp(new[] { flat }), "flatten", "generated", x);
+            x = b.Add(new LinearOp(Leaf(new long[] { hidden, flat }, flat), Leaf(new long[] { hidden }, flat)), "fc1", "generated", x);
+            x = b.Add(ActivationOp(act), "act2", "generated", x);
+        }
+        x = b.Add(new LinearOp(Leaf(new long[] { hidden, hidden }, hidden), Leaf(new long[] { hidden }, hidden)), "fc2", "generated", x);
+        x = b.Add(ActivationOp(act), "act3", "generated", x);
+        x = b.Add(new LinearOp(Leaf(new long[] { 2, hidden }, hidden), Leaf(new long[] { 2 }, hidden)), "out", "generated", x);
+        return new PlantedNetwork(b.Build(x), ps, arch, act);
+    }
+
+    static Op ActivationOp(Activation act) => act switch
+    {
+        Activation.Relu => new ReluOp(),
+        Activation.Sigmoid => new SigmoidOp(),
+        _ => new TanhOp(),
+    };
+
+    /// <summary>Parses "mlp" / "cnn".</summary>
+    public static Architecture ParseArchitecture(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "mlp" => Architecture.Mlp,
+        "cnn" => Architecture.Cnn,
+        _ => throw new ArgumentException($"unknown architecture '{text}' (supported: mlp, cnn)"),
+    };
+
+    /// <summary>Parses "relu" / "sigmoid" / "tanh".</summary>
+    public static Activation ParseActivation(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "relu" => Activation.Relu,
+        "sigmoid" => Activation.Sigmoid,
+        "tanh" => Activation.Tanh,
+        _ => throw new ArgumentException($"unknown activation '{text}' (supported: relu, sigmoid, tanh)"),
+    };
+
+    public void Dispose() { foreach (var p in Parameters) p.Dispose(); }
+}

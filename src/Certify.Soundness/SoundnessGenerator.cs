@@ -1,0 +1,147 @@
+using Certify.Import;
+using Certify.Runtime;
+using Certify.Spec;
+using static TorchSharp.torch;
+
+namespace Certify.Soundness;
+
+/// <summary>Settings of <see cref="SoundnessGenerator"/>.</summary>
+/// <param name="Architectures">Architectures to generate (each combined with each activation).</param>
+/// <param name="Activations">Activations to generate.</param>
+/// <param name="Inputs">Input count of every network (a square for CNNs).</param>
+/// <param name="Epsilon">Half-width of every input box (L∞ radius around its centre).</param>
+/// <param name="Count">Networks per (architecture, activation); each gives one planted and one control instance.</param>
+/// <param name="Seed">Seed of everything random.</param>
+/// <param name="TimeoutSeconds">Time limit written to instances.csv.</param>
+/// <param name="Hidden">Hidden width of the fully connected layers.</param>
+/// <param name="Training">Training settings.</param>
+/// <param name="CheckAttack">The strong attack that must miss every planted point (and find nothing in the controls).</param>
+/// <param name="ControlProof">Prover settings used to label control instances unsat when the bound engine proves them.</param>
+/// <param name="MaxAttempts">Trainings (with fresh seeds) per network before it is reported as failed.</param>
+public sealed record GeneratorOptions(
+    IReadOnlyList<Architecture> Architectures, IReadOnlyList<Activation> Activations, int Inputs, double Epsilon, int Count,
+    long Seed = 0, double TimeoutSeconds = 60, int Hidden = 32, TrainingOptions? Training = null, AttackBudget? CheckAttack = null,
+    ProverOptions? ControlProof = null, int MaxAttempts = 4);
+
+/// <summary>One generated network and its two instances, or why generation failed.</summary>
+public sealed record GeneratedNetwork(string Name, bool Ok, int Attempts, string Detail, IReadOnlyList<ManifestEntry> Instances);
+
+/// <summary>
+/// Generates a soundness benchmark in VNN-COMP layout. Every property says "class 0 wins in the box" (unsafe:
+/// <c>y_0 − y_1 ≤ 0</c>). For each network, one box has a planted counterexample (the network reaches the unsafe side
+/// at one point by a clear margin while training pushes the rest of the box to the safe side) and a control box has none. Every instance is
+/// checked before it is written: the planted point violates the property when the exported ONNX file runs in ONNX
+/// Runtime, and a strong many-restart PGD attack finds no counterexample in either box. Controls that the input-split
+/// CROWN prover proves are labelled unsat, the others unknown.
+/// <para>Files: <c>onnx/NAME.onnx</c>, <c>vnnlib/NAME_a.vnnlib</c> and <c>_b</c> (planted and control in random order so
+/// the names do not tell), <c>instances.csv</c>, and the private <c>counterexamples/</c> (manifest and planted points).</para>
+/// </summary>
+public sealed class SoundnessGenerator(GeneratorOptions options)
+{
+    readonly TrainingOptions _training = options.Training ?? new TrainingOptions();
+    readonly AttackBudget _attack = options.CheckAttack ?? new AttackBudget();
+    readonly ProverOptions _proof = options.ControlProof ?? new ProverOptions(MaxBoxes: 4000, TimeoutSeconds: 30);
+
+    /// <summary>Generates everything into <paramref name="dir"/>; <paramref name="progress"/> hears each network as it finishes.</summary>
+    public IReadOnlyList<GeneratedNetwork> Generate(string dir, Action<GeneratedNetwork>? progress = null)
+    {
+        if (options.Count < 1) throw new ArgumentException("--count must be at least 1");
+        if (!(options.Epsilon > 0 && options.Epsilon < 0.5)) throw new ArgumentException($"--eps must be in (0, 0.5), got {options.Epsilon}");
+        foreach (var sub in new[] { "onnx", "vnnlib", BenchmarkManifest.Folder }) Directory.CreateDirectory(Path.Combine(dir, sub));
+        var results = new List<GeneratedNetwork>();
+        var rng = new Random((int)options.Seed);
+        foreach (var arch in options.Architectures)
+            foreach (var act in options.Activations)
+                for (int k = 0; k < options.Count; k++)
+                {
+                    var name = $"{arch.ToString().ToLowerInvariant()}_{act.ToString().ToLowerInvariant()}_{k}";
+                    var net = GenerateOne(dir, name, arch, act, rng);
+                    results.Add(net);
+                    progress?.Invoke(net);
+                }
+        var entries = results.SelectMany(r => r.Instances).ToList();
+        BenchmarkManifest.Write(BenchmarkManifest.PathIn(dir), entries);
+        BenchmarkInstance.WriteAll(dir, entries.Select(e => new BenchmarkInstance(e.Onnx, e.Vnnlib, options.TimeoutSeconds)));
+        return results;
+    }
+
+    GeneratedNetwork GenerateOne(string dir, string name, Architecture arch, Activation act, Random rng)
+    {
+        int n = options.Inputs;
+        double eps = options.Epsilon;
+        string why = "";
+        for (int attempt = 1; attempt <= options.MaxAttempts; attempt++)
+        {
+            long seed = rng.NextInt64(1, int.MaxValue);
+            manual_seed(seed);
+            var planted = Box(rng, n, eps, null);
+            var control = Box(rng, n, eps, planted);
+            // The planted point: away from the centre (where attacks like to start), inside the box, float32-exact.
+            var u = Enumerable.Range(0, n).Select(_ => rng.NextDouble() * 1.4 - 0.7).ToArray();
+            int far = rng.Next(n);
+            u[far] = Math.Sign(u[far] == 0 ? 1 : u[far]) * (0.4 + 0.3 * rng.NextDouble());
+            var point = u.Select((v, i) => (double)(float)((planted.Lower[i] + planted.Upper[i]) / 2 + v * eps)).ToArray();
+
+            using var net = PlantedNetwork.Create(arch, act, n, options.Hidden);
+            PlantingTrainer.Train(net, planted, point, control, _training, seed);
+            var graph = net.Detached();
+            var onnxRel = $"onnx/{name}.onnx";
+            var onnxPath = Path.Combine(dir, onnxRel);
+            OnnxExporter.Export(graph, onnxPath);
+            using var ort = new OnnxRuntimeModel(onnxPath);
+
+            // Check 1: the planted point violates in ONNX Runtime by a clear margin.
+            var yPoint = ort.Run(point);
+            double plantedObj = ObjectiveOf(planted, yPoint);
+            if (!(plantedObj <= -_training.Margin / 4)) { why = $"planted point not violated clearly in ONNX Runtime (objective {plantedObj:G3})"; continue; }
+            // Check 2: the strong attack finds nothing in either box.
+            var atkP = RegionAttack.Run(graph, planted, _attack, seed);
+            if (atkP.Found) { why = $"attack found a counterexample in the planted box (objective {atkP.BestObjective:G3})"; continue; }
+            var atkC = RegionAttack.Run(graph, control, _attack, seed + 1);
+            if (atkC.Found) { why = $"attack found a counterexample in the control box"; continue; }
+
+            // Label the control: unsat when the bound engine proves it.
+            var spec = new Specification(new[] { control }, n, 2);
+            var proof = InputSplitProver.Verify(graph, spec, _proof, ort.Run);
+            if (proof.Status == ResultStatus.Sat) { why = "the control box has a counterexample"; continue; }
+            string controlExpected = proof.Status == ResultStatus.Unsat ? "unsat" : "unknown";
+
+            bool plantedFirst = rng.Next(2) == 0;
+            string vPlanted = $"vnnlib/{name}_{(plantedFirst ? "a" : "b")}.vnnlib", vControl = $"vnnlib/{name}_{(plantedFirst ? "b" : "a")}.vnnlib";
+            VnnLibWriter.Write(new Specification(new[] { planted }, n, 2, $"{name}"), Path.Combine(dir, vPlanted));
+            VnnLibWriter.Write(spec with { Source = name }, Path.Combine(dir, vControl));
+            var cexRel = $"{BenchmarkManifest.Folder}/{Path.GetFileNameWithoutExtension(vPlanted)}.counterexample";
+            ResultFile.Write(Path.Combine(dir, cexRel), ResultStatus.Sat, point, yPoint);
+            var entries = new List<ManifestEntry>
+            {
+                new(vPlanted, onnxRel, BenchmarkManifest.Planted, "sat", cexRel, plantedObj, _attack.ToString(), atkP.BestObjective, 0),
+                new(vControl, onnxRel, BenchmarkManifest.Control, controlExpected, "", double.NaN, _attack.ToString(), atkC.BestObjective, proof.Boxes),
+            };
+            if (!plantedFirst) entries.Reverse();
+            var detail = $"planted objective {plantedObj:F3} (ORT), attack best {atkP.BestObjective:F3} / control {atkC.BestObjective:F3}, control {controlExpected} ({proof.Boxes} boxes)";
+            return new GeneratedNetwork(name, true, attempt, detail, entries);
+        }
+        File.Delete(Path.Combine(dir, $"onnx/{name}.onnx"));
+        return new GeneratedNetwork(name, false, options.MaxAttempts, why, Array.Empty<ManifestEntry>());
+    }
+
+    /// <summary>A box of half-width <paramref name="eps"/> inside [0, 1]ⁿ with the property "y_0 &gt; y_1" (unsafe: y_0 − y_1 ≤ 0), not overlapping <paramref name="avoid"/>.</summary>
+    static InputRegion Box(Random rng, int n, double eps, InputRegion? avoid)
+    {
+        while (true)
+        {
+            var c = Enumerable.Range(0, n).Select(_ => (double)(float)(eps + rng.NextDouble() * (1 - 2 * eps))).ToArray();
+            if (avoid is not null)
+            {
+                double dist = c.Select((v, i) => Math.Abs(v - (avoid.Lower[i] + avoid.Upper[i]) / 2)).Max();
+                if (dist < 2.5 * eps) continue;
+            }
+            var unsafeRow = new HalfSpace(new[] { 1.0, -1.0 }, 0);
+            return new InputRegion(c.Select(v => v - eps).ToArray(), c.Select(v => v + eps).ToArray(),
+                new OutputCondition(new[] { new Conjunction(new[] { unsafeRow }) }));
+        }
+    }
+
+    static double ObjectiveOf(InputRegion region, double[] y) =>
+        region.Unsafe.Disjuncts.Min(d => d.Rows.Max(r => r.Evaluate(y) - r.D));
+}
