@@ -52,13 +52,15 @@ public sealed class PlantedNetwork : IDisposable
     /// Weights use a fan-in scaled uniform initialisation from the current torch random state.
     /// </summary>
     /// <exception cref="ArgumentException">a CNN whose input count is not a square of at least 4, or fewer than 2 inputs.</exception>
-    public static PlantedNetwork Create(Architecture arch, Activation act, int inputs, int hidden = 32, int channels = 8)
+    /// <param name="inputScale">Multiplies the first layer's initial weights: about 1/(box width) makes a box of that width
+    /// span the activations' nonlinear range from the start, so that training can shape the function inside a small box.</param>
+    public static PlantedNetwork Create(Architecture arch, Activation act, int inputs, int hidden = 32, int channels = 8, double inputScale = 1)
     {
         if (inputs < 2) throw new ArgumentException($"a network needs at least 2 inputs, got {inputs}");
         var ps = new List<TorchSharp.Modules.Parameter>();
-        Tensor Leaf(long[] shape, long fanIn)
+        Tensor Leaf(long[] shape, long fanIn, double scale = 1)
         {
-            var bound = 1.0 / Math.Sqrt(fanIn);
+            var bound = scale / Math.Sqrt(fanIn);
             var t = new TorchSharp.Modules.Parameter(rand(shape, dtype: ScalarType.Float32) * (2 * bound) - bound);
             ps.Add(t);
             return t;
@@ -69,7 +71,7 @@ public sealed class PlantedNetwork : IDisposable
         {
             b = new GraphBuilder(new long[] { inputs });
             x = b.InputId;
-            x = b.Add(new LinearOp(Leaf(new long[] { hidden, inputs }, inputs), Leaf(new long[] { hidden }, inputs)), "fc1", "generated", x);
+            x = b.Add(new LinearOp(Leaf(new long[] { hidden, inputs }, inputs, inputScale), Leaf(new long[] { hidden }, inputs)), "fc1", "generated", x);
             x = b.Add(ActivationOp(act), "act1", "generated", x);
         }
         else
@@ -80,7 +82,7 @@ public sealed class PlantedNetwork : IDisposable
             b = new GraphBuilder(new long[] { 1, side, side });
             x = b.InputId;
             // 2x2 kernel, stride 1, no padding: [1, s, s] -> [channels, s-1, s-1].
-            x = b.Add(new ConvOp(Leaf(new long[] { channels, 1, 2, 2 }, 4), Leaf(new long[] { channels }, 4),
+            x = b.Add(new ConvOp(Leaf(new long[] { channels, 1, 2, 2 }, 4, inputScale), Leaf(new long[] { channels }, 4),
                 new long[] { 1, 1 }, new long[] { 0, 0, 0, 0 }, new long[] { 1, 1 }, 1), "conv1", "generated", x);
             x = b.Add(ActivationOp(act), "act1", "generated", x);
             long flat = channels * (side - 1) * (side - 1);
@@ -92,6 +94,28 @@ public sealed class PlantedNetwork : IDisposable
         x = b.Add(ActivationOp(act), "act3", "generated", x);
         x = b.Add(new LinearOp(Leaf(new long[] { 2, hidden }, hidden), Leaf(new long[] { 2 }, hidden)), "out", "generated", x);
         return new PlantedNetwork(b.Build(x), ps, arch, act);
+    }
+
+    /// <summary>
+    /// Data-dependent initialisation: shifts the bias of every hidden linear or convolution layer (in order) so that its
+    /// pre-activations at <paramref name="point"/> are zero plus uniform noise of half-width <paramref name="noise"/>
+    /// (for a convolution, the per-channel mean over positions). Every neuron's boundary then passes near the point,
+    /// which lets training carve a narrow violation around it.
+    /// </summary>
+    public void CenterAt(double[] point, double noise)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = tensor(point, dtype: ScalarType.Float32).unsqueeze(0);
+        foreach (var node in Graph.Nodes)
+        {
+            if (node.Id == Graph.OutputId) continue;
+            Tensor? bias = node.Op switch { LinearOp l => l.Bias, ConvOp c => c.Bias, _ => null };
+            if (bias is null) continue;
+            var z = Graph.ForwardAll(x)[node.Id][0];                                   // [out] or [C, h, w]
+            var shift = z.dim() > 1 ? z.flatten(1).mean(new long[] { 1 }) : z;
+            bias.sub_(shift).add_((rand(bias.shape) * 2 - 1) * noise);
+        }
     }
 
     static Op ActivationOp(Activation act) => act switch

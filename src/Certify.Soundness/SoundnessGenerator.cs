@@ -32,7 +32,7 @@ public sealed record GeneratedNetwork(string Name, bool Ok, int Attempts, string
 /// at one point by a clear margin while training pushes the rest of the box to the safe side) and a control box has none. Every instance is
 /// checked before it is written: the planted point violates the property when the exported ONNX file runs in ONNX
 /// Runtime, and a strong many-restart PGD attack finds no counterexample in either box. Controls that the input-split
-/// CROWN prover proves are labelled unsat, the others unknown.
+/// CROWN prover proves are labelled unsat, the others unknown (the generator tries several control boxes for a provable one).
 /// <para>Files: <c>onnx/NAME.onnx</c>, <c>vnnlib/NAME_a.vnnlib</c> and <c>_b</c> (planted and control in random order so
 /// the names do not tell), <c>instances.csv</c>, and the private <c>counterexamples/</c> (manifest and planted points).</para>
 /// </summary>
@@ -40,10 +40,27 @@ public sealed class SoundnessGenerator(GeneratorOptions options)
 {
     readonly TrainingOptions _training = options.Training ?? new TrainingOptions();
     readonly AttackBudget _attack = options.CheckAttack ?? new AttackBudget();
+    readonly System.Diagnostics.Stopwatch _clock = new();
+
+    /// <summary>Receives one line per generation stage (training, checks, proof) with elapsed seconds; null is silent.</summary>
+    public Action<string>? Log { get; init; }
+
+    void Note(string name, int attempt, string what) => Log?.Invoke($"[{_clock.Elapsed.TotalSeconds,6:F1}s] {name} #{attempt}: {what}");
+
     readonly ProverOptions _proof = options.ControlProof ?? new ProverOptions(MaxBoxes: 4000, TimeoutSeconds: 30);
 
     /// <summary>Generates everything into <paramref name="dir"/>; <paramref name="progress"/> hears each network as it finishes.</summary>
     public IReadOnlyList<GeneratedNetwork> Generate(string dir, Action<GeneratedNetwork>? progress = null)
+    {
+        _clock.Restart();
+        // The networks are tiny: one thread avoids the scheduling overhead that dominates on a shared machine.
+        int threads = get_num_threads();
+        set_num_threads(1);
+        try { return GenerateAll(dir, progress); }
+        finally { set_num_threads(threads); }
+    }
+
+    IReadOnlyList<GeneratedNetwork> GenerateAll(string dir, Action<GeneratedNetwork>? progress)
     {
         if (options.Count < 1) throw new ArgumentException("--count must be at least 1");
         if (!(options.Epsilon > 0 && options.Epsilon < 0.5)) throw new ArgumentException($"--eps must be in (0, 0.5), got {options.Epsilon}");
@@ -74,37 +91,64 @@ public sealed class SoundnessGenerator(GeneratorOptions options)
         {
             long seed = rng.NextInt64(1, int.MaxValue);
             manual_seed(seed);
-            var planted = Box(rng, n, eps, null);
-            var control = Box(rng, n, eps, planted);
+            var planted = Box(rng, n, eps, null, 0);
             // The planted point: away from the centre (where attacks like to start), inside the box, float32-exact.
             var u = Enumerable.Range(0, n).Select(_ => rng.NextDouble() * 1.4 - 0.7).ToArray();
             int far = rng.Next(n);
             u[far] = Math.Sign(u[far] == 0 ? 1 : u[far]) * (0.4 + 0.3 * rng.NextDouble());
             var point = u.Select((v, i) => (double)(float)((planted.Lower[i] + planted.Upper[i]) / 2 + v * eps)).ToArray();
 
-            using var net = PlantedNetwork.Create(arch, act, n, options.Hidden);
-            PlantingTrainer.Train(net, planted, point, control, _training, seed);
+            using var net = PlantedNetwork.Create(arch, act, n, options.Hidden, inputScale: 1 / (2 * eps));
+            net.CenterAt(point, 0.1);
+            var found = new List<double[]>();
+            AttackReport atkP = null!;
+            double hole = _training.HoleRadius * eps;
+            for (int round = 0; round <= HardeningRounds; round++)
+            {
+                var training = round == 0 ? _training : _training with { Steps = _training.Steps / 3 };
+                double loss = PlantingTrainer.Train(net, planted, point, training, seed + round, found, Log is null ? null : m => Note(name, attempt, m));
+                Note(name, attempt, $"round {round} trained, loss {loss:G3}");
+                // The strong attack must find nothing; what it finds outside the planted neighbourhood is trained away.
+                atkP = RegionAttack.Run(net.Detached(), planted, _attack, seed + 100 + round);
+                Note(name, attempt, $"round {round}: planted box attacked, best objective {atkP.BestObjective:G3}");
+                if (!atkP.Found) break;
+                if (atkP.X.Select((v, i) => Math.Abs(v - point[i])).Max() < hole) break;   // it found the planted point itself
+                found.Add(atkP.X);
+            }
+            if (atkP.Found) { why = $"attack found a counterexample in the planted box (objective {atkP.BestObjective:G3})"; continue; }
+
             var graph = net.Detached();
             var onnxRel = $"onnx/{name}.onnx";
             var onnxPath = Path.Combine(dir, onnxRel);
             OnnxExporter.Export(graph, onnxPath);
             using var ort = new OnnxRuntimeModel(onnxPath);
-
-            // Check 1: the planted point violates in ONNX Runtime by a clear margin.
+            // The planted point violates in ONNX Runtime by a clear margin.
             var yPoint = ort.Run(point);
             double plantedObj = ObjectiveOf(planted, yPoint);
-            if (!(plantedObj <= -_training.Margin / 4)) { why = $"planted point not violated clearly in ONNX Runtime (objective {plantedObj:G3})"; continue; }
-            // Check 2: the strong attack finds nothing in either box.
-            var atkP = RegionAttack.Run(graph, planted, _attack, seed);
-            if (atkP.Found) { why = $"attack found a counterexample in the planted box (objective {atkP.BestObjective:G3})"; continue; }
-            var atkC = RegionAttack.Run(graph, control, _attack, seed + 1);
-            if (atkC.Found) { why = $"attack found a counterexample in the control box"; continue; }
+            if (!(plantedObj <= -_training.Margin / 4)) { why = $"planted point not violated clearly in ONNX Runtime (objective {plantedObj:G3})"; Note(name, attempt, why); continue; }
 
-            // Label the control: unsat when the bound engine proves it.
+            // The control: a box elsewhere, the property "the class predicted at its centre wins", attacked like the
+            // planted box; labelled unsat when the input-split CROWN prover proves it, else unknown.
+            InputRegion? control = null;
+            AttackReport? atkC = null;
+            ProverResult? proof = null;
+            for (int t = 0; t < 12; t++)
+            {
+                var box = Box(rng, n, eps, planted, 0);
+                var centre = box.Lower.Zip(box.Upper, (l, h) => (l + h) / 2).ToArray();
+                var yc = ort.Run(centre);
+                var candidate = Box(box, yc[0] >= yc[1] ? 0 : 1);
+                var atk = RegionAttack.Run(graph, candidate, _attack, seed + 200 + t);
+                if (atk.Found) continue;
+                var pr = InputSplitProver.Verify(graph, new Specification(new[] { candidate }, n, 2), _proof, ort.Run);
+                if (pr.Status == ResultStatus.Sat) continue;
+                (control, atkC, proof) = (candidate, atk, pr);
+                if (pr.Status == ResultStatus.Unsat) break;
+            }
+            if (control is null) { why = "no control box without counterexamples was found"; continue; }
             var spec = new Specification(new[] { control }, n, 2);
-            var proof = InputSplitProver.Verify(graph, spec, _proof, ort.Run);
-            if (proof.Status == ResultStatus.Sat) { why = "the control box has a counterexample"; continue; }
-            string controlExpected = proof.Status == ResultStatus.Unsat ? "unsat" : "unknown";
+            string controlExpected = proof!.Status == ResultStatus.Unsat ? "unsat" : "unknown";
+            Note(name, attempt, $"control proof: {ResultFile.Word(proof.Status)} after {proof.Boxes} boxes");
 
             bool plantedFirst = rng.Next(2) == 0;
             string vPlanted = $"vnnlib/{name}_{(plantedFirst ? "a" : "b")}.vnnlib", vControl = $"vnnlib/{name}_{(plantedFirst ? "b" : "a")}.vnnlib";
@@ -118,15 +162,26 @@ public sealed class SoundnessGenerator(GeneratorOptions options)
                 new(vControl, onnxRel, BenchmarkManifest.Control, controlExpected, "", double.NaN, _attack.ToString(), atkC.BestObjective, proof.Boxes),
             };
             if (!plantedFirst) entries.Reverse();
-            var detail = $"planted objective {plantedObj:F3} (ORT), attack best {atkP.BestObjective:F3} / control {atkC.BestObjective:F3}, control {controlExpected} ({proof.Boxes} boxes)";
+            var detail = $"planted objective {plantedObj:F3} (ORT), attack best {atkP.BestObjective:F3} / control {atkC!.BestObjective:F3}, control {controlExpected} ({proof.Boxes} boxes)";
             return new GeneratedNetwork(name, true, attempt, detail, entries);
         }
         File.Delete(Path.Combine(dir, $"onnx/{name}.onnx"));
         return new GeneratedNetwork(name, false, options.MaxAttempts, why, Array.Empty<ManifestEntry>());
     }
 
-    /// <summary>A box of half-width <paramref name="eps"/> inside [0, 1]ⁿ with the property "y_0 &gt; y_1" (unsafe: y_0 − y_1 ≤ 0), not overlapping <paramref name="avoid"/>.</summary>
-    static InputRegion Box(Random rng, int n, double eps, InputRegion? avoid)
+    /// <summary>Attack-and-retrain rounds after the main training.</summary>
+    const int HardeningRounds = 3;
+
+    /// <summary><paramref name="box"/>'s input bounds with the property "class <paramref name="label"/> wins" (unsafe: y_label − y_other ≤ 0).</summary>
+    static InputRegion Box(InputRegion box, int label)
+    {
+        var c = new double[2];
+        c[label] = 1; c[1 - label] = -1;
+        return box with { Unsafe = new OutputCondition(new[] { new Conjunction(new[] { new HalfSpace(c, 0) }) }) };
+    }
+
+    /// <summary>A box of half-width <paramref name="eps"/> inside [0, 1]ⁿ with the property "class <paramref name="label"/> wins", not overlapping <paramref name="avoid"/>.</summary>
+    static InputRegion Box(Random rng, int n, double eps, InputRegion? avoid, int label)
     {
         while (true)
         {
@@ -136,9 +191,8 @@ public sealed class SoundnessGenerator(GeneratorOptions options)
                 double dist = c.Select((v, i) => Math.Abs(v - (avoid.Lower[i] + avoid.Upper[i]) / 2)).Max();
                 if (dist < 2.5 * eps) continue;
             }
-            var unsafeRow = new HalfSpace(new[] { 1.0, -1.0 }, 0);
-            return new InputRegion(c.Select(v => v - eps).ToArray(), c.Select(v => v + eps).ToArray(),
-                new OutputCondition(new[] { new Conjunction(new[] { unsafeRow }) }));
+            var region = new InputRegion(c.Select(v => v - eps).ToArray(), c.Select(v => v + eps).ToArray(), new OutputCondition(Array.Empty<Conjunction>()));
+            return Box(region, label);
         }
     }
 
