@@ -12,7 +12,8 @@ public static class Program
         foreach (var cmd in Commands().OrderBy(c => c.Name, StringComparer.Ordinal)) root.Subcommands.Add(cmd);
         try
         {
-            return root.Parse(args).Invoke();
+            // The default handler would print CliException with a stack trace; let it reach the one-line handler below.
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (CliException e)
         {

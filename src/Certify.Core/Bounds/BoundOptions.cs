@@ -41,6 +41,12 @@ public sealed record BoundOptions
     public bool IntersectIntermediate { get; init; } = true;
 
     /// <summary>
+    /// When more than this fraction of a node's neurons need CROWN bounds, all of them get CROWN bounds (one dense pass is
+    /// cheaper than gathering rows, and stable neurons gain too); below it only the needed ones do.
+    /// </summary>
+    public double DenseRefinementFraction { get; init; } = 0.9;
+
+    /// <summary>
     /// Upper limit on the elements of one coefficient tensor during intermediate-bound passes; larger row sets are
     /// processed in chunks to bound memory.
     /// </summary>

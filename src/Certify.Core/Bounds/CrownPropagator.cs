@@ -28,7 +28,10 @@ public sealed class CrownPropagator
     /// node the relaxations need (at least the inputs of nonlinear nodes before <paramref name="start"/>, and node 0).
     /// <paramref name="alphas"/> supplies optimisable ReLU slopes for this pass (alpha-CROWN), or null.
     /// </summary>
-    public (Tensor? Lower, Tensor? Upper) Backward(int start, Tensor? lowerA, Tensor? upperA, IReadOnlyList<Interval?> bounds, AlphaState? alphas = null)
+    /// <param name="stopAt">Nodes where the pass stops and concretises over the node's own interval bounds instead of
+    /// going further (IBP with C folded into the trailing affine layers uses this); null: only the input.</param>
+    public (Tensor? Lower, Tensor? Upper) Backward(int start, Tensor? lowerA, Tensor? upperA, IReadOnlyList<Interval?> bounds,
+        AlphaState? alphas = null, Func<int, bool>? stopAt = null)
     {
         var any = lowerA ?? upperA ?? throw new ArgumentException("no coefficients given");
         long batch = any.shape[0], rows = any.shape[1];
@@ -41,6 +44,14 @@ public sealed class CrownPropagator
         {
             if (accL[i] is null && accU[i] is null) continue;
             var node = _graph.Nodes[i];
+            if (stopAt is not null && stopAt(i))
+            {
+                var iv = bounds[i] ?? throw new InvalidOperationException($"bounds of node '{node.Name}' are missing");
+                if (accL[i] is { } sl) biasL = Add(biasL, Concretise(sl, iv, -1));
+                if (accU[i] is { } su) biasU = Add(biasU, Concretise(su, iv, +1));
+                accL[i] = null; accU[i] = null;
+                continue;
+            }
             var inputs = node.Inputs.Select(k => _graph.Nodes[k]).ToArray();
             var step = new BackwardStep
             {
@@ -67,27 +78,34 @@ public sealed class CrownPropagator
             if (r.UpperBias is { } ub) biasU = biasU is null ? ub : biasU + ub;
         }
         var box = bounds[0] ?? throw new InvalidOperationException("the input box is missing");
-        var center = box.Center().reshape(batch, -1, 1);   // [B, n, 1]
-        var radius = box.Radius().reshape(batch, -1, 1);
         Tensor? lower = null, upper = null;
         if (lowerA is not null)
         {
             lower = biasL ?? zeros(batch, rows, dtype: any.dtype, device: any.device);
-            if (accL[0] is { } a)
-            {
-                var flat = a.reshape(batch, rows, -1);
-                lower = lower + (matmul(flat, center) - matmul(flat.abs(), radius)).squeeze(-1);
-            }
+            if (accL[0] is { } a) lower = lower + Concretise(a, box, -1);
         }
         if (upperA is not null)
         {
             upper = biasU ?? zeros(batch, rows, dtype: any.dtype, device: any.device);
-            if (accU[0] is { } a)
-            {
-                var flat = a.reshape(batch, rows, -1);
-                upper = upper + (matmul(flat, center) + matmul(flat.abs(), radius)).squeeze(-1);
-            }
+            if (accU[0] is { } a) upper = upper + Concretise(a, box, +1);
         }
         return (lower, upper);
+    }
+
+    static Tensor Add(Tensor? a, Tensor b) => a is null ? b : a + b;
+
+    /// <summary>
+    /// Lowest (<paramref name="sign"/> = −1) or highest (+1) value of <c>A·x</c> over the box <paramref name="box"/>:
+    /// <c>A·centre ± |A|·radius</c>, <c>[B, S]</c>.
+    /// </summary>
+    public static Tensor Concretise(Tensor a, Interval box, int sign)
+    {
+        long batch = a.shape[0], rows = a.shape[1];
+        var flat = a.reshape(batch, rows, -1);
+        var center = box.Center().reshape(batch, -1, 1);   // [B, n, 1]
+        var radius = box.Radius().reshape(batch, -1, 1);
+        var mid = matmul(flat, center);
+        var dev = matmul(flat.abs(), radius);
+        return (sign < 0 ? mid - dev : mid + dev).squeeze(-1);
     }
 }

@@ -56,7 +56,13 @@ public static class ImportSurvey
     public static string? BlockingOperator(string message)
     {
         var m = Regex.Match(message, @"\(op ([A-Za-z0-9_]+)\)(:? ?)(.*)");
-        if (!m.Success) return null;
+        if (!m.Success)
+        {
+            if (Regex.IsMatch(message, @"has \d+ inputs")) return "(several inputs)";
+            if (message.Contains("does not depend on the input")) return "(constant output)";
+            if (message.Contains("not a valid ONNX model")) return "(malformed file)";
+            return null;
+        }
         var op = m.Groups[1].Value;
         if (!OnnxImporter.SupportedOperators.Contains(op)) return op;
         var reason = m.Groups[3].Value;

@@ -284,7 +284,7 @@ internal sealed class VnnLibReader(VnnLibTokenizer tok, string file)
         bool hasX = false, hasY = false;
         foreach (var (key, _) in diff.Terms)
             if (LinearForm.IsOutput(key)) hasY = true; else hasX = true;
-        double rhs = -diff.Constant; // Σ coef·var ≤ rhs
+        double rhs = diff.Constant == 0 ? 0 : -diff.Constant; // Σ coef·var ≤ rhs (a positive zero, for readable output)
         if (!hasX && !hasY)
         {
             if (!(0 <= rhs)) conj.False = true;
@@ -300,6 +300,7 @@ internal sealed class VnnLibReader(VnnLibTokenizer tok, string file)
                                            "is not supported: input constraints must bound one variable each (the input set must be a union of boxes)");
             var (k, a) = diff.Terms[0];
             double bound = diff.Quotient(rhs, a);
+            if (bound == 0) bound = 0; // 0 / -1 is -0: keep bounds readable
             int index = LinearForm.IndexOf(k);
             if (a > 0)
             {

@@ -6,8 +6,8 @@ namespace Certify.Import.Onnx;
 
 /// <summary>
 /// Exact simplifications of an imported graph: chains of Affine ops merge, an Affine after a Linear or Conv whose
-/// scale/shift is per output feature (per channel) folds into its weights and bias, chains of Reshapes merge and
-/// identity Reshapes vanish. A node is only merged into its single consumer, never when its value is the output.
+/// scale/shift is per output feature (per channel) folds into its weights and bias, chains of Reshapes or Transposes
+/// merge and identity Reshapes/Transposes vanish. A node is only merged into its single consumer, never when its value is the output.
 /// Parameters are combined in float64.
 /// </summary>
 internal static class GraphSimplifier
@@ -24,7 +24,9 @@ internal static class GraphSimplifier
             if (inputs[i].Length != 1) continue;
             int j = inputs[i][0];
             // An identity reshape (same per-sample shape as its input) is dropped by rewiring to its input.
-            if (ops[i] is ReshapeOp r0 && g.Nodes[j].Shape.SequenceEqual(r0.Shape) && i != g.OutputId)
+            bool identity = ops[i] is ReshapeOp r0 && g.Nodes[j].Shape.SequenceEqual(r0.Shape)
+                || ops[i] is TransposeOp t0 && t0.Perm.Select((p, k) => p == k).All(e => e);
+            if (identity && i != g.OutputId)
             {
                 Rewire(i, j);
                 continue;
@@ -36,6 +38,8 @@ internal static class GraphSimplifier
                 (LinearOp l, AffineOp b) => FoldIntoLinear(l, b),
                 (ConvOp c, AffineOp b) => FoldIntoConv(c, b, g.Nodes[j].Shape.Length),
                 (ReshapeOp, ReshapeOp r) => r,
+                // Output axis k of the pair is input axis a.Perm[b.Perm[k]].
+                (TransposeOp a, TransposeOp t) => new TransposeOp(t.Perm.Select(p => a.Perm[p]).ToArray()),
                 _ => null
             };
             if (merged is null) continue;

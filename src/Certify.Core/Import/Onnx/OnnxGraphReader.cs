@@ -63,7 +63,8 @@ internal sealed partial class OnnxGraphReader
             throw new ImportException($"{_file}: the graph output '{outName}' does not depend on the input (it is a constant)");
         try
         {
-            return GraphSimplifier.Simplify(_builder.Build(output.Id));
+            // A second pass removes what the first one made trivial (e.g. two Transposes merged into the identity).
+            return GraphSimplifier.Simplify(GraphSimplifier.Simplify(_builder.Build(output.Id)));
         }
         catch (GraphException e) { throw new ImportException($"{_file}: {e.Message}", e); }
     }

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using Certify.Graph;
+using Certify.Solvers.Encoding;
+using Google.OrTools.LinearSolver;
+
+namespace Certify.Solvers.Milp;
+
+/// <summary>Result of an optimisation over the region: the value reached, the solver's proven bound and the input.</summary>
+/// <param name="Status">Optimal, time-out (value/bound may still be set), infeasible region, unknown or not supported.</param>
+/// <param name="Value">Objective of the best solution found (NaN without one).</param>
+/// <param name="Bound">The solver's proven bound on the objective (for maximisation an upper bound; NaN without one).</param>
+/// <param name="X">Input of the best solution, or null.</param>
+/// <param name="Detail">Solver status text.</param>
+public sealed record OptimumResult(OptimumStatus Status, double Value, double Bound, double[]? X, string Detail);
+
+/// <summary>How an optimisation ended.</summary>
+public enum OptimumStatus { Optimal, Timeout, Infeasible, Unknown, NotSupported }
+
+/// <summary>
+/// Exact verification by mixed-integer linear programming with SCIP through Google OR-Tools. The graph on the box is
+/// written by <see cref="GraphEncoder"/> (interval-arithmetic intermediate bounds unless better ones are supplied) and
+/// translated with big-M ReLU and max-pool encodings (<see cref="MilpTranslation"/>). Each unsafe disjunct is one
+/// feasibility MILP: all infeasible proves the box safe; a feasible one yields a candidate input.
+/// </summary>
+public sealed class MilpBackend : IExactBackend
+{
+    /// <summary>OR-Tools solver id; "SCIP" by default.</summary>
+    public string SolverId { get; init; } = "SCIP";
+
+    public string Name => $"MILP ({SolverId})";
+
+    /// <inheritdoc/>
+    public ExactOutcome FindViolation(ComputationGraph graph, ExactQuery query, TimeSpan timeLimit, CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        PiecewiseLinearModel model;
+        try { model = GraphEncoder.Encode(graph, query.Lower, query.Upper, query.Bounds).Model; }
+        catch (EncodingNotSupportedException e) { return ExactOutcome.NotSupported(e.Message); }
+        if (model.EmptyReason is not null) return ExactOutcome.Infeasible($"the region is empty: {model.EmptyReason}");
+
+        var disjuncts = query.Unsafe.Disjuncts;
+        for (int k = 0; k < disjuncts.Count; k++)
+        {
+            var left = timeLimit - clock.Elapsed;
+            if (left <= TimeSpan.Zero || cancel.IsCancellationRequested) return ExactOutcome.Timeout($"{Name}: time limit reached before disjunct {k + 1} of {disjuncts.Count}");
+            try
+            {
+                using var milp = new MilpTranslation(model, SolverId, relax: false);
+                milp.AddUnsafeRows(disjuncts[k], query.RequiredMargin);
+                var status = milp.Solve(left, cancel);
+                switch (status)
+                {
+                    case Solver.ResultStatus.INFEASIBLE: continue;
+                    case Solver.ResultStatus.OPTIMAL or Solver.ResultStatus.FEASIBLE:
+                        return new ExactOutcome(ExactStatus.Candidate, milp.InputSolution(), k, $"{Name}: feasible assignment for disjunct {k + 1}");
+                    case Solver.ResultStatus.NOT_SOLVED when clock.Elapsed >= timeLimit || cancel.IsCancellationRequested:
+                        return ExactOutcome.Timeout($"{Name}: time limit reached on disjunct {k + 1} of {disjuncts.Count}");
+                    default:
+                        return ExactOutcome.Unknown($"{Name}: solver returned {status} on disjunct {k + 1}");
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return ExactOutcome.Unknown($"{Name}: solver failure on disjunct {k + 1}: {e.Message}");
+            }
+        }
+        return ExactOutcome.Infeasible($"{Name}: all {disjuncts.Count} unsafe disjunct(s) infeasible ({model})");
+    }
+
+    /// <summary>
+    /// Maximises (or minimises) <c>Σ c_k y_k</c> over the box: the exact optimum when it finishes in time, otherwise the
+    /// best value found and the solver's proven bound.
+    /// </summary>
+    public OptimumResult Optimize(ComputationGraph graph, double[] lower, double[] upper, double[] c, bool maximize,
+                                  TimeSpan timeLimit, IntermediateBounds? bounds = null, CancellationToken cancel = default) =>
+        OptimizeModel(graph, lower, upper, c, maximize, timeLimit, bounds, SolverId, relax: false, cancel);
+
+    internal static OptimumResult OptimizeModel(ComputationGraph graph, double[] lower, double[] upper, double[] c, bool maximize,
+                                                TimeSpan timeLimit, IntermediateBounds? bounds, string solverId, bool relax, CancellationToken cancel)
+    {
+        PiecewiseLinearModel model;
+        try { model = GraphEncoder.Encode(graph, lower, upper, bounds).Model; }
+        catch (EncodingNotSupportedException e) { return new OptimumResult(OptimumStatus.NotSupported, double.NaN, double.NaN, null, e.Message); }
+        if (model.EmptyReason is not null) return new OptimumResult(OptimumStatus.Infeasible, double.NaN, double.NaN, null, model.EmptyReason);
+        try
+        {
+            using var milp = new MilpTranslation(model, solverId, relax);
+            milp.SetObjective(c, maximize);
+            var status = milp.Solve(timeLimit, cancel);
+            var obj = milp.Solver.Objective();
+            return status switch
+            {
+                Solver.ResultStatus.OPTIMAL => new OptimumResult(OptimumStatus.Optimal, obj.Value(), relax ? obj.Value() : obj.BestBound(), milp.InputSolution(), "optimal"),
+                Solver.ResultStatus.FEASIBLE => new OptimumResult(OptimumStatus.Timeout, obj.Value(), obj.BestBound(), milp.InputSolution(), "stopped with a feasible solution"),
+                Solver.ResultStatus.INFEASIBLE => new OptimumResult(OptimumStatus.Infeasible, double.NaN, double.NaN, null, "infeasible"),
+                Solver.ResultStatus.NOT_SOLVED => new OptimumResult(OptimumStatus.Timeout, double.NaN, double.NaN, null, "stopped without a solution"),
+                _ => new OptimumResult(OptimumStatus.Unknown, double.NaN, double.NaN, null, status.ToString()),
+            };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new OptimumResult(OptimumStatus.Unknown, double.NaN, double.NaN, null, "solver failure: " + e.Message);
+        }
+    }
+}
