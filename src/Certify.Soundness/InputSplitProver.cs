@@ -65,7 +65,7 @@ public static class InputSplitProver
         bool exhausted = false, timedOut = false;
         foreach (var region in spec.Regions)
         {
-            var attack = RegionAttack.Run(g64, region, o.Attack ?? new AttackBudget(64, 30, 1000), seed: 1);
+            var attack = BudgetedAttack.Run(g64, region, o.Attack ?? new AttackBudget(64, 30, 1000), seed: 1);
             if (attack.Found && Confirm(attack.X) is { } y0) return new ProverResult(ResultStatus.Sat, attack.X, y0, boxes);
 
             var (c, rows) = SpecificationMatrix.FromRegion(region, (int)graph.OutputSize);
@@ -153,7 +153,7 @@ public static class InputSplitProver
         for (int step = 0; step <= 5; step++)
         {
             var xv = x.detach().requires_grad_(true);
-            var obj = RegionAttack.Objective(g.Forward(xv).reshape(b, -1), region);
+            var obj = ViolationObjective.Of(g.Forward(xv).reshape(b, -1), region);
             var values = obj.detach().data<double>().ToArray();
             var flat = xv.detach().data<double>().ToArray();
             for (int k = 0; k < b; k++)

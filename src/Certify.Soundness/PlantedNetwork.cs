@@ -118,6 +118,45 @@ public sealed class PlantedNetwork : IDisposable
         }
     }
 
+    /// <summary>
+    /// Plants a counterexample analytically: returns a copy of <paramref name="trained"/> (a graph built by
+    /// <see cref="Create"/>, whose output is a linear layer over the last hidden activation) with a ReLU "bump" beside the
+    /// hidden layers, <c>t(x) = relu(1 − ‖x − p‖₁ / r)</c>, built from <c>2n</c> ReLUs <c>relu(±(x_i − p_i))</c> and one
+    /// more ReLU. <c>t</c> is 1 at <paramref name="point"/> p, falls linearly to 0 at L1 distance
+    /// <paramref name="radius"/> r and is exactly 0 (with zero gradient) everywhere else. <c>t</c> is concatenated to the
+    /// last hidden activation and the output layer gets one more column, <c>(−amplitude, 0)</c>, so
+    /// <c>y_0 − y_1</c> drops by <paramref name="amplitude"/> at p and is unchanged outside the L1 ball. The bump uses
+    /// ReLUs whatever the hidden activation is.
+    /// </summary>
+    public static ComputationGraph WithBump(ComputationGraph trained, double[] point, double radius, double amplitude)
+    {
+        var outNode = trained.Output;
+        if (outNode.Op is not LinearOp outOp || outNode.Inputs.Count != 1 || outNode.Shape is not [2])
+            throw new ArgumentException("WithBump needs a graph whose output is a linear layer with 2 outputs");
+        int n = (int)trained.InputSize;
+        if (point.Length != n) throw new ArgumentException($"planted point has {point.Length} inputs, the network {n}");
+        var b = new GraphBuilder(trained.InputShape, trained.Input.Name);
+        // The trained layers up to the output, with the same ids (nodes are in topological order, input first).
+        for (int i = 1; i < outNode.Id; i++)
+        {
+            var node = trained.Nodes[i];
+            b.Add(node.Op.MapParameters(t => t.detach().clone()), node.Name, node.Origin, node.Inputs.ToArray());
+        }
+        int x = b.InputId;
+        if (trained.InputShape.Length != 1) x = b.Add(new ReshapeOp(new long[] { n }), "bump_flatten", "planted", x);   // [n]
+        var p = tensor(point, dtype: ScalarType.Float32);                                                                // [n]
+        var eye = TorchSharp.torch.eye(n, dtype: ScalarType.Float32);
+        int d = b.Add(new LinearOp(cat(new[] { eye, -eye }, 0), cat(new[] { -p, p }, 0)), "bump_offset", "planted", x); // [2n]: ±(x − p)
+        d = b.Add(new ReluOp(), "bump_abs", "planted", d);                                                              // halves of |x − p|
+        int t = b.Add(new LinearOp(full(1, 2 * n, (float)(-1 / radius)), ones(1, dtype: ScalarType.Float32)), "bump_level", "planted", d);
+        t = b.Add(new ReluOp(), "bump", "planted", t);                                                                   // [1]
+        int h = b.Add(new ConcatOp(0), "bump_concat", "planted", outNode.Inputs[0], t);                                 // [hidden + 1]
+        var column = tensor(new[] { (float)-amplitude, 0f }).reshape(2, 1);
+        var w = cat(new[] { outOp.Weight.detach(), column }, 1);                                                         // [2, hidden + 1]
+        int y = b.Add(new LinearOp(w, outOp.Bias!.detach().clone()), outNode.Name, outNode.Origin, h);
+        return b.Build(y);
+    }
+
     static Op ActivationOp(Activation act) => act switch
     {
         Activation.Relu => new ReluOp(),

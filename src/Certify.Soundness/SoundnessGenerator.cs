@@ -28,11 +28,16 @@ public sealed record GeneratedNetwork(string Name, bool Ok, int Attempts, string
 
 /// <summary>
 /// Generates a soundness benchmark in VNN-COMP layout. Every property says "class 0 wins in the box" (unsafe:
-/// <c>y_0 − y_1 ≤ 0</c>). For each network, one box has a planted counterexample (the network reaches the unsafe side
-/// at one point by a clear margin while training pushes the rest of the box to the safe side) and a control box has none. Every instance is
-/// checked before it is written: the planted point violates the property when the exported ONNX file runs in ONNX
-/// Runtime, and a strong many-restart PGD attack finds no counterexample in either box. Controls that the input-split
-/// CROWN prover proves are labelled unsat, the others unknown (the generator tries several control boxes for a provable one).
+/// <c>y_0 − y_1 ≤ 0</c>). For each network: (1) a small network is trained so that the property holds with a margin
+/// everywhere in the planted box (robust training with PGD points from the current network at every step, then
+/// attack-and-retrain rounds); (2) a counterexample is planted analytically with a ReLU bump
+/// (<see cref="PlantedNetwork.WithBump"/>): a tiny L1 ball around a random point of the box where the margin is
+/// lowered below zero, flat (zero gradient) everywhere else, so neither random sampling (the ball is a vanishing fraction
+/// of the box) nor gradient attacks (no signal leads into it) find it, while a sound complete verifier must; (3) every
+/// instance is checked before it is written: the planted point violates the property when the exported ONNX file runs
+/// in ONNX Runtime, and a strong many-restart PGD attack (<see cref="BudgetedAttack"/>) finds no counterexample in
+/// either box. A control box elsewhere, attacked the same way, is labelled unsat when the input-split CROWN prover
+/// proves it, else unknown.
 /// <para>Files: <c>onnx/NAME.onnx</c>, <c>vnnlib/NAME_a.vnnlib</c> and <c>_b</c> (planted and control in random order so
 /// the names do not tell), <c>instances.csv</c>, and the private <c>counterexamples/</c> (manifest and planted points).</para>
 /// </summary>
@@ -86,38 +91,49 @@ public sealed class SoundnessGenerator(GeneratorOptions options)
     {
         int n = options.Inputs;
         double eps = options.Epsilon;
+        double radius = _training.BumpRadius * eps;
         string why = "";
         for (int attempt = 1; attempt <= options.MaxAttempts; attempt++)
         {
             long seed = rng.NextInt64(1, int.MaxValue);
             manual_seed(seed);
             var planted = Box(rng, n, eps, null, 0);
-            // The planted point: away from the centre (where attacks like to start), inside the box, float32-exact.
-            var u = Enumerable.Range(0, n).Select(_ => rng.NextDouble() * 1.4 - 0.7).ToArray();
+            var centre = planted.Lower.Zip(planted.Upper, (l, h) => (l + h) / 2).ToArray();
+            // The planted point: a random point of the box, not its centre and not a face or corner (where attacks like to
+            // start or end), with its whole bump inside the box; float32-exact so ONNX Runtime sees the same point.
+            var u = Enumerable.Range(0, n).Select(_ => rng.NextDouble() * 1.2 - 0.6).ToArray();
             int far = rng.Next(n);
-            u[far] = Math.Sign(u[far] == 0 ? 1 : u[far]) * (0.4 + 0.3 * rng.NextDouble());
-            var point = u.Select((v, i) => (double)(float)((planted.Lower[i] + planted.Upper[i]) / 2 + v * eps)).ToArray();
+            u[far] = Math.Sign(u[far] == 0 ? 1 : u[far]) * (0.3 + 0.3 * rng.NextDouble());
+            var point = u.Select((v, i) => (double)(float)(centre[i] + v * eps)).ToArray();
 
+            // 1. A network on which the property holds with a margin everywhere in the box: robust training, then
+            //    attack-and-retrain rounds that add what the strong attack still finds as training points.
             using var net = PlantedNetwork.Create(arch, act, n, options.Hidden, inputScale: 1 / (2 * eps));
-            net.CenterAt(point, 0.1);
+            net.CenterAt(centre, 0.1);
             var found = new List<double[]>();
-            AttackReport atkP = null!;
-            double hole = _training.HoleRadius * eps;
+            AttackReport safeCheck = null!;
             for (int round = 0; round <= HardeningRounds; round++)
             {
-                var training = round == 0 ? _training : _training with { Steps = _training.Steps / 3 };
-                double loss = PlantingTrainer.Train(net, planted, point, training, seed + round, found, Log is null ? null : m => Note(name, attempt, m));
-                Note(name, attempt, $"round {round} trained, loss {loss:G3}");
-                // The strong attack must find nothing; what it finds outside the planted neighbourhood is trained away.
-                atkP = RegionAttack.Run(net.Detached(), planted, _attack, seed + 100 + round);
-                Note(name, attempt, $"round {round}: planted box attacked, best objective {atkP.BestObjective:G3}");
-                if (!atkP.Found) break;
-                if (atkP.X.Select((v, i) => Math.Abs(v - point[i])).Max() < hole) break;   // it found the planted point itself
-                found.Add(atkP.X);
+                double loss = PlantingTrainer.Train(net, planted, _training, seed + round, found, Log is null ? null : m => Note(name, attempt, m),
+                    steps: round == 0 ? _training.Steps : _training.Steps / 3);
+                safeCheck = BudgetedAttack.Run(net.Detached(), planted, _attack, seed + 100 + round);
+                Note(name, attempt, $"round {round}: trained (loss {loss:G3}), attack best objective {safeCheck.BestObjective:G3}");
+                if (safeCheck.BestObjective >= _training.Margin / 4) break;
+                found.Add(safeCheck.X);
             }
+            if (!(safeCheck.BestObjective >= _training.Margin / 4))
+            { why = $"training did not make the box safe (attack reached objective {safeCheck.BestObjective:G3})"; Note(name, attempt, why); continue; }
+
+            // 2. Plant the counterexample: a ReLU bump at the point lowers y_0 − y_1 there by its value plus the margin.
+            var safeGraph = net.Detached();
+            double atPoint = ObjectiveOf(planted, Evaluate(safeGraph, point));
+            var graph = PlantedNetwork.WithBump(safeGraph, point, radius, atPoint + _training.Margin);
+
+            // 3. The strong attack must still miss the planted point.
+            var atkP = BudgetedAttack.Run(graph, planted, _attack, seed + 150);
+            Note(name, attempt, $"planted box attacked: best objective {atkP.BestObjective:G3}");
             if (atkP.Found) { why = $"attack found a counterexample in the planted box (objective {atkP.BestObjective:G3})"; continue; }
 
-            var graph = net.Detached();
             var onnxRel = $"onnx/{name}.onnx";
             var onnxPath = Path.Combine(dir, onnxRel);
             OnnxExporter.Export(graph, onnxPath);
@@ -135,10 +151,9 @@ public sealed class SoundnessGenerator(GeneratorOptions options)
             for (int t = 0; t < 12; t++)
             {
                 var box = Box(rng, n, eps, planted, 0);
-                var centre = box.Lower.Zip(box.Upper, (l, h) => (l + h) / 2).ToArray();
-                var yc = ort.Run(centre);
+                var yc = ort.Run(box.Lower.Zip(box.Upper, (l, h) => (l + h) / 2).ToArray());
                 var candidate = Box(box, yc[0] >= yc[1] ? 0 : 1);
-                var atk = RegionAttack.Run(graph, candidate, _attack, seed + 200 + t);
+                var atk = BudgetedAttack.Run(graph, candidate, _attack, seed + 200 + t);
                 if (atk.Found) continue;
                 var pr = InputSplitProver.Verify(graph, new Specification(new[] { candidate }, n, 2), _proof, ort.Run);
                 if (pr.Status == ResultStatus.Sat) continue;
@@ -194,6 +209,12 @@ public sealed class SoundnessGenerator(GeneratorOptions options)
             var region = new InputRegion(c.Select(v => v - eps).ToArray(), c.Select(v => v + eps).ToArray(), new OutputCondition(Array.Empty<Conjunction>()));
             return Box(region, label);
         }
+    }
+
+    static double[] Evaluate(Graph.ComputationGraph g, double[] x)
+    {
+        using var scope = NewDisposeScope();
+        return g.Forward(tensor(x, dtype: ScalarType.Float32).unsqueeze(0)).flatten().to_type(ScalarType.Float64).data<double>().ToArray();
     }
 
     static double ObjectiveOf(InputRegion region, double[] y) =>

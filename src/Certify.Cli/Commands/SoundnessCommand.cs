@@ -30,15 +30,15 @@ public sealed class SoundnessCommand : ICliCommand
         var output = new Option<string>("--out") { Description = "Output folder (VNN-COMP layout).", Required = true };
         var seed = new Option<long>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
         var timeout = new Option<double>("--timeout") { Description = "Time limit per instance written to instances.csv (seconds).", DefaultValueFactory = _ => 60 };
-        var steps = new Option<int>("--steps") { Description = "Training steps per network.", DefaultValueFactory = _ => 1500 };
-        var hole = new Option<double>("--hole") { Description = "Radius of the planted violation's neighbourhood, as a fraction of the box half-width.", DefaultValueFactory = _ => 0.3 };
+        var steps = new Option<int>("--steps") { Description = "Training steps per network.", DefaultValueFactory = _ => 600 };
+        var hole = new Option<double>("--bump-radius") { Description = "L1 radius of the planted bump (the only place the property fails), as a fraction of the box half-width.", DefaultValueFactory = _ => 0.1 };
         var margin = new Option<double>("--margin") { Description = "Output margin: the planted point violates by it, the rest of the boxes satisfy by it.", DefaultValueFactory = _ => 0.1 };
-        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 0.002 };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 0.003 };
         var restarts = new Option<int>("--attack-restarts") { Description = "Restarts of the checking PGD attack.", DefaultValueFactory = _ => 1000 };
         var attackSteps = new Option<int>("--attack-steps") { Description = "Steps per restart of the checking attack.", DefaultValueFactory = _ => 100 };
         var samples = new Option<int>("--attack-samples") { Description = "Random samples of the checking attack.", DefaultValueFactory = _ => 20000 };
         var verbose = new Option<bool>("--verbose") { Description = "Print each generation stage with its time." };
-        var cmd = new Command("generate", "Train small networks with planted counterexamples and write a VNN-COMP benchmark (planted points kept in counterexamples/).")
+        var cmd = new Command("generate", "Train small networks robustly safe on a box, plant a counterexample with a tiny ReLU bump, and write a VNN-COMP benchmark (planted points kept in counterexamples/).")
         {
             arch, act, inputs, eps, count, output, seed, timeout, steps, restarts, attackSteps, samples, verbose, hole, lr, margin
         };
@@ -51,7 +51,7 @@ public sealed class SoundnessCommand : ICliCommand
                     parse.GetValue(arch)!.Split(',').Select(PlantedNetwork.ParseArchitecture).ToList(),
                     parse.GetValue(act)!.Split(',').Select(PlantedNetwork.ParseActivation).ToList(),
                     parse.GetValue(inputs), parse.GetValue(eps), parse.GetValue(count), parse.GetValue(seed), parse.GetValue(timeout),
-                    Training: new TrainingOptions(Steps: parse.GetValue(steps), LearningRate: parse.GetValue(lr), HoleRadius: parse.GetValue(hole), Margin: parse.GetValue(margin)),
+                    Training: new TrainingOptions(Steps: parse.GetValue(steps), LearningRate: parse.GetValue(lr), BumpRadius: parse.GetValue(hole), Margin: parse.GetValue(margin)),
                     CheckAttack: new AttackBudget(parse.GetValue(restarts), parse.GetValue(attackSteps), parse.GetValue(samples)));
                 if (options.Architectures.Contains(Architecture.Cnn)) PlantedNetwork.Create(Architecture.Cnn, Activation.Relu, options.Inputs).Dispose();
             }

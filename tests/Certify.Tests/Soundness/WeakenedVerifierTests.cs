@@ -21,7 +21,7 @@ public class WeakenedVerifierTests
     public void AttackAloneMissesThePlantedPoint()
     {
         var spec = VnnLibParser.Parse(Path.Combine(SpikeBenchmark.Create(Path.Combine(SpikeBenchmark.TempDir(), "b")), "vnnlib/spike_a.vnnlib"));
-        var report = RegionAttack.Run(SpikeBenchmark.Network(), spec.Regions[0], new AttackBudget(500, 50, 5000), seed: 3);
+        var report = BudgetedAttack.Run(SpikeBenchmark.Network(), spec.Regions[0], new AttackBudget(500, 50, 5000), seed: 3);
         Assert.False(report.Found);
     }
 
