@@ -41,7 +41,7 @@ public sealed class CertifyAccuracyCommand : ICliCommand
                 "crown" => BoundMethod.Crown,
                 "alpha-crown" => BoundMethod.AlphaCrown,
                 "crown-ibp" => BoundMethod.CrownIbp,
-                "complete" => throw new CliException("--method complete needs the complete verifier (Certify.Verification), not merged into this branch yet"),
+                "complete" => throw new CliException("--method complete is not available yet: it needs the branch-and-bound Verifier, which is not in this build; use crown or alpha-crown"),
                 var other => throw new CliException($"--method {other}: supported: ibp, crown, alpha-crown, crown-ibp, complete"),
             };
             Certify.Graph.ComputationGraph graph;

@@ -35,7 +35,8 @@ public static class RobustnessEvaluator
         ForBatches(data, batchSize, (x, y) =>
         {
             var x64 = x.to_type(ScalarType.Float64);
-            var (lo, hi) = InputBox.Around(x64, eps);
+            // The box is widened by 1e-9 so that float64 rounding of x ± eps can never leave part of the real ball outside.
+            var (lo, hi) = InputBox.Around(x64, eps + 1e-9);
             var spec = InputBox.MarginSpec(y, MnistDataset.NumClasses, ScalarType.Float64);
             var m = CertifiedBounds.MarginLower(g64, lo, hi, spec, method);     // [B, 9]
             var ok = (m > 0).all(1) & g64.Forward(x64).argmax(1).eq(y);
