@@ -75,6 +75,8 @@ public sealed class BoundEngine
         var spec = SpecMatrix(c, batch);                                     // [B, S, *outShape]
         Tensor rowsL, rowsU;
         AlphaState? alphas = null;
+        var capture = sub.CoefficientNodes is { Count: > 0 } && Options.Method != BoundMethod.Ibp
+            ? sub.CoefficientNodes.ToDictionary(k => k, _ => (Tensor?)null) : null;
         switch (Options.Method)
         {
             case BoundMethod.Ibp:
@@ -82,12 +84,15 @@ public sealed class BoundEngine
                 break;
             case BoundMethod.Crown:
             {
-                var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds);
+                var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds, captureLower: capture);
                 rowsL = l!; rowsU = u ?? full_like(l!, double.PositiveInfinity);
                 break;
             }
             default:
                 (rowsL, rowsU, alphas) = OptimiseAlpha(spec, bounds, sub);
+                if (capture is not null)
+                    using (no_grad())
+                        _detachedCrown.Value.Backward(Graph.OutputId, spec.detach(), null, bounds.Select(b => b?.Detach()).ToArray(), alphas, capture);
                 break;
         }
         var fallbacks = Options.Method == BoundMethod.Ibp ? (IReadOnlyList<string>)Array.Empty<string>() : IbpFallbackNodes;
@@ -105,7 +110,19 @@ public sealed class BoundEngine
         }
         if (alphas is not null)
             foreach (var t in alphas.LowerPass.Values.Concat(alphas.UpperPass.Values)) t.MoveToOuterDisposeScope();
-        return new BoundResult(Options.Method, rowsL, rowsU, nodes, fallbacks, alphas);
+        Dictionary<int, Tensor>? coefficients = null;
+        if (capture is not null)
+        {
+            coefficients = new Dictionary<int, Tensor>();
+            foreach (var (id, t) in capture)
+            {
+                if (t is null) continue;
+                var own = t.detach();
+                own.MoveToOuterDisposeScope();
+                coefficients[id] = own;
+            }
+        }
+        return new BoundResult(Options.Method, rowsL, rowsU, nodes, fallbacks, alphas, coefficients);
     }
 
     /// <summary>
@@ -173,6 +190,14 @@ public sealed class BoundEngine
         else index = mask.reshape(batch, n).any(0).nonzero().squeeze(1);
         long k = index.shape[0];
         if (k == 0) return reference;
+        if (mask is not null && batch > 1)
+        {
+            // Sub-problems of a batch often need different neurons (branch and bound): when the largest per-sample set is
+            // smaller than the union, propagate only each sample's own neurons (padded with neurons it does not need).
+            var m2 = mask.reshape(batch, n);
+            long kmax = m2.sum(1).max().ToInt64();
+            if (kmax < k) return RefinePerSample(id, reference, bounds, m2, kmax);
+        }
         long chunk = Math.Max(1, Options.MaxCoefficientElements / Math.Max(1, batch * _maxNodeSize));
         var lows = new List<Tensor>(); var highs = new List<Tensor>();
         for (long s = 0; s < k; s += chunk)
@@ -200,6 +225,41 @@ public sealed class BoundEngine
         var u = k == n && mask is null ? crownU : refU.scatter(1, full, crownU);
         var shape = ComputationGraph.ShapeWithBatch(batch, node.Shape);
         return new Interval(l.reshape(shape), u.reshape(shape));
+    }
+
+    /// <summary>
+    /// <see cref="Refine"/> where each sample propagates its own <paramref name="kmax"/> rows: the neurons it needs
+    /// (<paramref name="mask"/> <c>[B, n]</c>) first, then distinct unneeded ones whose results are discarded.
+    /// </summary>
+    Interval RefinePerSample(int id, Interval reference, Interval?[] bounds, Tensor mask, long kmax)
+    {
+        var node = Graph.Nodes[id];
+        long batch = reference.Batch, n = node.Size;
+        var dtype = reference.Lower.dtype;
+        var index = mask.to_type(ScalarType.Float32).sort(1, descending: true).Indices.narrow(1, 0, kmax); // [B, kmax], distinct per row
+        var valid = mask.gather(1, index);                                                                  // [B, kmax]
+        long chunk = Math.Max(1, Options.MaxCoefficientElements / Math.Max(1, batch * _maxNodeSize));
+        var lows = new List<Tensor>(); var highs = new List<Tensor>();
+        for (long s = 0; s < kmax; s += chunk)
+        {
+            long rows = Math.Min(chunk, kmax - s);
+            var idx = index.narrow(1, s, rows);
+            var a = zeros(batch, rows, n, dtype: dtype, device: reference.Lower.device)
+                .scatter(2, idx.unsqueeze(2), valid.narrow(1, s, rows).unsqueeze(2).to_type(dtype))
+                .reshape(ComputationGraph.ShapeWithBatch(batch, new[] { rows }.Concat(node.Shape).ToArray()));
+            var (lo, hi) = _crown.Backward(id, a, a, bounds);
+            lows.Add(lo!); highs.Add(hi!);
+        }
+        var crownL = lows.Count == 1 ? lows[0] : cat(lows.ToArray(), 1);    // [B, kmax]
+        var crownU = highs.Count == 1 ? highs[0] : cat(highs.ToArray(), 1);
+        var refL = reference.Lower.reshape(batch, n);
+        var refU = reference.Upper.reshape(batch, n);
+        var oldL = refL.gather(1, index); var oldU = refU.gather(1, index);
+        if (Options.IntersectIntermediate) { crownL = maximum(crownL, oldL); crownU = minimum(crownU, oldU); }
+        crownL = where(valid, crownL, oldL);
+        crownU = where(valid, crownU, oldU);
+        var shape = ComputationGraph.ShapeWithBatch(batch, node.Shape);
+        return new Interval(refL.scatter(1, index, crownL).reshape(shape), refU.scatter(1, index, crownU).reshape(shape));
     }
 
     /// <summary>Applies ReLU split decisions to the bounds of the ReLU's input node: active ⇒ l ≥ 0, inactive ⇒ u ≤ 0.</summary>
