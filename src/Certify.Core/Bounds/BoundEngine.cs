@@ -131,11 +131,14 @@ public sealed class BoundEngine
     /// </summary>
     public BoundResult Compute(InputRegion region, SubproblemInputs? sub = null)
     {
-        using var scope = NewDisposeScope();
+        // No dispose scope here: the result's tensors are moved to the caller's scope by the inner Compute, and a scope
+        // opened here would free them on return.
         var (c, _) = SpecificationMatrix.FromRegion(region, (int)Graph.OutputSize);
-        var lo = tensor(region.Lower, dtype: ScalarType.Float64).unsqueeze(0);
-        var hi = tensor(region.Upper, dtype: ScalarType.Float64).unsqueeze(0);
-        var r = Compute(lo, hi, c.unsqueeze(0), sub);
+        using var lo = tensor(region.Lower, dtype: ScalarType.Float64).unsqueeze(0);
+        using var hi = tensor(region.Upper, dtype: ScalarType.Float64).unsqueeze(0);
+        using var c3 = c.unsqueeze(0);
+        var r = Compute(lo, hi, c3, sub);
+        c.Dispose();
         return r;
     }
 
