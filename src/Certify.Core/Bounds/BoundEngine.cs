@@ -77,6 +77,8 @@ public sealed class BoundEngine
         var spec = SpecMatrix(c, batch);                                     // [B, S, *outShape]
         Tensor rowsL, rowsU;
         AlphaState? alphas = null;
+        var capture = sub.CoefficientNodes is { Count: > 0 } && Options.Method != BoundMethod.Ibp
+            ? sub.CoefficientNodes.ToDictionary(k => k, _ => (Tensor?)null) : null;
         switch (Options.Method)
         {
             case BoundMethod.Ibp:
@@ -88,12 +90,15 @@ public sealed class BoundEngine
             }
             case BoundMethod.Crown:
             {
-                var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds);
+                var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds, captureLower: capture);
                 rowsL = l!; rowsU = u ?? full_like(l!, double.PositiveInfinity);
                 break;
             }
             default:
                 (rowsL, rowsU, alphas) = OptimiseAlpha(spec, bounds, sub);
+                if (capture is not null)
+                    using (no_grad())
+                        _detachedCrown.Value.Backward(Graph.OutputId, spec.detach(), null, bounds.Select(b => b?.Detach()).ToArray(), alphas, captureLower: capture);
                 break;
         }
         var fallbacks = Options.Method == BoundMethod.Ibp ? (IReadOnlyList<string>)Array.Empty<string>() : IbpFallbackNodes;
@@ -111,7 +116,19 @@ public sealed class BoundEngine
         }
         if (alphas is not null)
             foreach (var t in alphas.LowerPass.Values.Concat(alphas.UpperPass.Values)) t.MoveToOuterDisposeScope();
-        return new BoundResult(Options.Method, rowsL, rowsU, nodes, fallbacks, alphas);
+        Dictionary<int, Tensor>? coefficients = null;
+        if (capture is not null)
+        {
+            coefficients = new Dictionary<int, Tensor>();
+            foreach (var (id, t) in capture)
+            {
+                if (t is null) continue;
+                var own = t.detach();
+                own.MoveToOuterDisposeScope();
+                coefficients[id] = own;
+            }
+        }
+        return new BoundResult(Options.Method, rowsL, rowsU, nodes, fallbacks, alphas, coefficients);
     }
 
     /// <summary>
