@@ -129,3 +129,44 @@ public sealed class BuiltinProverTool(ProverWeakening weakening = ProverWeakenin
         return null;
     }
 }
+
+/// <summary>
+/// Certify's own <see cref="Certify.Verification.Verifier"/> run in-process (<c>--tool certify</c>), or deliberately weakened
+/// (<c>--tool certify:drop-split-branch</c>: branch and bound drops the second child of every split) for the harness's
+/// self-check. Same pipeline as <c>certify verify</c>, without a process per instance.
+/// </summary>
+public sealed class CertifyTool(bool dropSecondChild = false) : IVerifierTool
+{
+    /// <summary>True for the deliberately unsound variant.</summary>
+    public bool Weakened { get; } = dropSecondChild;
+
+    public string Name => Weakened ? "certify (weakened: drop-split-branch)" : "certify (in-process)";
+
+    public ToolRun Run(string onnx, string vnnlib, string results, double timeoutSeconds)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var report = Certify.Verification.Verifier.Verify(onnx, vnnlib, new Certify.Verification.VerifierOptions
+            {
+                Timeout = TimeSpan.FromSeconds(timeoutSeconds),
+                Bab = new Certify.Verification.Search.BabOptions { UnsoundDropSecondChildForTesting = Weakened },
+            });
+            report.WriteResultFile(results);
+            return new ToolRun(false, 0, clock.Elapsed.TotalSeconds, report.Verdict.ToString());
+        }
+        catch (Exception e) when (e is ImportException or VnnLibException or IOException or NotSupportedException or ArgumentException)
+        {
+            ResultFile.Write(results, ResultStatus.Error);
+            return new ToolRun(false, 1, clock.Elapsed.TotalSeconds, e.Message);
+        }
+    }
+
+    /// <summary>Parses "certify" or "certify:drop-split-branch"; null when <paramref name="spec"/> names another tool.</summary>
+    public static CertifyTool? TryParse(string spec) => spec switch
+    {
+        "certify" => new CertifyTool(),
+        "certify:drop-split-branch" => new CertifyTool(dropSecondChild: true),
+        _ => null,
+    };
+}

@@ -82,7 +82,8 @@ public sealed class SoundnessCommand : ICliCommand
         var dir = new Argument<string>("dir") { Description = "Benchmark folder (instances.csv, onnx/, vnnlib/, optional counterexamples/manifest.csv)." };
         var tool = new Option<string>("--tool")
         {
-            Description = "Verifier command with {onnx} {vnnlib} {results} {timeout}; 'builtin' for the in-process input-split prover, " +
+            Description = "Verifier command with {onnx} {vnnlib} {results} {timeout}; 'certify' for Certify's verifier in-process, 'certify:drop-split-branch' " +
+                          "for a deliberately unsound Certify; 'builtin' for the small input-split prover, " +
                           "'builtin:skip-intermediate-bounds' or 'builtin:drop-split-branch' for deliberately unsound variants. " +
                           "Default: $CERTIFY_SOUNDNESS_TOOL or Certify's own verify command.",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CERTIFY_SOUNDNESS_TOOL") is { Length: > 0 } t ? t : CommandTool.CertifyTemplate,
@@ -100,7 +101,7 @@ public sealed class SoundnessCommand : ICliCommand
             if (!File.Exists(Path.Combine(bench, "instances.csv"))) throw new CliException($"{bench}: no instances.csv (expected VNN-COMP layout)");
             var spec = parse.GetValue(tool)!;
             IVerifierTool verifier;
-            try { verifier = (IVerifierTool?)BuiltinProverTool.TryParse(spec) ?? new CommandTool(spec, parse.GetValue(grace)); }
+            try { verifier = (IVerifierTool?)CertifyTool.TryParse(spec) ?? (IVerifierTool?)BuiltinProverTool.TryParse(spec) ?? new CommandTool(spec, parse.GetValue(grace)); }
             catch (ArgumentException e) { throw new CliException(e.Message); }
             var resultsDir = parse.GetValue(results) ?? Directory.CreateTempSubdirectory("certify-soundness-").FullName;
             var harness = new SoundnessHarness(verifier) { TimeoutOverride = parse.GetValue(timeout) };

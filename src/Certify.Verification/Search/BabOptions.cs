@@ -61,4 +61,11 @@ public sealed record BabOptions
 
     /// <summary>Time between progress reports.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// DELIBERATELY UNSOUND, for the soundness harness's self-check only: after every split the second child (the upper
+    /// half of a bisected input, or the active phase of a split ReLU) is dropped unexamined, the kind of bug that makes
+    /// a verifier answer unsat on a violable property. Never set this outside tests of the harness.
+    /// </summary>
+    public bool UnsoundDropSecondChildForTesting { get; init; }
 }

@@ -170,6 +170,14 @@ public sealed class BranchAndBound
         var candidate = FindCandidate(open, bounds, openIndex, rows, regionIndex);
         if (candidate is not null) return (candidate, null);
         var children = brancher.Branch(open, bounds, openIndex, targetRow);
+        if (Options.UnsoundDropSecondChildForTesting)
+        {
+            // Children are laid out [first children of every domain; second children]: keep the first half only.
+            using var firstHalf = arange(children.Count / 2, dtype: ScalarType.Int64, device: children["lo"].device);
+            var kept = children.Select(firstHalf);
+            children.Dispose();
+            children = kept;
+        }
         return (null, children);
     }
 

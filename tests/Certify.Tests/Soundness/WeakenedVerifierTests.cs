@@ -47,3 +47,35 @@ public class WeakenedVerifierTests
         Assert.True(s.AnyWrong);
     }
 }
+
+/// <summary>
+/// The same self-check on Certify's real verifier (attack, branch and bound, MILP), run in-process: sound as shipped,
+/// and caught as UNSOUND when its branch and bound deliberately drops the second child of every split.
+/// </summary>
+public class WeakenedCertifyTests
+{
+    static HarnessSummary Run(bool weakened)
+    {
+        var dir = SpikeBenchmark.TempDir();
+        var bench = SpikeBenchmark.Create(Path.Combine(dir, "bench"));
+        return new SoundnessHarness(new CertifyTool(weakened)) { TimeoutOverride = 20 }.Run(bench, Path.Combine(dir, "results"));
+    }
+
+    [Fact]
+    public void CertifyFindsThePlantedCounterexampleAndIsNeverWrong()
+    {
+        var s = Run(weakened: false);
+        Assert.False(s.AnyWrong);
+        var planted = s.Outcomes.Single(o => o.Kind == BenchmarkManifest.Planted);
+        Assert.Equal(Classification.Correct, planted.Class);
+        Assert.Equal(ResultStatus.Sat, planted.Status);
+    }
+
+    [Fact]
+    public void CertifyWithADroppedSplitBranchIsFlaggedUnsound()
+    {
+        var s = Run(weakened: true);
+        Assert.Equal(Classification.Unsound, s.Outcomes.Single(o => o.Kind == BenchmarkManifest.Planted).Class);
+        Assert.True(s.AnyWrong);
+    }
+}
