@@ -27,6 +27,7 @@ public sealed class BoundEngine
     readonly bool[] _needsRefinement;       // node feeds a nonlinear node whose relaxation depends on its bounds
     readonly List<int>[] _splitReluOf;      // ReLU node ids reading node i (where split decisions clip node i's bounds)
     readonly long _maxNodeSize;
+    readonly bool[] _intervalExact;         // interval bounds of the node are exact (one affine layer over the box): CROWN cannot tighten them
 
     /// <summary>Prepares bounding of <paramref name="graph"/>; its parameters are converted to the options' dtype and device.</summary>
     /// <exception cref="NotSupportedException">when a node's op has no bound rule (the message names the node).</exception>
@@ -47,6 +48,7 @@ public sealed class BoundEngine
             if (n.Op is ReluOp) _splitReluOf[n.Inputs[0]].Add(n.Id);
         }
         _maxNodeSize = Graph.Nodes.Max(n => n.Size);
+        _intervalExact = IntervalExactNodes(Graph);
         IbpFallbackNodes = Graph.Nodes.Where(n => !_rules[n.Id].HasCrownRule(n)).Select(n => $"{n.Name} ({n.Op.Kind})").ToList();
     }
 
@@ -75,6 +77,8 @@ public sealed class BoundEngine
         var spec = SpecMatrix(c, batch);                                     // [B, S, *outShape]
         Tensor rowsL, rowsU;
         AlphaState? alphas = null;
+        var capture = sub.CoefficientNodes is { Count: > 0 } && Options.Method != BoundMethod.Ibp
+            ? sub.CoefficientNodes.ToDictionary(k => k, _ => (Tensor?)null) : null;
         switch (Options.Method)
         {
             case BoundMethod.Ibp:
@@ -86,12 +90,15 @@ public sealed class BoundEngine
             }
             case BoundMethod.Crown:
             {
-                var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds);
+                var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds, captureLower: capture);
                 rowsL = l!; rowsU = u ?? full_like(l!, double.PositiveInfinity);
                 break;
             }
             default:
                 (rowsL, rowsU, alphas) = OptimiseAlpha(spec, bounds, sub);
+                if (capture is not null)
+                    using (no_grad())
+                        _detachedCrown.Value.Backward(Graph.OutputId, spec.detach(), null, bounds.Select(b => b?.Detach()).ToArray(), alphas, captureLower: capture);
                 break;
         }
         var fallbacks = Options.Method == BoundMethod.Ibp ? (IReadOnlyList<string>)Array.Empty<string>() : IbpFallbackNodes;
@@ -109,7 +116,19 @@ public sealed class BoundEngine
         }
         if (alphas is not null)
             foreach (var t in alphas.LowerPass.Values.Concat(alphas.UpperPass.Values)) t.MoveToOuterDisposeScope();
-        return new BoundResult(Options.Method, rowsL, rowsU, nodes, fallbacks, alphas);
+        Dictionary<int, Tensor>? coefficients = null;
+        if (capture is not null)
+        {
+            coefficients = new Dictionary<int, Tensor>();
+            foreach (var (id, t) in capture)
+            {
+                if (t is null) continue;
+                var own = t.detach();
+                own.MoveToOuterDisposeScope();
+                coefficients[id] = own;
+            }
+        }
+        return new BoundResult(Options.Method, rowsL, rowsU, nodes, fallbacks, alphas, coefficients);
     }
 
     /// <summary>
@@ -143,7 +162,7 @@ public sealed class BoundEngine
             }
             var inputs = node.Inputs.Select(k => bounds[k]!.Value).ToArray();
             var iv = ClipBySplits(i, _rules[i].Ibp(node, inputs), sub);
-            if (crown && _needsRefinement[i]) iv = ClipBySplits(i, Refine(i, iv, bounds), sub);
+            if (crown && _needsRefinement[i] && !_intervalExact[i]) iv = ClipBySplits(i, Refine(i, iv, bounds), sub);
             bounds[i] = iv;
         }
         return bounds;
@@ -171,21 +190,47 @@ public sealed class BoundEngine
             }
         }
         all:
-        Tensor? index = mask?.reshape(batch, n).any(0).nonzero().squeeze(1);
-        if (index is not null && index.shape[0] == 0) return reference;
-        if (index is not null && index.shape[0] > Options.DenseRefinementFraction * n) { index = null; mask = null; }
-        index ??= arange(n, dtype: ScalarType.Int64, device: reference.Lower.device);
-        long k = index.shape[0];
+        var dtype = reference.Lower.dtype; var device = reference.Lower.device;
+        var flatMask = mask?.reshape(batch, n);
+        Tensor index;        // [B, k]: the neurons refined for each sub-problem
+        Tensor? valid = null; // [B, k]: false where a sub-problem needs fewer than k rows (padding)
+        long k = n;
+        if (flatMask is not null)
+        {
+            k = flatMask.sum(1).max().item<long>();
+            if (k == 0) return reference;
+            if (k > Options.DenseRefinementFraction * n) flatMask = null;
+        }
+        if (flatMask is null)
+        {
+            k = n;
+            index = arange(n, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(batch, n);
+        }
+        else
+        {
+            // Per sub-problem, the needed neurons first (in index order), padded to the largest count in the batch.
+            var order = flatMask.to_type(ScalarType.Int8).sort(1, descending: true, stable: true).Indices;
+            index = order.narrow(1, 0, k);
+            valid = flatMask.gather(1, index);
+        }
         long chunk = Math.Max(1, Options.MaxCoefficientElements / Math.Max(1, batch * _maxNodeSize));
         var lows = new List<Tensor>(); var highs = new List<Tensor>();
         for (long s = 0; s < k; s += chunk)
         {
-            var idx = index.narrow(0, s, Math.Min(chunk, k - s));
-            long rows = idx.shape[0];
-            var eye = zeros(rows, n, dtype: reference.Lower.dtype, device: reference.Lower.device)
-                .scatter(1, idx.unsqueeze(1), ones(rows, 1, dtype: reference.Lower.dtype, device: reference.Lower.device));
-            var a = eye.reshape(ComputationGraph.ShapeWithBatch(rows, node.Shape)).unsqueeze(0)
-                .expand(ComputationGraph.ShapeWithBatch(batch, new[] { rows }.Concat(node.Shape).ToArray()));
+            long rows = Math.Min(chunk, k - s);
+            Tensor a;
+            if (flatMask is null)
+            {
+                var eyeRows = eye(n, dtype: dtype, device: device).narrow(0, s, rows);           // [rows, n]
+                a = eyeRows.unsqueeze(0).expand(batch, rows, n);
+            }
+            else
+            {
+                var idx = index.narrow(1, s, rows);                                               // [B, rows]
+                var on = valid!.narrow(1, s, rows).to_type(dtype).unsqueeze(2);                   // [B, rows, 1]
+                a = zeros(batch, rows, n, dtype: dtype, device: device).scatter(2, idx.unsqueeze(2), on);
+            }
+            a = a.reshape(ComputationGraph.ShapeWithBatch(batch, new[] { rows }.Concat(node.Shape).ToArray()));
             var (lo, hi) = _crown.Backward(id, a, a, bounds);
             lows.Add(lo!); highs.Add(hi!);
         }
@@ -193,14 +238,11 @@ public sealed class BoundEngine
         var crownU = highs.Count == 1 ? highs[0] : cat(highs.ToArray(), 1);
         var refL = reference.Lower.reshape(batch, n);
         var refU = reference.Upper.reshape(batch, n);
-        if (Options.IntersectIntermediate)
-        {
-            crownL = maximum(crownL, refL.index_select(1, index));
-            crownU = minimum(crownU, refU.index_select(1, index));
-        }
-        var full = index.unsqueeze(0).expand(batch, k);
-        var l = k == n && mask is null ? crownL : refL.scatter(1, full, crownL);
-        var u = k == n && mask is null ? crownU : refU.scatter(1, full, crownU);
+        var selL = refL.gather(1, index); var selU = refU.gather(1, index);
+        if (Options.IntersectIntermediate) { crownL = maximum(crownL, selL); crownU = minimum(crownU, selU); }
+        if (valid is not null) { crownL = where(valid, crownL, selL); crownU = where(valid, crownU, selU); }
+        var l = flatMask is null ? crownL : refL.scatter(1, index, crownL);
+        var u = flatMask is null ? crownU : refU.scatter(1, index, crownU);
         var shape = ComputationGraph.ShapeWithBatch(batch, node.Shape);
         return new Interval(l.reshape(shape), u.reshape(shape));
     }
@@ -321,6 +363,39 @@ public sealed class BoundEngine
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /// <summary>
+    /// Nodes whose interval bounds are already the exact range: each output is one affine function of the input box
+    /// with no input element reaching it along two paths. "Pure" nodes are copies of input elements (scaled, shifted,
+    /// moved); one mixing layer (Linear, Conv, ...) over a pure node is exact with the centre/radius IBP; elementwise
+    /// affine and data-movement ops keep exactness.
+    /// </summary>
+    static bool[] IntervalExactNodes(ComputationGraph g)
+    {
+        var pure = new bool[g.Nodes.Count];
+        var exact = new bool[g.Nodes.Count];
+        pure[0] = exact[0] = true;
+        foreach (var n in g.Nodes.Skip(1))
+        {
+            bool movesData = n.Op is ReshapeOp or TransposeOp or SliceOp or GatherOp or PadOp or AffineOp
+                || (n.Op is ConcatOp && n.Inputs.Distinct().Count() == n.Inputs.Count);
+            bool mixes = n.Op is LinearOp or ConvOp or ConvTransposeOp or AvgPoolOp or ReduceOp;
+            if (movesData && n.Op is not GatherOp)
+            {
+                pure[n.Id] = n.Inputs.All(k => pure[k]);
+                exact[n.Id] = n.Inputs.All(k => exact[k]);
+            }
+            else if (n.Op is GatherOp g2 && g2.Indices.Distinct().Count() == g2.Indices.Length)
+            {
+                pure[n.Id] = pure[n.Inputs[0]];
+                exact[n.Id] = exact[n.Inputs[0]];
+            }
+            else if (mixes) exact[n.Id] = pure[n.Inputs[0]];
+        }
+        // Concat of exact parts from the same input could correlate through a later mixing op; that case is caught
+        // because mixing ops require a pure (not merely exact) operand.
+        return exact;
+    }
 
     Device Device => Options.Device ?? CPU;
 

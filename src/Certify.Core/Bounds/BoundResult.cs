@@ -10,8 +10,10 @@ namespace Certify.Bounds;
 /// </summary>
 public sealed class BoundResult : IDisposable
 {
-    internal BoundResult(BoundMethod method, Tensor lower, Tensor upper, Interval?[] nodes, IReadOnlyList<string> fallbacks, AlphaState? alphas)
+    internal BoundResult(BoundMethod method, Tensor lower, Tensor upper, Interval?[] nodes, IReadOnlyList<string> fallbacks, AlphaState? alphas,
+        IReadOnlyDictionary<int, Tensor>? coefficients = null)
     {
+        LowerCoefficients = coefficients;
         Method = method;
         Lower = lower;
         Upper = upper;
@@ -46,8 +48,15 @@ public sealed class BoundResult : IDisposable
     /// <summary>The best alpha slopes found per sub-problem and row (alpha-CROWN only), for reuse by children.</summary>
     public AlphaState? Alphas { get; }
 
+    /// <summary>
+    /// Coefficients of the requested nodes' outputs in the final lower-bound pass (<see cref="SubproblemInputs.CoefficientNodes"/>),
+    /// each <c>[B, S, *shape]</c>; a node the pass never reached is absent. Null when none were requested or for IBP.
+    /// </summary>
+    public IReadOnlyDictionary<int, Tensor>? LowerCoefficients { get; }
+
     public void Dispose()
     {
+        if (LowerCoefficients is not null) foreach (var t in LowerCoefficients.Values) t.Dispose();
         Lower.Dispose();
         Upper.Dispose();
         var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);

@@ -27,11 +27,14 @@ public sealed class CrownPropagator
     /// asked for), where y is node <paramref name="start"/>'s output. <paramref name="bounds"/> holds the bounds of every
     /// node the relaxations need (at least the inputs of nonlinear nodes before <paramref name="start"/>, and node 0).
     /// <paramref name="alphas"/> supplies optimisable ReLU slopes for this pass (alpha-CROWN), or null.
+    /// When <paramref name="captureLower"/> is given, the lower pass's coefficients of the output of every node listed in
+    /// it (keys; values are overwritten) are stored there, <c>[B, S, *shape]</c> (node 0: the input's, i.e. the final A):
+    /// branch and bound reads them for its split heuristics and for the minimiser of the linear bound.
     /// </summary>
     /// <param name="stopAt">Nodes where the pass stops and concretises over the node's own interval bounds instead of
     /// going further (IBP with C folded into the trailing affine layers uses this); null: only the input.</param>
     public (Tensor? Lower, Tensor? Upper) Backward(int start, Tensor? lowerA, Tensor? upperA, IReadOnlyList<Interval?> bounds,
-        AlphaState? alphas = null, Func<int, bool>? stopAt = null)
+        AlphaState? alphas = null, Func<int, bool>? stopAt = null, IDictionary<int, Tensor?>? captureLower = null)
     {
         var any = lowerA ?? upperA ?? throw new ArgumentException("no coefficients given");
         long batch = any.shape[0], rows = any.shape[1];
@@ -43,6 +46,7 @@ public sealed class CrownPropagator
         for (int i = start; i >= 1; i--)
         {
             if (accL[i] is null && accU[i] is null) continue;
+            if (captureLower is not null && captureLower.ContainsKey(i)) captureLower[i] = accL[i];
             var node = _graph.Nodes[i];
             if (stopAt is not null && stopAt(i))
             {
@@ -66,17 +70,39 @@ public sealed class CrownPropagator
             };
             if (!_rules[i].HasCrownRule(node) && bounds[i] is null)
                 throw new InvalidOperationException($"node '{node.Name}' ({node.Op.Kind}) needs its interval bounds for the IBP fallback");
-            var r = _rules[i].Backward(step);
+            // Each step's temporaries die with its scope, and consumed coefficients are released at once: without this a
+            // pass over a large batch keeps every layer's coefficient tensors alive until the caller's scope ends.
+            BackwardResult r;
+            using (var stepScope = NewDisposeScope())
+            {
+                r = _rules[i].Backward(step);
+                foreach (var t in r.LowerA.Concat(r.UpperA)) t?.MoveToOuterDisposeScope();
+                r.LowerBias?.MoveToOuterDisposeScope();
+                r.UpperBias?.MoveToOuterDisposeScope();
+            }
+            // A tensor may sit in several slots (an Add passes the same coefficients to both inputs): free only orphans.
+            bool Held(Tensor t) => ReferenceEquals(t, lowerA) || ReferenceEquals(t, upperA)
+                || (captureLower is not null && captureLower.Values.Any(c => ReferenceEquals(c, t)))
+                || r.LowerA.Concat(r.UpperA).Any(c => ReferenceEquals(c, t))
+                || accL.Any(c => ReferenceEquals(c, t)) || accU.Any(c => ReferenceEquals(c, t));
+            void Release(Tensor? t) { if (t is not null && !Held(t)) t.Dispose(); }
+            var (oldL, oldU) = (accL[i], accU[i]);
             accL[i] = null; accU[i] = null;
+            Release(oldL); Release(oldU);
             for (int k = 0; k < node.Inputs.Count; k++)
             {
                 int src = node.Inputs[k];
-                if (r.LowerA[k] is { } la) accL[src] = accL[src] is null ? la : accL[src]! + la;
-                if (r.UpperA[k] is { } ua) accU[src] = accU[src] is null ? ua : accU[src]! + ua;
+                if (r.LowerA[k] is { } la) { var prev = accL[src]; accL[src] = prev is null ? la : prev + la; if (prev is not null) Release(prev); }
+                if (r.UpperA[k] is { } ua) { var prev = accU[src]; accU[src] = prev is null ? ua : prev + ua; if (prev is not null) Release(prev); }
             }
+            foreach (var t in r.LowerA.Concat(r.UpperA))
+                if (t is not null && !accL.Concat(accU).Any(c => ReferenceEquals(c, t)) && !ReferenceEquals(t, lowerA) && !ReferenceEquals(t, upperA)
+                    && (captureLower is null || !captureLower.Values.Any(c => ReferenceEquals(c, t))))
+                    t.Dispose(); // summed into an accumulator: no slot holds it any more
             if (r.LowerBias is { } lb) biasL = biasL is null ? lb : biasL + lb;
             if (r.UpperBias is { } ub) biasU = biasU is null ? ub : biasU + ub;
         }
+        if (captureLower is not null && captureLower.ContainsKey(0)) captureLower[0] = accL[0];
         var box = bounds[0] ?? throw new InvalidOperationException("the input box is missing");
         Tensor? lower = null, upper = null;
         if (lowerA is not null)

@@ -26,4 +26,11 @@ public sealed class SubproblemInputs
 
     /// <summary>When false only the lower bounds of the rows are computed (upper bounds are +inf); saves half the work.</summary>
     public bool NeedUpper { get; init; } = true;
+
+    /// <summary>
+    /// Node ids whose coefficients in the final lower-bound pass (CROWN, or alpha-CROWN with its best slopes) are returned in
+    /// <see cref="BoundResult.LowerCoefficients"/>: node 0 gives the linear lower bound's input coefficients, a ReLU node
+    /// the weights of its outputs (branching heuristics). Null (default) returns none.
+    /// </summary>
+    public IReadOnlyCollection<int>? CoefficientNodes { get; init; }
 }

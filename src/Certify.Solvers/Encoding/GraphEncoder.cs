@@ -163,6 +163,7 @@ public sealed class GraphEncoder
 
     LinExpr[] Concat(Node node, int axis)
     {
+        if (axis < 0) axis += node.Shape.Length;
         long outer = node.Shape.Take(axis).Aggregate(1L, (a, b) => a * b);
         long inner = node.Shape.Skip(axis + 1).Aggregate(1L, (a, b) => a * b);
         var outp = new LinExpr[node.Size];

@@ -29,6 +29,22 @@ public sealed class MilpBackend : IExactBackend
 
     public string Name => $"MILP ({SolverId})";
 
+    /// <summary>
+    /// Largest big-M constant (neuron bound magnitude) accepted. Beyond it the solver's 1e-6 integrality and
+    /// feasibility tolerances can move a ReLU output by more than the property's slack, so the query is refused as
+    /// unknown rather than risk a wrong infeasibility claim; tighter intermediate bounds (CROWN) bring it down.
+    /// </summary>
+    public double MaxBigM { get; init; } = 1e6;
+
+    /// <summary>Why the model's big-M constants are too large, or null when they are fine.</summary>
+    internal static string? BigMTrouble(PiecewiseLinearModel model, double maxBigM)
+    {
+        double worst = 0;
+        foreach (var r in model.Relus) worst = Math.Max(worst, Math.Max(-r.Lower, r.Upper));
+        foreach (var m in model.Maxes) worst = Math.Max(worst, m.Uppers.Max() - m.Lowers.Min());
+        return worst > maxBigM ? $"big-M constants up to {worst:G3} exceed {maxBigM:G3}; numerically unsafe without tighter intermediate bounds" : null;
+    }
+
     /// <inheritdoc/>
     public ExactOutcome FindViolation(ComputationGraph graph, ExactQuery query, TimeSpan timeLimit, CancellationToken cancel = default)
     {
@@ -37,6 +53,7 @@ public sealed class MilpBackend : IExactBackend
         try { model = GraphEncoder.Encode(graph, query.Lower, query.Upper, query.Bounds).Model; }
         catch (EncodingNotSupportedException e) { return ExactOutcome.NotSupported(e.Message); }
         if (model.EmptyReason is not null) return ExactOutcome.Infeasible($"the region is empty: {model.EmptyReason}");
+        if (BigMTrouble(model, MaxBigM) is { } trouble) return ExactOutcome.Unknown($"{Name}: {trouble}");
 
         var disjuncts = query.Unsafe.Disjuncts;
         for (int k = 0; k < disjuncts.Count; k++)

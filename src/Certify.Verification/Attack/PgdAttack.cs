@@ -10,7 +10,7 @@ namespace Certify.Verification.Attack;
 public sealed record AttackOptions
 {
     /// <summary>Restarts per unsafe disjunct in one round (each restart is one row of the batch).</summary>
-    public int RestartsPerDisjunct { get; init; } = 8;
+    public int RestartsPerDisjunct { get; init; } = 32;
     /// <summary>Gradient steps per round.</summary>
     public int Iterations { get; init; } = 100;
     /// <summary>Most rounds per region (each round restarts from fresh points); the time limit usually ends it first.</summary>
@@ -153,16 +153,28 @@ public sealed class PgdAttack
         }
 
         /// <summary>Margins <c>[B, K]</c>: per disjunct, max over its rows of (C·y − D).</summary>
-        Tensor Margins(Tensor x)
+        Tensor Margins(Tensor x) => MarginsAndHinge(x).Margins;
+
+        /// <summary>Per disjunct: the margin (max over rows of C·y − D) and the sum of the rows' positive parts, both <c>[B, K]</c>.</summary>
+        (Tensor Margins, Tensor Hinge) MarginsAndHinge(Tensor x)
         {
             var y = _g.Forward(x).reshape(x.shape[0], -1);          // [B, m]
             var rows = y.matmul(_c.t()) - _d;                        // [B, R]
             var cols = new Tensor[_k];
+            var hinge = new Tensor[_k];
             for (int k = 0; k < _k; k++)
-                cols[k] = _rowsOf[k].numel() == 0
-                    ? full(new long[] { x.shape[0] }, double.NegativeInfinity, dtype: _o.DType)   // empty conjunction: always unsafe
-                    : rows.index_select(1, _rowsOf[k]).amax(new long[] { 1 });
-            return stack(cols, 1);                                   // [B, K]
+            {
+                if (_rowsOf[k].numel() == 0)
+                {
+                    cols[k] = full(new long[] { x.shape[0] }, double.NegativeInfinity, dtype: _o.DType);   // empty conjunction: always unsafe
+                    hinge[k] = zeros(new long[] { x.shape[0] }, dtype: _o.DType);
+                    continue;
+                }
+                var mine = rows.index_select(1, _rowsOf[k]);         // [B, rows of k]
+                cols[k] = mine.amax(new long[] { 1 });
+                hinge[k] = nn.functional.relu(mine).sum(1);
+            }
+            return (stack(cols, 1), stack(hinge, 1));
         }
 
         /// <summary>Evaluates points without gradients; keeps the best as elite starts and reports violations.</summary>
@@ -214,8 +226,10 @@ public sealed class PgdAttack
                 if ((it & 7) == 0 && outOfTime()) return false;
                 using var step = NewDisposeScope();
                 var xv = x.detach().requires_grad_(true);
-                var margins = Margins(xv);                                                        // [B, K]
-                var loss = margins.gather(1, target).sum();
+                var (margins, hinge) = MarginsAndHinge(xv);                                       // [B, K] each
+                // The target disjunct's margin (its worst row) plus the sum of its violated rows' excess: the hinge
+                // term moves every still-violated row at once instead of only the current worst one.
+                var loss = (margins + hinge).gather(1, target).sum();
                 loss.backward();
                 using (no_grad())
                 {

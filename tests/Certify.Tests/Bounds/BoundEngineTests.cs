@@ -126,11 +126,12 @@ public class BoundEngineTests
             using var both = engine.Compute(cat(new[] { l1, l2 }), cat(new[] { u1, u2 }), c);
             using var one = engine.Compute(l1, u1, c);
             using var two = engine.Compute(l2, u2, c);
-            // Intermediate CROWN rows are chosen over the union of the batch, so the batched bounds can only be tighter or equal.
-            Assert.True((both.Lower[0] >= one.Lower[0] - 1e-9).all().item<bool>() && (both.Lower[1] >= two.Lower[0] - 1e-9).all().item<bool>(), $"{m}");
+            // Each sub-problem refines its own neurons, so batching changes nothing (Adam is elementwise too).
+            double d1 = Math.Max((both.Lower[0] - one.Lower[0]).abs().max().item<double>(), (both.Upper[0] - one.Upper[0]).abs().max().item<double>());
+            double d2 = Math.Max((both.Lower[1] - two.Lower[0]).abs().max().item<double>(), (both.Upper[1] - two.Upper[0]).abs().max().item<double>());
+            Assert.True(d1 < 1e-9 && d2 < 1e-9, $"{m}: batched bounds differ from single ones by {Math.Max(d1, d2)}");
             var pts = BruteForce.Points(l2, u2, 1000, 94);
             Assert.True(BruteForce.MaxViolation(graph, both, pts, c, b: 1) <= 1e-9, $"{m}: batched bound unsound");
-            if (m == BoundMethod.Ibp) Assert.True((both.Lower[0] - one.Lower[0]).abs().max().item<double>() < 1e-12);
         }
     }
 

@@ -179,6 +179,20 @@ public class ExactBackendTests
     }
 
     [Fact]
+    public void Milp_refuses_huge_big_m_constants_instead_of_trusting_tolerances()
+    {
+        var b = new GraphBuilder(new long[] { 2 });
+        int h = b.Add(new LinearOp(tensor(new[] { 1e4, -1e4, -1e4, 1e4 }, new long[] { 2, 2 }), null), "fc1", "test", 0);
+        h = b.Add(new ReluOp(), "relu1", "test", h);
+        h = b.Add(new LinearOp(tensor(new[] { 1e3, -1e3, -1e3, 1e3 }, new long[] { 2, 2 }), null), "fc2", "test", h);
+        h = b.Add(new ReluOp(), "relu2", "test", h);
+        var g = b.Build(h);
+        var o = new MilpBackend().FindViolation(g, Query(new[] { -1.0, -1 }, new[] { 1.0, 1 }, new[] { -1.0, 0 }, -1e9), Limit);
+        Assert.Equal(ExactStatus.Unknown, o.Status);
+        Assert.Contains("big-M", o.Detail);
+    }
+
+    [Fact]
     public void Z3_rationals_are_exact_for_tiny_and_negative_weights()
     {
         // y = 1e-30·x on [0, 1] reaches 5e-31 (x = 0.5), on [0, 0.4] it does not: only exact rationals tell these apart.

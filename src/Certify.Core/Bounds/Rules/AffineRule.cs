@@ -27,8 +27,17 @@ public abstract class AffineRule<TOp> : BoundRule<TOp> where TOp : Op
         }
         if (step.UpperA is { } ua)
         {
-            for (int k = 0; k < n; k++) r.UpperA[k] = Adjoint(op, step, ua, k);
-            r.UpperBias = Offset(op, step, ua);
+            if (ReferenceEquals(ua, step.LowerA))
+            {
+                // Both passes carry the same coefficients (e.g. the identity that starts an intermediate pass): map once.
+                for (int k = 0; k < n; k++) r.UpperA[k] = r.LowerA[k];
+                r.UpperBias = r.LowerBias;
+            }
+            else
+            {
+                for (int k = 0; k < n; k++) r.UpperA[k] = Adjoint(op, step, ua, k);
+                r.UpperBias = Offset(op, step, ua);
+            }
         }
         return r;
     }

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Certify.Import;
+using Certify.Runtime;
+using Certify.Spec;
+using Certify.Verification.Search;
+
+namespace Certify.Cli.Commands;
+
+/// <summary>
+/// <c>certify bench-bab</c>: runs random sampling then branch and bound on the instances of a VNN-COMP family folder with a
+/// per-instance time limit, re-checks candidates in ONNX Runtime and compares answers with the published labels.
+/// A measurement tool for developers, not the verifier (no MILP, no attack).
+/// </summary>
+public sealed class BenchBabCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var family = new Option<string>("--family") { Description = "Family folder with instances.csv (default ../shared/bench/acasxu).", DefaultValueFactory = _ => "../shared/bench/acasxu" };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds per instance (default 10).", DefaultValueFactory = _ => 10 };
+        var filter = new Option<string?>("--filter") { Description = "Only instances whose line contains this text." };
+        var batch = new Option<int>("--batch") { Description = "Domains per engine call (default 1024).", DefaultValueFactory = _ => 1024 };
+        var method = new Option<string>("--method") { Description = "crown or alpha-crown (default crown).", DefaultValueFactory = _ => "crown" };
+        var cmd = new Command("bench-bab", "Measure branch and bound (plus random sampling) on a benchmark family against its published labels.")
+        {
+            family, timeout, filter, batch, method
+        };
+        cmd.SetAction(parse =>
+        {
+            var dir = parse.GetValue(family)!;
+            var csv = Path.Combine(dir, "instances.csv");
+            if (!File.Exists(csv)) throw new CliException($"{csv}: no such file");
+            var labels = ReadLabels(Path.Combine(dir, "published_results.csv"));
+            var text = parse.GetValue(filter);
+            var options = new BabOptions
+            {
+                TimeLimit = TimeSpan.FromSeconds(parse.GetValue(timeout)), BatchSize = parse.GetValue(batch),
+                Method = Certify.Bounds.BoundOptions.ParseMethod(parse.GetValue(method)!),
+            };
+            int solved = 0, wrong = 0, total = 0;
+            double seconds = 0;
+            foreach (var line in File.ReadLines(csv).Where(l => l.Trim().Length > 0 && (text is null || l.Contains(text))))
+            {
+                var parts = line.Split(',');
+                var key = parts[0] + "," + parts[1];
+                var label = labels.GetValueOrDefault(key, "?");
+                var clock = Stopwatch.StartNew();
+                var graph = OnnxImporter.Import(Path.Combine(dir, parts[0]));
+                var spec = VnnLibParser.Parse(Path.Combine(dir, parts[1]));
+                var bab = new BranchAndBound(graph, options);
+                string answer; string detail;
+                var sampled = bab.Sample(spec, 2000);
+                BabResult? result = null;
+                var candidate = sampled ?? (result = bab.Run(spec)).Candidate;
+                if (candidate is not null)
+                {
+                    using var ort = new OnnxRuntimeModel(Path.Combine(dir, parts[0]));
+                    var y = ort.Run(candidate.Input);
+                    answer = spec.IsCounterexample(candidate.Input, y) ? "sat" : "unknown";
+                    detail = sampled is not null ? "sampling" : result!.Statistics.ToString();
+                    if (answer != "sat") detail = "candidate did not reproduce in ONNX Runtime; " + detail;
+                }
+                else
+                {
+                    answer = result!.Verified ? "unsat" : "unknown";
+                    detail = result.Status + " " + result.Statistics;
+                }
+                double t = clock.Elapsed.TotalSeconds;
+                total++;
+                bool ok = answer != "unknown" && answer == label;
+                bool bad = answer != "unknown" && label is "sat" or "unsat" && answer != label;
+                if (ok) { solved++; seconds += t; }
+                if (bad) wrong++;
+                Console.WriteLine($"{key,-60} {label,-7} {answer,-7} {t,7:0.00}s {(bad ? "WRONG " : "")}{detail}");
+            }
+            Console.WriteLine($"solved {solved}/{total} (time of solved {seconds:0.0} s), wrong {wrong}");
+            return wrong == 0 ? 0 : 1;
+        });
+        return cmd;
+    }
+
+    static Dictionary<string, string> ReadLabels(string path)
+    {
+        var d = new Dictionary<string, string>();
+        if (!File.Exists(path)) return d;
+        foreach (var line in File.ReadLines(path).Skip(1))
+        {
+            var p = line.Split(',');
+            if (p.Length > 2) d[p[0] + "," + p[1]] = p[2];
+        }
+        return d;
+    }
+}

@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Certify.Bounds;
+using Certify.Import;
+using Certify.Spec;
+using static TorchSharp.torch;
+
+namespace Certify.Cli.Commands;
+
+/// <summary>
+/// <c>certify bench-bounds</c>: times IBP, CROWN and alpha-CROWN on every oracle instance of <c>../shared/oracle</c> and on a
+/// batch of ACAS Xu sub-boxes, with the mean bound width next to each time, and writes a markdown table.
+/// </summary>
+public sealed class BenchBoundsCommand : ICliCommand
+{
+    static readonly BoundMethod[] Methods = { BoundMethod.Ibp, BoundMethod.Crown, BoundMethod.AlphaCrown };
+
+    public Command Build()
+    {
+        var shared = new Option<string>("--shared") { Description = "The shared folder holding bench/ and oracle/.", DefaultValueFactory = _ => "../shared" };
+        var output = new Option<string>("--out") { Description = "Markdown file to write.", DefaultValueFactory = _ => "benchmarks/bounds/results.md" };
+        var repeat = new Option<int>("--repeat") { Description = "Timed runs per measurement (the median is reported).", DefaultValueFactory = _ => 5 };
+        var batch = new Option<int>("--batch") { Description = "ACAS Xu sub-boxes per batch (a power of 32 splits the 5 inputs evenly).", DefaultValueFactory = _ => 1024 };
+        var dbl = new Option<bool>("--double") { Description = "Run in float64 (default float32)." };
+        var filter = new Option<string?>("--filter") { Description = "Only oracle instances whose name contains this text (and skip the ACAS Xu batch unless it matches 'batch')." };
+        var methodsOpt = new Option<string?>("--methods") { Description = "Comma-separated subset of ibp,crown,alpha-crown." };
+        var cmd = new Command("bench-bounds", "Benchmark IBP, CROWN and alpha-CROWN (time and mean bound width) on the oracle instances and a batch of ACAS Xu sub-boxes.")
+            { shared, output, repeat, batch, dbl, filter, methodsOpt };
+        cmd.SetAction(parse =>
+        {
+            var dir = parse.GetValue(shared)!;
+            var oracle = Path.Combine(dir, "oracle");
+            if (!Directory.Exists(oracle)) throw new CliException($"{oracle}: not found (pass --shared DIR)");
+            var dtype = parse.GetValue(dbl) ? ScalarType.Float64 : ScalarType.Float32;
+            int reps = Math.Max(1, parse.GetValue(repeat));
+            var md = new StringBuilder();
+            md.AppendLine("# Bound propagation benchmark");
+            md.AppendLine();
+            md.AppendLine($"Command: `./certify bench-bounds --repeat {reps} --batch {parse.GetValue(batch)}{(parse.GetValue(dbl) ? " --double" : "")}`  ");
+            md.AppendLine($"Machine: {Environment.ProcessorCount} CPU cores, libtorch threads {get_num_threads()}, {dtype}, {DateTime.UtcNow:yyyy-MM-dd}.  ");
+            md.AppendLine("Time: median of the timed runs after one warm-up run, per instance (one input box, outputs and rows bounded together); ");
+            md.AppendLine("width: mean of (upper − lower) over the specification rows. auto_LiRPA: the oracle's float64 CROWN time (Debian torch 1.13, 2 cores).");
+            md.AppendLine();
+            md.AppendLine("| instance | IBP ms | IBP width | CROWN ms | CROWN width | α-CROWN ms | α-CROWN width | auto_LiRPA CROWN ms |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            var only = parse.GetValue(filter);
+            var methods = parse.GetValue(methodsOpt) is { } ms ? ms.Split(',').Select(BoundOptions.ParseMethod).ToArray() : Methods;
+            foreach (var file in Directory.GetFiles(oracle, "*.json").Order())
+            {
+                if (only is not null && !Path.GetFileName(file).Contains(only)) continue;
+                using var doc = JsonDocument.Parse(File.ReadAllText(file));
+                var root = doc.RootElement;
+                var graph = OnnxImporter.Import(Path.Combine(dir, root.GetProperty("onnx").GetString()!));
+                var spec = VnnLibParser.Parse(Path.Combine(dir, root.GetProperty("vnnlib").GetString()!));
+                double refMs = root.GetProperty("methods").GetProperty("CROWN").GetProperty("seconds").GetDouble() * 1000;
+                var cells = new List<string> { Path.GetFileNameWithoutExtension(file) };
+                foreach (var m in Methods)
+                {
+                    if (!methods.Contains(m)) { cells.Add("-"); cells.Add("-"); continue; }
+                    var engine = new BoundEngine(graph, new BoundOptions { Method = m, DType = dtype });
+                    var (time, width, min) = TimeSpec(engine, spec, reps);
+                    cells.Add(Ms(time)); cells.Add(W(width));
+                    Console.Error.WriteLine($"{cells[0]} {BoundOptions.MethodName(m)}: median {Ms(time)} ms (min {Ms(min)}), width {W(width)}");
+                }
+                cells.Add(Ms(refMs));
+                md.AppendLine("| " + string.Join(" | ", cells) + " |");
+            }
+            md.AppendLine();
+            if (only is null || "batch".Contains(only)) AcasBatch(dir, parse.GetValue(batch), reps, dtype, md, methods);
+            var outFile = parse.GetValue(output)!;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
+            File.WriteAllText(outFile, md.ToString());
+            Console.WriteLine(md.ToString());
+            return 0;
+        });
+        return cmd;
+    }
+
+    static string Ms(double ms) => ms.ToString(ms < 10 ? "F2" : "F1", CultureInfo.InvariantCulture);
+    static string W(double w) => w.ToString("G4", CultureInfo.InvariantCulture);
+
+    /// <summary>Median time (ms) of bounding every region, and the mean row width.</summary>
+    static (double Ms, double Width, double Min) TimeSpec(BoundEngine engine, Specification spec, int reps)
+    {
+        var warm = SpecificationBounds.Compute(engine, spec);
+        var times = new List<double>();
+        for (int i = 0; i < reps; i++) times.Add(SpecificationBounds.Compute(engine, spec).Seconds * 1000);
+        return (Median(times), warm.Rows.Average(r => r.Upper - r.Lower), times.Min());
+    }
+
+    static double Median(List<double> v) { v.Sort(); return v[v.Count / 2]; }
+
+    /// <summary>ACAS Xu network 1_1 on property 2's box split into an even grid of sub-boxes, bounded in one batch.</summary>
+    static void AcasBatch(string dir, int batch, int reps, ScalarType dtype, StringBuilder md, BoundMethod[] methods)
+    {
+        var onnx = Path.Combine(dir, "bench/acasxu/onnx/ACASXU_run2a_1_1_batch_2000.onnx");
+        var prop = Path.Combine(dir, "bench/acasxu/vnnlib/prop_2.vnnlib");
+        var graph = OnnxImporter.Import(onnx);
+        var spec = VnnLibParser.Parse(prop);
+        var region = spec.Regions[0];
+        var (c, _) = SpecificationMatrix.FromRegion(region, (int)graph.OutputSize);
+        var (lo, hi) = Grid(region.Lower, region.Upper, batch);
+        md.AppendLine($"## ACAS Xu batch: {lo.shape[0]} sub-boxes of prop_2 on ACASXU_run2a_1_1 (one call, {c.shape[0]} rows each)");
+        md.AppendLine();
+        md.AppendLine("| method | ms per batch | sub-boxes / s | mean row width |");
+        md.AppendLine("|---|---:|---:|---:|");
+        foreach (var m in methods)
+        {
+            var engine = new BoundEngine(graph, new BoundOptions { Method = m, DType = dtype });
+            double width;
+            using (var r = engine.Compute(lo, hi, c)) width = (r.Upper - r.Lower).mean().to_type(ScalarType.Float64).item<double>();
+            var times = new List<double>();
+            for (int i = 0; i < reps; i++)
+            {
+                var w = Stopwatch.StartNew();
+                using (var r = engine.Compute(lo, hi, c)) { }
+                times.Add(w.Elapsed.TotalMilliseconds);
+            }
+            double ms = Median(times);
+            md.AppendLine($"| {BoundOptions.MethodName(m)} | {Ms(ms)} | {(lo.shape[0] / (ms / 1000)).ToString("F0", CultureInfo.InvariantCulture)} | {W(width)} |");
+            Console.Error.WriteLine($"ACAS batch {BoundOptions.MethodName(m)}: median {Ms(ms)} ms (min {Ms(times.Min())}), width {W(width)}");
+        }
+    }
+
+    /// <summary>Splits the box into an even grid of about <paramref name="count"/> sub-boxes (same number of parts per axis, rounded down).</summary>
+    static (Tensor Lower, Tensor Upper) Grid(double[] lower, double[] upper, int count)
+    {
+        int n = lower.Length;
+        int parts = Math.Max(1, (int)Math.Floor(Math.Pow(count, 1.0 / n) + 1e-9));
+        var lows = new List<double[]>(); var highs = new List<double[]>();
+        var idx = new int[n];
+        while (true)
+        {
+            var l = new double[n]; var u = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                double step = (upper[i] - lower[i]) / parts;
+                l[i] = lower[i] + idx[i] * step;
+                u[i] = idx[i] == parts - 1 ? upper[i] : lower[i] + (idx[i] + 1) * step;
+            }
+            lows.Add(l); highs.Add(u);
+            int k = 0;
+            while (k < n && ++idx[k] == parts) idx[k++] = 0;
+            if (k == n) break;
+        }
+        return (tensor(lows.SelectMany(v => v).ToArray(), new long[] { lows.Count, n }, ScalarType.Float64),
+                tensor(highs.SelectMany(v => v).ToArray(), new long[] { highs.Count, n }, ScalarType.Float64));
+    }
+}

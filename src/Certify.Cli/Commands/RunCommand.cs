@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Certify.Verification;
+using Certify.Verification.Benchmarks;
+using Certify.Verification.Search;
+using Spectre.Console;
+
+namespace Certify.Cli.Commands;
+
+/// <summary>
+/// <c>certify run INSTANCES.csv [--root DIR] [--timeout-scale F] [--out results.csv]</c>: runs a VNN-COMP instance list and,
+/// where labels are known, counts correct / wrong / unknown answers and flags every disagreement.
+/// </summary>
+public sealed class RunCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var list = new Argument<string>("instances") { Description = "Instance list: VNN-COMP instances.csv (onnx,vnnlib,timeout) or a list with a header (e.g. sets/labelled.csv)." };
+        var root = new Option<string?>("--root") { Description = "Folder the list's paths are relative to (default: the list's folder, or its parent for sets/)." };
+        var scale = new Option<double>("--timeout-scale") { Description = "Multiply every instance's timeout by this.", DefaultValueFactory = _ => 1.0 };
+        var maxTimeout = new Option<double?>("--max-timeout") { Description = "Cap every instance's timeout (seconds, after scaling)." };
+        var output = new Option<string?>("--out") { Description = "Write family,network,property,result,seconds rows (plus label) to this CSV." };
+        var family = new Option<string?>("--family") { Description = "Only instances of this family." };
+        var limit = new Option<int?>("--limit") { Description = "Only the first N instances (after --family)." };
+        var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: crown or alpha-crown.", DefaultValueFactory = _ => "crown" };
+        var cmd = new Command("run", "Run a list of verification instances, write the results, and compare them with published labels.")
+            { list, root, scale, maxTimeout, output, family, limit, method };
+        cmd.SetAction(parse =>
+        {
+            var path = parse.GetValue(list)!;
+            if (!File.Exists(path)) throw new CliException($"{path}: no such file");
+            IReadOnlyList<Instance> instances;
+            try { instances = InstanceList.Load(path, parse.GetValue(root)); }
+            catch (FormatException e) { throw new CliException(e.Message); }
+            if (parse.GetValue(family) is { } fam) instances = instances.Where(i => i.Family == fam).ToList();
+            if (parse.GetValue(limit) is { } n) instances = instances.Take(n).ToList();
+            var babMethod = VerifyCommand.ParseMethod(parse.GetValue(method)!);
+            double s = parse.GetValue(scale);
+            double? cap = parse.GetValue(maxTimeout);
+
+            var rows = new List<(Instance Inst, string Result, double Seconds, string How)>();
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask($"{instances.Count} instances", maxValue: Math.Max(1, instances.Count));
+                    foreach (var inst in instances)
+                    {
+                        task.Description = $"{inst.Family}/{inst.Network} {inst.Property}";
+                        var timeout = inst.TimeoutSeconds * s;
+                        if (cap is { } c) timeout = Math.Min(timeout, c);
+                        var (result, seconds, how) = RunOne(inst, timeout, babMethod);
+                        rows.Add((inst, result, seconds, how));
+                        if (inst.Label is { } label && (result is "sat" or "unsat") && result != label)
+                            AnsiConsole.MarkupLine($"[red bold]WRONG[/] {Markup.Escape(inst.Onnx)} {Markup.Escape(inst.Vnnlib)}: answered {result}, label {label}");
+                        task.Increment(1);
+                    }
+                });
+
+            if (parse.GetValue(output) is { } outPath)
+            {
+                using var w = new StreamWriter(outPath);
+                w.WriteLine("family,network,property,result,seconds,label");
+                foreach (var r in rows)
+                    w.WriteLine($"{r.Inst.Family},{r.Inst.Network},{r.Inst.Property},{r.Result},{r.Seconds.ToString("F3", CultureInfo.InvariantCulture)},{r.Inst.Label}");
+            }
+            return Summarise(rows.Select(r => (r.Inst, r.Result, r.Seconds)).ToList()) ? 0 : 1;
+        });
+        return cmd;
+    }
+
+    /// <summary>Runs one instance in-process; any failure is reported as an error result, never as an answer.</summary>
+    static (string Result, double Seconds, string How) RunOne(Instance inst, double timeoutSeconds, Certify.Bounds.BoundMethod method)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var report = Verifier.Verify(inst.Onnx, inst.Vnnlib, new VerifierOptions
+            {
+                Timeout = TimeSpan.FromSeconds(timeoutSeconds),
+                Bab = new BabOptions { Method = method },
+            });
+            var word = report.Verdict.Word;
+            // A run that overshoots its limit does not count, as in VNN-COMP.
+            if (clock.Elapsed.TotalSeconds > timeoutSeconds + 1 && word is "sat" or "unsat") word = "timeout";
+            return (word, clock.Elapsed.TotalSeconds, report.Verdict.ToString());
+        }
+        catch (Exception e)
+        {
+            return ("error", clock.Elapsed.TotalSeconds, e.GetType().Name + ": " + e.Message.Split('\n')[0]);
+        }
+    }
+
+    /// <summary>Prints per-family counts; false when any answer contradicts a label.</summary>
+    static bool Summarise(List<(Instance Inst, string Result, double Seconds)> rows)
+    {
+        var table = new Table().AddColumns("family", "instances", "unsat", "sat", "unknown/timeout", "error", "labelled", "correct", "WRONG", "time (s)");
+        int wrongTotal = 0;
+        foreach (var g in rows.GroupBy(r => r.Inst.Family).OrderBy(g => g.Key))
+        {
+            int labelled = g.Count(r => r.Inst.Label is not null);
+            int correct = g.Count(r => r.Inst.Label is { } l && r.Result == l);
+            int wrong = g.Count(r => r.Inst.Label is { } l && r.Result is "sat" or "unsat" && r.Result != l);
+            wrongTotal += wrong;
+            table.AddRow(g.Key, g.Count().ToString(), g.Count(r => r.Result == "unsat").ToString(), g.Count(r => r.Result == "sat").ToString(),
+                g.Count(r => r.Result is "unknown" or "timeout").ToString(), g.Count(r => r.Result == "error").ToString(),
+                labelled.ToString(), correct.ToString(), wrong == 0 ? "0" : $"[red bold]{wrong}[/]", g.Sum(r => r.Seconds).ToString("F1", CultureInfo.InvariantCulture));
+        }
+        AnsiConsole.Write(table);
+        if (wrongTotal > 0) AnsiConsole.MarkupLine($"[red bold]{wrongTotal} answer(s) contradict their label: soundness bug until proven otherwise.[/]");
+        return wrongTotal == 0;
+    }
+}

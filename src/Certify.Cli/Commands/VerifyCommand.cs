@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Certify.Bounds;
+using Certify.Spec;
+using Certify.Verification;
+using Certify.Verification.Search;
+
+namespace Certify.Cli.Commands;
+
+/// <summary><c>certify verify MODEL PROP [--timeout S] [--results FILE]</c>: decide a VNNLIB property, VNN-COMP style.</summary>
+public sealed class VerifyCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var model = new Argument<string>("model") { Description = "Network file (.onnx or .nnet)." };
+        var prop = new Argument<string>("property") { Description = "VNNLIB property file." };
+        var timeout = new Option<double>("--timeout") { Description = "Time limit in seconds (loading included).", DefaultValueFactory = _ => 60 };
+        var results = new Option<string?>("--results") { Description = "Write the VNN-COMP result file here." };
+        var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: crown or alpha-crown.", DefaultValueFactory = _ => "crown" };
+        var strategy = new Option<string>("--split") { Description = "Branching: auto, input or relu.", DefaultValueFactory = _ => "auto" };
+        var noAttack = new Option<bool>("--no-attack") { Description = "Skip the initial PGD attack." };
+        var noMilp = new Option<bool>("--no-milp") { Description = "Do not hand open problems to the MILP back-end." };
+        var quiet = new Option<bool>("--quiet") { Description = "Print only the verdict word." };
+        var cmd = new Command("verify", "Decide a property: unsat (holds), sat (counterexample re-checked in ONNX Runtime), unknown or timeout.")
+            { model, prop, timeout, results, method, strategy, noAttack, noMilp, quiet };
+        cmd.SetAction(parse =>
+        {
+            var clock = Stopwatch.StartNew();
+            string modelPath = parse.GetValue(model)!, propPath = parse.GetValue(prop)!;
+            bool q = parse.GetValue(quiet);
+            var options = new VerifierOptions
+            {
+                Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
+                Attack = !parse.GetValue(noAttack),
+                Milp = !parse.GetValue(noMilp),
+                Bab = new BabOptions { Method = ParseMethod(parse.GetValue(method)!), Strategy = ParseStrategy(parse.GetValue(strategy)!) },
+                Log = q ? null : s => Console.Error.WriteLine("  " + s),
+            };
+            VerificationReport report;
+            try { report = Verify(modelPath, propPath, options); }
+            catch (VnnLibException e) { throw new CliException(e.Message); }
+            catch (ArgumentException e) { throw new CliException(e.Message); }
+            if (parse.GetValue(results) is { } file) report.WriteResultFile(file);
+            if (q) Console.WriteLine(report.Verdict.Word);
+            else
+            {
+                Console.WriteLine($"{report.Verdict.Word}  ({clock.Elapsed.TotalSeconds:F2} s)");
+                Console.WriteLine(report.Verdict.Kind switch
+                {
+                    VerdictKind.Unsat => $"  proved by: {report.Verdict.ProvedBy}",
+                    VerdictKind.Sat => $"  counterexample: {report.Verdict.Counterexample}",
+                    _ => $"  reason: {report.Verdict.Reason}",
+                });
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    static VerificationReport Verify(string modelPath, string propPath, VerifierOptions options)
+    {
+        if (!File.Exists(propPath)) throw new CliException($"{propPath}: no such file");
+        var graph = ModelLoading.Load(modelPath);
+        var spec = VnnLibParser.Parse(propPath);
+        using var reference = Verifier.ReferenceFor(modelPath, graph);
+        return new Verifier(graph, spec, (IReferenceModel)reference, options).Run();
+    }
+
+    internal static BoundMethod ParseMethod(string text)
+    {
+        try { return BoundOptions.ParseMethod(text); }
+        catch (ArgumentException e) { throw new CliException(e.Message); }
+    }
+
+    internal static SplitStrategy ParseStrategy(string text) => text.ToLowerInvariant() switch
+    {
+        "auto" => SplitStrategy.Auto,
+        "input" => SplitStrategy.InputSplit,
+        "relu" => SplitStrategy.ReluSplit,
+        _ => throw new CliException($"--split {text}: supported are auto, input, relu"),
+    };
+}

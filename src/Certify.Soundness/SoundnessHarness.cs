@@ -1,0 +1,146 @@
+using System.Globalization;
+using Certify.Import;
+using Certify.Runtime;
+using Certify.Spec;
+
+namespace Certify.Soundness;
+
+/// <summary>How a verifier's answer on one instance is judged.</summary>
+public enum Classification
+{
+    /// <summary>sat with a counterexample that reproduces in ONNX Runtime, or unsat on a control the generator proved.</summary>
+    Correct,
+    /// <summary>unknown or timeout: nothing found, nothing claimed.</summary>
+    Missed,
+    /// <summary>unsat on an instance with a planted counterexample: a wrong proof.</summary>
+    Unsound,
+    /// <summary>sat without a counterexample, or with one that does not reproduce in ONNX Runtime (outside the box or safe output).</summary>
+    InvalidCounterexample,
+    /// <summary>The tool failed: error status, no or unreadable result file.</summary>
+    Error,
+    /// <summary>unsat on an instance whose truth is not known (an unproven control or an instance without manifest entry).</summary>
+    Unjudged,
+    /// <summary>A reproducing counterexample on a control the generator's prover had proved: the benchmark label is wrong.</summary>
+    ControlLabelRefuted,
+}
+
+/// <summary>The judgement of one instance.</summary>
+public sealed record InstanceOutcome(string Vnnlib, string Onnx, string Kind, string Expected, ResultStatus? Status,
+    Classification Class, double Seconds, string Detail)
+{
+    /// <summary>True for the answers that make a run fail: unsound proofs, bad counterexamples and refuted labels.</summary>
+    public bool IsWrong => Class is Classification.Unsound or Classification.InvalidCounterexample or Classification.ControlLabelRefuted;
+}
+
+/// <summary>Per-class counts over a harness run.</summary>
+public sealed record HarnessSummary(IReadOnlyList<InstanceOutcome> Outcomes)
+{
+    public int Count(Classification c) => Outcomes.Count(o => o.Class == c);
+    /// <summary>Planted counterexamples (or other real ones) the tool found with a reproducing counterexample.</summary>
+    public int Found => Outcomes.Count(o => o.Class == Classification.Correct && o.Status == ResultStatus.Sat);
+    public int Planted => Outcomes.Count(o => o.Kind == BenchmarkManifest.Planted);
+    public bool AnyWrong => Outcomes.Any(o => o.IsWrong);
+}
+
+/// <summary>
+/// Runs a verifier on every instance of a benchmark folder (VNN-COMP layout, optionally with the private
+/// <c>counterexamples/manifest.csv</c> of a generated soundness benchmark) and judges each answer: a sat answer must
+/// carry a counterexample that reproduces when the ONNX file runs in ONNX Runtime (input inside the box within
+/// <see cref="InputTolerance"/>, output in the unsafe set); an unsat answer on a planted instance is UNSOUND.
+/// </summary>
+public sealed class SoundnessHarness(IVerifierTool tool)
+{
+    /// <summary>How far outside the box a counterexample input may lie.</summary>
+    public double InputTolerance { get; init; } = 1e-6;
+
+    /// <summary>Tolerance on the unsafe condition of the output (0: the rows must hold exactly in ONNX Runtime's arithmetic).</summary>
+    public double OutputTolerance { get; init; } = 0;
+
+    /// <summary>Replaces every instance's time limit when set.</summary>
+    public double? TimeoutOverride { get; init; }
+
+    /// <summary>
+    /// Runs <see cref="IVerifierTool"/> on each instance of <paramref name="benchmarkDir"/>, writing result files into
+    /// <paramref name="resultsDir"/>, and returns the judgements. <paramref name="progress"/> hears each one.
+    /// </summary>
+    public HarnessSummary Run(string benchmarkDir, string resultsDir, Action<InstanceOutcome>? progress = null, Action<BenchmarkInstance>? starting = null)
+    {
+        var instances = BenchmarkInstance.ReadAll(benchmarkDir);
+        var manifest = BenchmarkManifest.Read(BenchmarkManifest.PathIn(benchmarkDir)).ToDictionary(e => Normalise(e.Vnnlib));
+        Directory.CreateDirectory(resultsDir);
+        var outcomes = new List<InstanceOutcome>();
+        foreach (var inst in instances)
+        {
+            starting?.Invoke(inst);
+            manifest.TryGetValue(Normalise(inst.Vnnlib), out var entry);
+            var outcome = RunOne(benchmarkDir, resultsDir, inst, entry);
+            outcomes.Add(outcome);
+            progress?.Invoke(outcome);
+        }
+        var summary = new HarnessSummary(outcomes);
+        WriteCsv(Path.Combine(resultsDir, "soundness_results.csv"), summary);
+        return summary;
+    }
+
+    InstanceOutcome RunOne(string dir, string resultsDir, BenchmarkInstance inst, ManifestEntry? entry)
+    {
+        string onnx = Path.Combine(dir, inst.Onnx), vnnlib = Path.Combine(dir, inst.Vnnlib);
+        string kind = entry?.Kind ?? "unlabelled", expected = entry?.Expected ?? "unknown";
+        var results = Path.Combine(resultsDir, Path.GetFileNameWithoutExtension(inst.Vnnlib) + ".result");
+        File.Delete(results);
+        var run = tool.Run(onnx, vnnlib, results, TimeoutOverride ?? inst.TimeoutSeconds);
+        InstanceOutcome Make(ResultStatus? status, Classification c, string detail) => new(inst.Vnnlib, inst.Onnx, kind, expected, status, c, run.Seconds, detail);
+
+        if (run.TimedOut && !File.Exists(results)) return Make(ResultStatus.Timeout, Classification.Missed, "killed at the time limit, no result file");
+        if (!File.Exists(results)) return Make(null, Classification.Error, $"no result file (exit code {run.ExitCode}): {LastLine(run.Output)}");
+        VerificationResult r;
+        try { r = ResultFile.Read(results); }
+        catch (Exception e) when (e is FormatException or IOException) { return Make(null, Classification.Error, $"unreadable result file: {e.Message}"); }
+
+        switch (r.Status)
+        {
+            case ResultStatus.Unknown:
+            case ResultStatus.Timeout:
+                return Make(r.Status, Classification.Missed, run.TimedOut ? "killed at the time limit" : "");
+            case ResultStatus.Error:
+                return Make(r.Status, Classification.Error, LastLine(run.Output));
+            case ResultStatus.Unsat:
+                if (entry is { IsPlanted: true }) return Make(r.Status, Classification.Unsound, $"UNSOUND: unsat, but {entry.Counterexample} violates the property");
+                if (expected == "unsat") return Make(r.Status, Classification.Correct, "agrees with the generator's proof");
+                return Make(r.Status, Classification.Unjudged, "unsat on an instance whose truth is not known");
+            default:
+                var problem = CheckCounterexample(onnx, vnnlib, r);
+                if (problem is not null) return Make(r.Status, Classification.InvalidCounterexample, problem);
+                if (entry is { IsPlanted: false } && expected == "unsat")
+                    return Make(r.Status, Classification.ControlLabelRefuted, "a reproducing counterexample on a control labelled unsat by the generator");
+                return Make(r.Status, Classification.Correct, "counterexample reproduces in ONNX Runtime");
+        }
+    }
+
+    /// <summary>Null when the sat answer's counterexample reproduces in ONNX Runtime; otherwise what is wrong with it.</summary>
+    public string? CheckCounterexample(string onnx, string vnnlib, VerificationResult r)
+    {
+        if (r.X is null) return "sat without a counterexample";
+        var spec = VnnLibParser.Parse(vnnlib);
+        if (r.X.Length != spec.InputSize) return $"the counterexample has {r.X.Length} inputs, the property declares {spec.InputSize}";
+        if (r.X.Any(v => !double.IsFinite(v))) return "the counterexample has a non-finite input";
+        if (!spec.Regions.Any(reg => reg.Contains(r.X, InputTolerance))) return $"the counterexample input lies outside every input box (tolerance {InputTolerance:G})";
+        double[] y;
+        try
+        {
+            using var ort = new OnnxRuntimeModel(onnx);
+            y = ort.Run(r.X);
+        }
+        catch (Exception e) when (e is ImportException or ArgumentException) { return $"ONNX Runtime cannot run the counterexample: {e.Message}"; }
+        if (!spec.IsCounterexample(r.X, y, InputTolerance, OutputTolerance))
+            return $"the output in ONNX Runtime [{string.Join(", ", y.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)))}] is not in the unsafe set";
+        return null;
+    }
+
+    static void WriteCsv(string path, HarnessSummary s) =>
+        File.WriteAllLines(path, new[] { "vnnlib,onnx,kind,expected,status,class,seconds" }.Concat(s.Outcomes.Select(o =>
+            $"{o.Vnnlib},{o.Onnx},{o.Kind},{o.Expected},{(o.Status is { } st ? ResultFile.Word(st) : "none")},{o.Class},{o.Seconds.ToString("F2", CultureInfo.InvariantCulture)}")));
+
+    static string Normalise(string rel) => rel.Replace('\\', '/').TrimStart('.', '/');
+    static string LastLine(string s) => s.TrimEnd().Split('\n').LastOrDefault()?.Trim() ?? "";
+}

@@ -1,0 +1,64 @@
+using Certify.Bounds;
+using static TorchSharp.torch;
+
+namespace Certify.Verification.Search;
+
+/// <summary>How branch and bound divides a sub-problem that its bounds cannot prove.</summary>
+public enum SplitStrategy
+{
+    /// <summary>Input splitting when the input has at most <see cref="BabOptions.InputSplitMaxDimension"/> variables, ReLU splitting otherwise.</summary>
+    Auto,
+    /// <summary>Bisect one input dimension (chosen by |input coefficient| × width of the CROWN bound).</summary>
+    InputSplit,
+    /// <summary>Fix one unstable ReLU active or inactive (chosen by its estimated effect on the CROWN bound).</summary>
+    ReluSplit,
+}
+
+/// <summary>Settings of <see cref="BranchAndBound"/>.</summary>
+public sealed record BabOptions
+{
+    /// <summary>Input or ReLU splitting; <see cref="SplitStrategy.Auto"/> picks by input dimension.</summary>
+    public SplitStrategy Strategy { get; init; } = SplitStrategy.Auto;
+
+    /// <summary>Largest input size for which <see cref="SplitStrategy.Auto"/> splits inputs.</summary>
+    public int InputSplitMaxDimension { get; init; } = 16;
+
+    /// <summary>Sub-problems bounded per engine call.</summary>
+    public int BatchSize { get; init; } = 1024;
+
+    /// <summary>Bound method of every batch: CROWN (default) or alpha-CROWN (IBP only for tests).</summary>
+    public BoundMethod Method { get; init; } = BoundMethod.Crown;
+
+    /// <summary>Alpha-CROWN iterations per batch when <see cref="Method"/> is alpha-CROWN.</summary>
+    public int AlphaIterations { get; init; } = 10;
+
+    /// <summary>Floating-point type of the search (float32 by default; close calls are re-checked in float64).</summary>
+    public ScalarType DType { get; init; } = ScalarType.Float32;
+
+    /// <summary>
+    /// Relative safety margin of a float32 proof: a row counts as proven in float32 only when its lower bound exceeds
+    /// <c>d + Tolerance·(1 + |d| + |bound|)</c>; rows that are positive but within the margin are re-bounded in float64.
+    /// </summary>
+    public double Tolerance { get; init; } = 1e-4;
+
+    /// <summary>Upper limit on sub-problems bounded (per region); the search stops with <see cref="BabStatus.DomainLimit"/>.</summary>
+    public long MaxDomains { get; init; } = long.MaxValue;
+
+    /// <summary>Wall-clock limit of one <see cref="BranchAndBound.Run(Certify.Spec.Specification, CancellationToken)"/> call; null means none.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>
+    /// ReLU splitting: carry each sub-problem's pre-activation bounds to its children and reuse those before the split
+    /// layer. Disabled automatically when the network has more pre-activation neurons than <see cref="MaxReusedNeurons"/>.
+    /// </summary>
+    public bool ReuseIntermediateBounds { get; init; } = true;
+
+    /// <summary>Largest number of pre-activation neurons for which bounds are carried per sub-problem.</summary>
+    public long MaxReusedNeurons { get; init; } = 200_000;
+
+    /// <summary>Called with the search's progress at most every <see cref="ProgressInterval"/> and once at the end.</summary>
+    public Action<BabProgress>? Progress { get; init; }
+
+    /// <summary>Time between progress reports.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+}

@@ -1,0 +1,245 @@
+using TorchSharp;
+using System.Diagnostics;
+using Certify.Bounds;
+using Certify.Graph;
+using Certify.Graph.Ops;
+using Certify.Spec;
+using static TorchSharp.torch;
+
+namespace Certify.Verification.Search;
+
+/// <summary>
+/// Complete verification by branch and bound over the bound engine. Each region of a specification is a separate root;
+/// its open sub-problems (domains) live stacked in a queue and are bounded in batches (CROWN or alpha-CROWN). A domain is
+/// dropped only when its bounds prove every disjunct of the unsafe condition impossible (some row of each conjunction has
+/// <c>lower(c·y) &gt; d</c>); otherwise it is split (input bisection or ReLU split, see <see cref="SplitStrategy"/>). On
+/// every unproven domain the network is evaluated at its centre and at the minimisers of the rows' linear lower bounds;
+/// an output in the unsafe set is returned as a <see cref="BabCandidate"/>, never as a verdict (the caller re-checks it).
+/// <para>
+/// Floating point: the search bounds in float32. A row counts as proven only when its bound clears d by a relative margin
+/// (<see cref="BabOptions.Tolerance"/>), far above float32 rounding in CROWN's sums; domains that would be proven without
+/// the margin (close calls) are re-bounded from scratch in float64 and dropped only if the float64 bound clears d by
+/// 1e-9 relative. Carried intermediate bounds are never reused in the float64 re-check.
+/// </para>
+/// </summary>
+public sealed class BranchAndBound
+{
+    readonly ComputationGraph _graph;
+    readonly BoundEngine _engine;
+    readonly Lazy<BoundEngine> _engine64;
+
+    /// <summary>Prepares the search over <paramref name="graph"/>.</summary>
+    /// <exception cref="NotSupportedException">when a node has no bound rule.</exception>
+    public BranchAndBound(ComputationGraph graph, BabOptions? options = null)
+    {
+        Options = options ?? new BabOptions();
+        _graph = graph;
+        var bo = new BoundOptions { Method = Options.Method, DType = Options.DType, AlphaIterations = Options.AlphaIterations };
+        _engine = new BoundEngine(graph, bo);
+        _engine64 = new Lazy<BoundEngine>(() => Options.DType == ScalarType.Float64 ? _engine : new BoundEngine(graph, bo with { DType = ScalarType.Float64 }));
+        bool hasRelu = graph.Nodes.Any(n => n.Op is ReluOp);
+        Strategy = Options.Strategy switch
+        {
+            SplitStrategy.Auto => graph.InputSize <= Options.InputSplitMaxDimension || !hasRelu ? SplitStrategy.InputSplit : SplitStrategy.ReluSplit,
+            var s => s,
+        };
+    }
+
+    /// <summary>The settings.</summary>
+    public BabOptions Options { get; }
+
+    /// <summary>The split strategy in use (<see cref="SplitStrategy.Auto"/> resolved).</summary>
+    public SplitStrategy Strategy { get; }
+
+    /// <summary>
+    /// Searches every region of <paramref name="spec"/> (sharing the time and domain limits). Verified only when every
+    /// region is; the first candidate found ends the run; otherwise the first region's stop reason is reported.
+    /// </summary>
+    public BabResult Run(Specification spec, CancellationToken cancel = default)
+    {
+        if (spec.InputSize != _graph.InputSize || spec.OutputSize != _graph.OutputSize)
+            throw new ArgumentException($"the specification has {spec.InputSize} inputs and {spec.OutputSize} outputs but the network has {_graph.InputSize} and {_graph.OutputSize}");
+        var run = new RunState(Options, Strategy, cancel);
+        BabStatus? stop = null;
+        for (int r = 0; r < spec.Regions.Count; r++)
+        {
+            var (status, candidate) = Search(spec.Regions[r], r, run);
+            if (status == BabStatus.Candidate) return new BabResult(status, candidate, run.Statistics());
+            if (status != BabStatus.Verified) stop ??= status;
+            if (status == BabStatus.Timeout) break;
+        }
+        run.Report(-1, 0, force: true);
+        return new BabResult(stop ?? BabStatus.Verified, null, run.Statistics());
+    }
+
+    /// <summary>
+    /// A cheap falsification pass: evaluates the network at each region's centre and at <paramref name="count"/> uniform
+    /// random points of its box; returns the first point whose output is unsafe (a candidate to re-check), or null.
+    /// </summary>
+    public BabCandidate? Sample(Specification spec, int count, int seed = 0)
+    {
+        var g = manual_seed(seed);
+        for (int r = 0; r < spec.Regions.Count; r++)
+        {
+            using var scope = NewDisposeScope();
+            var region = spec.Regions[r];
+            using var rows = new UnsafeRows(region, (int)_graph.OutputSize, Options.DType);
+            var lo = tensor(region.Lower).unsqueeze(0);
+            var hi = tensor(region.Upper).unsqueeze(0);
+            var u = rand(new long[] { count, lo.shape[1] }, ScalarType.Float64, generator: g);
+            var points = cat(new[] { (lo + hi) / 2, lo + u * (hi - lo) });
+            if (Evaluate(points, r, rows, all: rows.EmptyDisjunct) is { } c) return c;
+        }
+        return null;
+    }
+
+    /// <summary>Searches one region (its index <paramref name="regionIndex"/> is recorded in a candidate).</summary>
+    public BabResult Run(InputRegion region, int regionIndex = 0, CancellationToken cancel = default)
+    {
+        var run = new RunState(Options, Strategy, cancel);
+        var (status, candidate) = Search(region, regionIndex, run);
+        run.Report(regionIndex, 0, force: true);
+        return new BabResult(status, candidate, run.Statistics());
+    }
+
+    (BabStatus, BabCandidate?) Search(InputRegion region, int regionIndex, RunState run)
+    {
+        if (region.Lower.Length != _graph.InputSize)
+            throw new ArgumentException($"region {regionIndex} has {region.Lower.Length} input bounds but the network has {_graph.InputSize} inputs");
+        var dtype = Options.DType;
+        using var rows = new UnsafeRows(region, (int)_graph.OutputSize, dtype);
+        using var pool = new DomainPool();
+        Brancher brancher = Strategy == SplitStrategy.InputSplit ? new InputBrancher(_engine) : new ReluBrancher(_engine, Options);
+        using (var scope = NewDisposeScope())
+        {
+            var lo = tensor(region.Lower).to_type(dtype).unsqueeze(0);
+            var hi = tensor(region.Upper).to_type(dtype).unsqueeze(0);
+            if (rows.EmptyDisjunct) // a conjunction without rows holds everywhere: any point of the box is unsafe
+                return (BabStatus.Candidate, Evaluate((lo + hi) / 2, regionIndex, rows, all: true));
+            using var root = brancher.Root(lo, hi, rows.Count);
+            pool.Push(root);
+        }
+        while (pool.Count > 0)
+        {
+            if (run.Stopped is { } why) { run.Remember(pool); return (why, null); }
+            using var scope = NewDisposeScope();
+            var (candidate, children) = Step(brancher, pool.Pop(Options.BatchSize), rows, regionIndex, run);
+            if (candidate is not null) { run.Remember(pool); return (BabStatus.Candidate, candidate); }
+            if (children is not null) pool.Push(children);
+            run.Report(regionIndex, pool.Count, force: false, pool);
+        }
+        return (BabStatus.Verified, null);
+    }
+
+    /// <summary>Bounds one batch; returns a candidate, or the children of its unproven domains (null when all were proven).</summary>
+    (BabCandidate?, DomainBatch?) Step(Brancher brancher, DomainBatch batch, UnsafeRows rows, int regionIndex, RunState run)
+    {
+        long count = batch.Count;
+        using var bounds = brancher.Bound(_engine, batch, rows.C, reuseCarried: true);
+        run.EngineCalls++;
+        run.Bounded += count;
+        var lower = bounds.Lower.to_type(ScalarType.Float32);                                      // [B, S]
+        var rhs = rows.Rhs.to_type(ScalarType.Float32).unsqueeze(0);                              // [1, S]
+        var best = maximum(batch["best"], lower - rhs);                                           // a parent's bound holds on its children
+        var tolerance = Options.Tolerance * (1 + rhs.abs() + (best + rhs).abs());
+        var provenRow = best.gt(tolerance);
+        var proven = rows.AllDisjunctsRefuted(provenRow);                                         // [B]
+        if (brancher.Empty(bounds) is { } empty) proven = proven.logical_or(empty);
+        var close = proven.logical_not().logical_and(rows.AllDisjunctsRefuted(best.gt(0)));
+        if (Options.DType != ScalarType.Float64 && close.any().ToBoolean())
+        {
+            var idx = close.nonzero().squeeze(1);
+            using var sub = batch.Select(idx);
+            using var b64 = brancher.Bound(_engine64.Value, sub, rows.C64, reuseCarried: false);
+            run.EngineCalls++;
+            run.Rechecks += idx.shape[0];
+            var m64 = b64.Lower - rows.Rhs64.unsqueeze(0);
+            var ok64 = m64.gt(1e-9 * (1 + rows.Rhs64.abs().unsqueeze(0) + b64.Lower.abs()));
+            var proven64 = rows.AllDisjunctsRefuted(provenRow.index_select(0, idx).logical_or(ok64));
+            proven = proven.index_put_(proven.index_select(0, idx).logical_or(proven64), idx);
+        }
+        long verified = proven.sum().ToInt64();
+        run.Verified += verified;
+        if (verified == count) return (null, null);
+        var openIndex = proven.logical_not().nonzero().squeeze(1);                                // [b]
+        using var open = batch.Select(openIndex);
+        open["best"] = best.index_select(0, openIndex);
+        var (targetRow, score) = rows.Target(open["best"]);
+        open["score"] = score;
+        run.MaxDepth = Math.Max(run.MaxDepth, open["depth"].max().ToInt32() + 1);
+        var candidate = FindCandidate(open, bounds, openIndex, rows, regionIndex);
+        if (candidate is not null) return (candidate, null);
+        var children = brancher.Branch(open, bounds, openIndex, targetRow);
+        return (null, children);
+    }
+
+    /// <summary>
+    /// Evaluates the network at each open domain's centre and at the minimiser over its box of each row's linear lower bound
+    /// (the corner picked by the signs of the input coefficients; only the target rows when there are many rows).
+    /// </summary>
+    BabCandidate? FindCandidate(DomainBatch open, BoundResult bounds, Tensor openIndex, UnsafeRows rows, int regionIndex)
+    {
+        var lo = open["lo"]; var hi = open["hi"];
+        long b = lo.shape[0], n = lo.shape[1];
+        var points = new List<Tensor> { (lo + hi) / 2 };
+        if (bounds.LowerCoefficients?.GetValueOrDefault(0) is { } a)
+        {
+            var coef = a.reshape(a.shape[0], a.shape[1], -1).index_select(0, openIndex);          // [b, S, n]
+            if (rows.Count > 16)
+            {
+                var (row, _) = rows.Target(open["best"]);
+                coef = coef.gather(1, row.view(b, 1, 1).expand(b, 1, n));
+            }
+            var corner = where(coef.ge(0), lo.unsqueeze(1), hi.unsqueeze(1));                     // [b, S', n]
+            points.Add(corner.reshape(-1, n));
+        }
+        return Evaluate(cat(points.ToArray()), regionIndex, rows, all: false);
+    }
+
+    /// <summary>The first of <paramref name="points"/> (<c>[P, n]</c>) whose output is unsafe (any point when <paramref name="all"/>), or null.</summary>
+    BabCandidate? Evaluate(Tensor points, int regionIndex, UnsafeRows rows, bool all)
+    {
+        using var noGrad = no_grad();
+        var y = _engine.Graph.Forward(points.to_type(Options.DType)).reshape(points.shape[0], -1);
+        var bad = all ? ones(points.shape[0], dtype: ScalarType.Bool) : rows.Violates(y);
+        var hits = bad.nonzero();
+        if (hits.shape[0] == 0) return null;
+        long i = hits[0, 0].ToInt64();
+        return new BabCandidate(regionIndex, points[i].to_type(ScalarType.Float64).data<double>().ToArray(),
+            y[i].to_type(ScalarType.Float64).data<double>().ToArray());
+    }
+
+    /// <summary>Counters, limits and progress reporting of one run.</summary>
+    sealed class RunState(BabOptions options, SplitStrategy strategy, CancellationToken cancel)
+    {
+        readonly Stopwatch _clock = Stopwatch.StartNew();
+        TimeSpan _lastReport = TimeSpan.Zero;
+        public long Bounded, Verified, Rechecks, EngineCalls, Queue;
+        public int MaxDepth;
+        public double Worst = double.PositiveInfinity;
+
+        public BabStatus? Stopped =>
+            cancel.IsCancellationRequested || (options.TimeLimit is { } t && _clock.Elapsed >= t) ? BabStatus.Timeout
+            : Bounded >= options.MaxDomains ? BabStatus.DomainLimit : null;
+
+        /// <summary>Records the open domains left when a region's search stops.</summary>
+        public void Remember(DomainPool pool)
+        {
+            Queue += pool.Count;
+            Worst = Math.Min(Worst, pool.Min("score"));
+        }
+
+        public void Report(int region, long queue, bool force, DomainPool? pool = null)
+        {
+            if (options.Progress is null) return;
+            var now = _clock.Elapsed;
+            if (!force && now - _lastReport < options.ProgressInterval) return;
+            _lastReport = now;
+            double worst = pool?.Min("score") ?? Worst;
+            options.Progress(new BabProgress(region, Bounded, queue, worst, now));
+        }
+
+        public BabStatistics Statistics() =>
+            new(strategy, Bounded, Verified, Rechecks, EngineCalls, MaxDepth, Queue, Worst, _clock.Elapsed);
+    }
+}

@@ -1,0 +1,97 @@
+using Certify.Bounds;
+using static TorchSharp.torch;
+
+namespace Certify.Verification.Search;
+
+/// <summary>
+/// One split strategy of <see cref="BranchAndBound"/>: which fields a sub-problem carries, how a batch of them is
+/// bounded, and how an unproven sub-problem is divided. Every sub-problem carries its input box "lo"/"hi" <c>[B, n]</c>,
+/// its best row margins so far "best" <c>[B, S]</c> (a parent's bound holds on its children), its score "score" <c>[B]</c>
+/// and its depth "depth" <c>[B]</c>.
+/// </summary>
+abstract class Brancher
+{
+    protected Brancher(BoundEngine engine) { Engine = engine; }
+
+    protected BoundEngine Engine { get; }
+
+    public abstract SplitStrategy Strategy { get; }
+
+    /// <summary>The root sub-problem of an input box (<c>[1, n]</c> each) with <paramref name="rows"/> rows.</summary>
+    public virtual DomainBatch Root(Tensor lo, Tensor hi, int rows)
+    {
+        var b = new DomainBatch();
+        b["lo"] = lo; b["hi"] = hi;
+        b["best"] = full(1, rows, float.NegativeInfinity, dtype: ScalarType.Float32);
+        b["score"] = full(1, float.NegativeInfinity, dtype: ScalarType.Float32);
+        b["depth"] = zeros(1, dtype: ScalarType.Int32);
+        return b;
+    }
+
+    /// <summary>
+    /// Bounds the rows <paramref name="c"/> (<c>[S, m]</c>) on every sub-problem of <paramref name="batch"/> with
+    /// <paramref name="engine"/> (the search engine, or the float64 one for re-checks, which must not reuse carried bounds).
+    /// The result must hold the input coefficients (node 0) of the lower pass.
+    /// </summary>
+    public abstract BoundResult Bound(BoundEngine engine, DomainBatch batch, Tensor c, bool reuseCarried);
+
+    /// <summary>
+    /// Children of the unproven sub-problems <paramref name="open"/> (rows <paramref name="openIndex"/> of the batch that
+    /// <paramref name="bounds"/> describes), guided by row <paramref name="targetRow"/> (<c>[b]</c>) of each.
+    /// </summary>
+    public abstract DomainBatch Branch(DomainBatch open, BoundResult bounds, Tensor openIndex, Tensor targetRow);
+
+    /// <summary>
+    /// Sub-problems shown empty by their bounds (<c>[B]</c> bool), which are therefore safe; null when the strategy cannot
+    /// produce empty sub-problems.
+    /// </summary>
+    public virtual Tensor? Empty(BoundResult bounds) => null;
+
+    /// <summary>Input coefficients of the target row, <c>[b, n]</c>.</summary>
+    protected static Tensor TargetCoefficients(BoundResult bounds, Tensor openIndex, Tensor targetRow, long n)
+    {
+        var a = bounds.LowerCoefficients?.GetValueOrDefault(0);
+        long b = openIndex.shape[0];
+        if (a is null) return zeros(b, n);
+        a = a.reshape(a.shape[0], a.shape[1], -1).index_select(0, openIndex);                    // [b, S, n]
+        return a.gather(1, targetRow.view(b, 1, 1).expand(b, 1, n)).squeeze(1).to_type(ScalarType.Float32);
+    }
+
+    /// <summary>
+    /// Bisects each sub-problem along the input dimension with the largest |coefficient| × width of its target row's
+    /// linear lower bound: the amount that dimension's uncertainty costs the bound (the widest dimension where all
+    /// coefficients vanish). Other fields are copied to both children; depth grows by one.
+    /// </summary>
+    protected static DomainBatch BisectInputs(DomainBatch open, Tensor coefficients)
+    {
+        var lo = open["lo"]; var hi = open["hi"];
+        var width = (hi - lo).to_type(ScalarType.Float32);                       // [b, n]
+        var score = coefficients.abs() * width;
+        var useWidth = score.amax(new long[] { 1 }, keepdim: true).le(0);
+        var dim = where(useWidth, width, score).argmax(1, keepdim: true);         // [b, 1]
+        var mid = (lo.gather(1, dim) + hi.gather(1, dim)) / 2;
+        var children = new DomainBatch();
+        children["lo"] = cat(new[] { lo, lo.scatter(1, dim, mid) });
+        children["hi"] = cat(new[] { hi.scatter(1, dim, mid), hi });
+        foreach (var (name, t) in open.Fields)
+        {
+            if (name is "lo" or "hi") continue;
+            children[name] = name == "depth" ? cat(new[] { t + 1, t + 1 }) : cat(new[] { t, t });
+        }
+        return children;
+    }
+}
+
+/// <summary>Input splitting: sub-problems differ only in their input boxes.</summary>
+sealed class InputBrancher(BoundEngine engine) : Brancher(engine)
+{
+    static readonly int[] InputNode = { 0 };
+
+    public override SplitStrategy Strategy => SplitStrategy.InputSplit;
+
+    public override BoundResult Bound(BoundEngine engine, DomainBatch batch, Tensor c, bool reuseCarried) =>
+        engine.Compute(batch["lo"], batch["hi"], c, new SubproblemInputs { NeedUpper = false, CoefficientNodes = InputNode });
+
+    public override DomainBatch Branch(DomainBatch open, BoundResult bounds, Tensor openIndex, Tensor targetRow) =>
+        BisectInputs(open, TargetCoefficients(bounds, openIndex, targetRow, open["lo"].shape[1]));
+}

@@ -1,0 +1,186 @@
+using TorchSharp;
+using Certify.Bounds;
+using Certify.Graph;
+using Certify.Graph.Ops;
+using static TorchSharp.torch;
+
+namespace Certify.Verification.Search;
+
+/// <summary>
+/// ReLU splitting. A sub-problem also carries "split" <c>[B, R]</c> (int8 over all R ReLU neurons, in node order:
+/// −1 inactive, 0 free, +1 active), passed to the engine, which clips the split neurons' input bounds (making their
+/// relaxation exact). This is split enforcement by clipped intermediate bounds, not beta-CROWN: the split constraints are
+/// not part of the final linear bound's optimisation, so bounds are sound but can stay loose once every ReLU is fixed; such
+/// sub-problems fall back to input bisection, which makes the search complete in the limit.
+/// With bound reuse, a sub-problem also carries its pre-activation bounds "pl"/"pu" <c>[B, R]</c> and "cut" <c>[B]</c>
+/// (the node id of the input of its newest split's layer): the parent's bounds of nodes up to the cut hold for the child
+/// and are passed as known bounds instead of being recomputed (the batch uses the smallest cut of its members).
+/// </summary>
+sealed class ReluBrancher : Brancher
+{
+    sealed record Layer(int Relu, int Pre, long Offset, long Size, long[] Shape);
+
+    readonly Layer[] _layers;
+    readonly long _neurons;
+    readonly bool _reuse;
+    readonly int[] _coefficientNodes;
+    readonly Tensor _preOfNeuron;          // [R] long: the pre-activation node id of each neuron's layer
+
+    public ReluBrancher(BoundEngine engine, BabOptions options) : base(engine)
+    {
+        var layers = new List<Layer>();
+        long offset = 0;
+        foreach (var node in engine.Graph.Nodes.Where(n => n.Op is ReluOp))
+        {
+            layers.Add(new Layer(node.Id, node.Inputs[0], offset, node.Size, node.Shape));
+            offset += node.Size;
+        }
+        _layers = layers.ToArray();
+        _neurons = offset;
+        _reuse = options.ReuseIntermediateBounds && _neurons <= options.MaxReusedNeurons;
+        _coefficientNodes = new[] { 0 }.Concat(_layers.Select(l => l.Relu)).ToArray();
+        var pre = new long[_neurons];
+        foreach (var l in _layers) Array.Fill(pre, l.Pre, (int)l.Offset, (int)l.Size);
+        _preOfNeuron = tensor(pre).DetachFromDisposeScope();
+    }
+
+    public override SplitStrategy Strategy => SplitStrategy.ReluSplit;
+
+    public override DomainBatch Root(Tensor lo, Tensor hi, int rows)
+    {
+        var b = base.Root(lo, hi, rows);
+        b["split"] = zeros(1, _neurons, dtype: ScalarType.Int8);
+        if (_reuse)
+        {
+            b["pl"] = zeros(1, _neurons, dtype: lo.dtype);
+            b["pu"] = zeros(1, _neurons, dtype: lo.dtype);
+            b["cut"] = full(1, -1L, dtype: ScalarType.Int64);
+        }
+        return b;
+    }
+
+    public override BoundResult Bound(BoundEngine engine, DomainBatch batch, Tensor c, bool reuseCarried)
+    {
+        long count = batch.Count;
+        var split = batch["split"];
+        var splits = new Dictionary<int, Tensor>();
+        foreach (var l in _layers)
+            splits[l.Relu] = split.narrow(1, l.Offset, l.Size).reshape(ComputationGraph.ShapeWithBatch(count, l.Shape));
+        Dictionary<int, Interval>? known = null;
+        if (reuseCarried && _reuse)
+        {
+            long cut = batch["cut"].min().ToInt64();
+            known = new Dictionary<int, Interval>();
+            foreach (var l in _layers.Where(l => l.Pre <= cut && l.Pre > 0))
+            {
+                var shape = ComputationGraph.ShapeWithBatch(count, engine.Graph.Nodes[l.Pre].Shape);
+                known[l.Pre] = new Interval(batch["pl"].narrow(1, l.Offset, l.Size).reshape(shape), batch["pu"].narrow(1, l.Offset, l.Size).reshape(shape));
+            }
+        }
+        return engine.Compute(batch["lo"], batch["hi"], c, new SubproblemInputs
+        {
+            Splits = splits, KnownBounds = known, NeedUpper = false, CoefficientNodes = _coefficientNodes,
+        });
+    }
+
+    /// <summary>
+    /// A sub-problem is empty when a split neuron's clipped bounds cross (forced active but its sound upper bound is
+    /// below 0, or the reverse): no input of the box satisfies its splits. The crossing must exceed a relative margin so
+    /// that float32 rounding cannot fake it.
+    /// </summary>
+    public override Tensor? Empty(BoundResult bounds)
+    {
+        Tensor? empty = null;
+        foreach (var pre in _layers.Select(l => l.Pre).Distinct())
+        {
+            if (bounds.Node(pre) is not { } iv) continue;
+            var l = iv.Lower.flatten(1); var u = iv.Upper.flatten(1);
+            var crossed = (l - u).gt(1e-5 * (1 + l.abs() + u.abs())).any(1);
+            empty = empty is null ? crossed : empty.logical_or(crossed);
+        }
+        return empty;
+    }
+
+    public override DomainBatch Branch(DomainBatch open, BoundResult bounds, Tensor openIndex, Tensor targetRow)
+    {
+        long b = openIndex.shape[0];
+        var preL = cat(_layers.Select(l => bounds.Node(l.Pre)!.Value.Lower.reshape(bounds.Lower.shape[0], -1)).ToArray(), 1).index_select(0, openIndex);
+        var preU = cat(_layers.Select(l => bounds.Node(l.Pre)!.Value.Upper.reshape(bounds.Lower.shape[0], -1)).ToArray(), 1).index_select(0, openIndex);
+        var score = Scores(preL.to_type(ScalarType.Float32), preU.to_type(ScalarType.Float32), Coefficients(bounds, openIndex, targetRow)); // [b, R]
+        var (best, neuron) = score.max(1, keepdim: true);                                                                   // [b, 1]
+        var has = best.squeeze(1).isfinite();
+        var withNeuron = has.nonzero().squeeze(1);
+        var without = has.logical_not().nonzero().squeeze(1);
+        var parts = new List<DomainBatch>();
+        if (withNeuron.shape[0] > 0)
+        {
+            using var sub = open.Select(withNeuron);
+            var idx = neuron.index_select(0, withNeuron);                                                                    // [h, 1]
+            long h = idx.shape[0];
+            var children = new DomainBatch();
+            var split = sub["split"];
+            children["split"] = cat(new[]
+            {
+                split.scatter(1, idx, ones(h, 1, dtype: ScalarType.Int8)),
+                split.scatter(1, idx, full(h, 1, -1, dtype: ScalarType.Int8)),
+            });
+            if (_reuse)
+            {
+                var pl = preL.index_select(0, withNeuron); var pu = preU.index_select(0, withNeuron);
+                children["pl"] = cat(new[] { pl, pl });
+                children["pu"] = cat(new[] { pu, pu });
+                var cut = _preOfNeuron.index_select(0, idx.squeeze(1));
+                children["cut"] = cat(new[] { cut, cut });
+            }
+            foreach (var (name, t) in sub.Fields)
+            {
+                if (children.Has(name)) continue;
+                children[name] = name == "depth" ? cat(new[] { t + 1, t + 1 }) : cat(new[] { t, t });
+            }
+            parts.Add(children);
+        }
+        if (without.shape[0] > 0)
+        {
+            // Every ReLU is fixed or stable yet the bound is not a proof: bisect the input box instead.
+            using var sub = open.Select(without);
+            var coefficients = TargetCoefficients(bounds, openIndex.index_select(0, without), targetRow.index_select(0, without), sub["lo"].shape[1]);
+            var children = BisectInputs(sub, coefficients);
+            if (_reuse) children["cut"] = full_like(children["cut"], -1L);
+            parts.Add(children);
+        }
+        if (parts.Count == 1) return parts[0];
+        var all = new DomainBatch();
+        foreach (var name in parts[0].Fields.Keys) all[name] = cat(parts.Select(p => p[name]).ToArray());
+        foreach (var p in parts) p.Dispose();
+        return all;
+    }
+
+    /// <summary>Lower-pass coefficients of every ReLU output for each open sub-problem's target row, <c>[b, R]</c> (zero where the pass never reached a layer).</summary>
+    Tensor Coefficients(BoundResult bounds, Tensor openIndex, Tensor targetRow)
+    {
+        long b = openIndex.shape[0];
+        var parts = _layers.Select(l =>
+        {
+            var a = bounds.LowerCoefficients?.GetValueOrDefault(l.Relu);
+            if (a is null) return zeros(b, l.Size);
+            a = a.reshape(a.shape[0], a.shape[1], -1).index_select(0, openIndex);                                 // [b, S, size]
+            return a.gather(1, targetRow.view(b, 1, 1).expand(b, 1, l.Size)).squeeze(1).to_type(ScalarType.Float32);
+        }).ToArray();
+        return cat(parts, 1);
+    }
+
+    /// <summary>
+    /// Branching score of every neuron (−inf where stable or already split). A ReLU output with a negative coefficient a
+    /// enters the lower bound through the upper chord, whose intercept costs <c>|a|·u·(−l)/(u−l)</c>; splitting removes that
+    /// cost. A positive coefficient uses the lower line, whose error reaches <c>min(u, −l)</c>, counted at a quarter. A
+    /// tiny width term breaks ties towards the widest neuron when no coefficient reaches a neuron.
+    /// </summary>
+    static Tensor Scores(Tensor l, Tensor u, Tensor a)
+    {
+        var unstable = l.lt(0).logical_and(u.gt(0));
+        var width = (u - l).clamp_min(1e-12);
+        var intercept = u.clamp_min(0) * (-l).clamp_min(0) / width;
+        var score = (-a).clamp_min(0) * intercept + 0.25 * a.clamp_min(0) * minimum(u, -l).clamp_min(0) + 1e-6 * width;
+        return where(unstable, score, full_like(score, float.NegativeInfinity));
+    }
+}

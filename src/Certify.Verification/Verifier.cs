@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using Certify.Bounds;
+using Certify.Graph;
+using Certify.Import;
+using Certify.Solvers.Encoding;
+using Certify.Solvers.Milp;
+using Certify.Spec;
+using Certify.Verification.Attack;
+using Certify.Verification.Search;
+
+namespace Certify.Verification;
+
+/// <summary>Settings of a complete verification run (see <see cref="Verifier"/>).</summary>
+public sealed record VerifierOptions
+{
+    /// <summary>Wall-clock budget for the whole run, attack included.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Run the PGD/sampling attack first (cheap, finds most sat answers before any bound is computed).</summary>
+    public bool Attack { get; init; } = true;
+
+    /// <summary>Share of the budget the first attack may use (capped at <see cref="AttackMaxTime"/>).</summary>
+    public double AttackShare { get; init; } = 0.1;
+
+    /// <summary>Upper limit of the first attack's time.</summary>
+    public TimeSpan AttackMaxTime { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Branch and bound settings (strategy, batch size, bound method, dtype); its time limit is set by the verifier.</summary>
+    public BabOptions Bab { get; init; } = new();
+
+    /// <summary>Close what branch and bound leaves open with the MILP back-end (OR-Tools SCIP) when time remains.</summary>
+    public bool Milp { get; init; } = true;
+
+    /// <summary>Share of the time left after the attack that branch and bound may use when MILP follows it.</summary>
+    public double BabShareBeforeMilp { get; init; } = 0.7;
+
+    /// <summary>Progress messages (stage names and results) for a CLI or log.</summary>
+    public Action<string>? Log { get; init; }
+}
+
+/// <summary>What a run concluded and how it got there.</summary>
+/// <param name="Verdict">unsat / sat (re-checked) / unknown / timeout.</param>
+/// <param name="Elapsed">Wall-clock time of the run.</param>
+/// <param name="Steps">One line per stage that ran: what it found and how long it took.</param>
+public sealed record VerificationReport(Verdict Verdict, TimeSpan Elapsed, IReadOnlyList<string> Steps)
+{
+    /// <summary>The VNN-COMP result status of the verdict.</summary>
+    public ResultStatus Status => Verdict.Kind switch
+    {
+        VerdictKind.Unsat => ResultStatus.Unsat,
+        VerdictKind.Sat => ResultStatus.Sat,
+        VerdictKind.Timeout => ResultStatus.Timeout,
+        _ => ResultStatus.Unknown,
+    };
+
+    /// <summary>Writes the VNN-COMP result file (with the counterexample for sat).</summary>
+    public void WriteResultFile(string path) =>
+        ResultFile.Write(path, Status, Verdict.Counterexample?.X, Verdict.Counterexample?.Y);
+}
+
+/// <summary>
+/// Complete verification of a specification on a network: falsification first (PGD and sampling), then branch and bound
+/// on CROWN / alpha-CROWN bounds (input splits for low-dimensional inputs, ReLU splits otherwise), then the MILP back-end
+/// for what is left. Every sat answer is re-run on the reference model (ONNX Runtime for ONNX files) before it is
+/// reported; unsat comes only from a bound proof over every sub-domain or an exact back-end's infeasibility.
+/// <code>
+/// var report = Verifier.Verify("net.onnx", "prop.vnnlib", new VerifierOptions { Timeout = TimeSpan.FromSeconds(60) });
+/// Console.WriteLine(report.Verdict);
+/// </code>
+/// </summary>
+public sealed class Verifier
+{
+    readonly ComputationGraph _graph;
+    readonly Specification _spec;
+    readonly CounterexampleChecker _checker;
+
+    /// <summary>Prepares a run; <paramref name="reference"/> re-runs candidate counterexamples (the original network).</summary>
+    /// <exception cref="ArgumentException">when the property's variable counts do not match the network.</exception>
+    public Verifier(ComputationGraph graph, Specification spec, IReferenceModel reference, VerifierOptions? options = null)
+    {
+        if (spec.InputSize != graph.InputSize)
+            throw new ArgumentException($"{spec.Source ?? "property"} declares {spec.InputSize} inputs (X_i) but {graph.Source ?? "the network"} takes {graph.InputSize}");
+        if (spec.OutputSize != graph.OutputSize)
+            throw new ArgumentException($"{spec.Source ?? "property"} declares {spec.OutputSize} outputs (Y_i) but {graph.Source ?? "the network"} has {graph.OutputSize}");
+        _graph = graph;
+        _spec = spec;
+        _checker = new CounterexampleChecker(reference, spec);
+        Options = options ?? new VerifierOptions();
+    }
+
+    /// <summary>The settings.</summary>
+    public VerifierOptions Options { get; }
+
+    /// <summary>
+    /// Loads <paramref name="modelPath"/> (.onnx, or .nnet) and <paramref name="vnnlibPath"/> and verifies. For ONNX the
+    /// reference model is ONNX Runtime on the same file; a .nnet network has no independent runtime, so its candidates
+    /// are re-run on the graph in float64.
+    /// </summary>
+    public static VerificationReport Verify(string modelPath, string vnnlibPath, VerifierOptions? options = null, CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var graph = LoadModel(modelPath);
+        var spec = VnnLibParser.Parse(vnnlibPath);
+        using var reference = ReferenceFor(modelPath, graph);
+        var opts = options ?? new VerifierOptions();
+        // Loading counts against the budget, as it does in VNN-COMP.
+        opts = opts with { Timeout = opts.Timeout - clock.Elapsed };
+        return new Verifier(graph, spec, (IReferenceModel)reference, opts).Run(cancel);
+    }
+
+    /// <summary>Reads an ONNX or NNet network by its extension.</summary>
+    public static ComputationGraph LoadModel(string path) =>
+        path.EndsWith(".nnet", StringComparison.OrdinalIgnoreCase) ? NNetReader.Read(path) : OnnxImporter.Import(path);
+
+    /// <summary>The reference model that re-checks counterexamples for a model file.</summary>
+    public static IDisposable ReferenceFor(string path, ComputationGraph graph) =>
+        path.EndsWith(".nnet", StringComparison.OrdinalIgnoreCase) ? new GraphReferenceModel(graph) : new OnnxReferenceModel(path);
+
+    /// <summary>Runs the stages until one of them decides or the budget ends.</summary>
+    public VerificationReport Run(CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var steps = new List<string>();
+        TimeSpan Left() => Options.Timeout - clock.Elapsed;
+        VerificationReport Done(Verdict v) { Log($"verdict: {v}"); return new VerificationReport(v, clock.Elapsed, steps); }
+        void Step(string s) { steps.Add(s); Log(s); }
+
+        if (_spec.Regions.Count == 0)
+        {
+            Step("property: every input region is empty");
+            return Done(Verdict.Unsat("the property's input regions are empty, so no input can violate it"));
+        }
+
+        if (Options.Attack)
+        {
+            var t = clock.Elapsed;
+            var budget = TimeSpan.FromTicks(Math.Min(Options.AttackMaxTime.Ticks, (long)(Left().Ticks * Options.AttackShare)));
+            var sat = new PgdAttack(new AttackOptions { TimeLimit = budget }).Falsify(_graph, _checker, cancel);
+            Step($"attack (PGD + sampling, {budget.TotalSeconds:F1} s budget): {(sat is null ? "no counterexample" : "counterexample reproduced")} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+            if (sat is not null) return Done(sat);
+        }
+
+        Verdict? pending = null;
+        {
+            var t = clock.Elapsed;
+            var babTime = Options.Milp ? Left() * Options.BabShareBeforeMilp : Left();
+            if (babTime <= TimeSpan.Zero) return Done(Verdict.Timeout("no time left for branch and bound"));
+            var bab = new BranchAndBound(_graph, Options.Bab with { TimeLimit = babTime });
+            var result = bab.Run(_spec, cancel);
+            Step($"branch and bound ({bab.Strategy}, {Options.Bab.Method}): {result.Status}; {result.Statistics} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+            switch (result.Status)
+            {
+                case BabStatus.Verified:
+                    return Done(Verdict.Unsat(result.Statistics.DomainsBounded <= _spec.Regions.Count
+                        ? $"bounds ({Options.Bab.Method}) refute every unsafe disjunct"
+                        : $"branch and bound: {result.Statistics.DomainsBounded} sub-domains bounded, all safe"));
+                case BabStatus.Candidate:
+                {
+                    var check = _checker.Check(result.Candidate!.Input);
+                    Step($"candidate from branch and bound: {(check.Confirmed ? "reproduced" : "did not reproduce: " + check.Detail)}");
+                    if (check.Confirmed) return Done(check.Verdict!);
+                    pending = Verdict.Unknown("branch and bound's candidate did not reproduce on the reference model");
+                    break;
+                }
+                case BabStatus.Timeout:
+                    pending = Verdict.Timeout($"branch and bound did not finish ({result.Statistics})");
+                    break;
+                default:
+                    pending = Verdict.Unknown($"branch and bound stopped: {result.Status} ({result.Statistics})");
+                    break;
+            }
+        }
+
+        if (Options.Milp && Left() > TimeSpan.FromSeconds(1) && !cancel.IsCancellationRequested)
+        {
+            var t = clock.Elapsed;
+            var exact = new ExactVerifier(new MilpBackend(), _checker);
+            var v = exact.Verify(_graph, Left(), r => CrownBounds(_spec.Regions[r]), cancel);
+            Step($"MILP (SCIP, big-M on CROWN intermediate bounds): {v} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+            if (v.Kind is VerdictKind.Unsat or VerdictKind.Sat) return Done(v);
+            pending = v.Kind == VerdictKind.Timeout ? Verdict.Timeout("branch and bound and MILP ran out of time") : v;
+        }
+        if (Left() <= TimeSpan.Zero || cancel.IsCancellationRequested) return Done(Verdict.Timeout("time limit reached"));
+        return Done(pending ?? Verdict.Unknown("no stage decided the property"));
+    }
+
+    /// <summary>CROWN bounds of every node over a region's box, widened for float32 rounding, for the MILP's big-M constants.</summary>
+    IntermediateBounds? CrownBounds(InputRegion region)
+    {
+        try
+        {
+            var engine = new BoundEngine(_graph, new BoundOptions { Method = BoundMethod.Crown });
+            using var r = engine.Compute(region);
+            return IntermediateBounds.FromBoundResult(r);
+        }
+        catch (NotSupportedException)
+        {
+            return null; // the MILP back-end then derives its own interval bounds
+        }
+    }
+
+    void Log(string message) => Options.Log?.Invoke(message);
+}
+
+/// <summary>
+/// A reference model that runs the graph itself in float64: used only where no independent runtime exists (.nnet files).
+/// </summary>
+public sealed class GraphReferenceModel(ComputationGraph graph) : IReferenceModel, IDisposable
+{
+    readonly ComputationGraph _g = graph.To(TorchSharp.torch.ScalarType.Float64);
+
+    public string Description => "Certify graph (float64): " + (graph.Source is null ? "network" : Path.GetFileName(graph.Source));
+
+    public double[] Run(double[] x)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var y = _g.Forward(TorchSharp.torch.tensor(x, dtype: TorchSharp.torch.ScalarType.Float64).unsqueeze(0));
+        return y.reshape(-1).data<double>().ToArray();
+    }
+
+    public void Dispose() { }
+}

@@ -1,0 +1,49 @@
+using Certify.Soundness;
+using Certify.Spec;
+
+namespace Certify.Tests.Soundness;
+
+/// <summary>
+/// Self-check of the harness (issue item 3): the in-process input-split CROWN prover is sound on the spike benchmark (it
+/// finds the planted counterexample by splitting, where attacks alone fail, and proves the control), while each
+/// deliberately weakened variant answers unsat on the planted instance and is flagged UNSOUND.
+/// </summary>
+public class WeakenedVerifierTests
+{
+    static HarnessSummary Run(ProverWeakening w)
+    {
+        var dir = SpikeBenchmark.TempDir();
+        var bench = SpikeBenchmark.Create(Path.Combine(dir, "bench"));
+        return new SoundnessHarness(new BuiltinProverTool(w)).Run(bench, Path.Combine(dir, "results"));
+    }
+
+    [Fact]
+    public void AttackAloneMissesThePlantedPoint()
+    {
+        var spec = VnnLibParser.Parse(Path.Combine(SpikeBenchmark.Create(Path.Combine(SpikeBenchmark.TempDir(), "b")), "vnnlib/spike_a.vnnlib"));
+        var report = BudgetedAttack.Run(SpikeBenchmark.Network(), spec.Regions[0], new AttackBudget(500, 50, 5000), seed: 3);
+        Assert.False(report.Found);
+    }
+
+    [Fact]
+    public void SoundProverFindsPlantedCounterexampleAndProvesControl()
+    {
+        var s = Run(ProverWeakening.None);
+        var planted = s.Outcomes.Single(o => o.Kind == BenchmarkManifest.Planted);
+        Assert.Equal(ResultStatus.Sat, planted.Status);
+        Assert.Equal(Classification.Correct, planted.Class);
+        var control = s.Outcomes.Single(o => o.Kind == BenchmarkManifest.Control);
+        Assert.Equal(ResultStatus.Unsat, control.Status);
+        Assert.False(s.AnyWrong);
+    }
+
+    [Theory]
+    [InlineData(ProverWeakening.SkipIntermediateBounds)]
+    [InlineData(ProverWeakening.DropSplitBranch)]
+    public void WeakenedProverIsFlaggedUnsound(ProverWeakening weakening)
+    {
+        var s = Run(weakening);
+        Assert.Equal(Classification.Unsound, s.Outcomes.Single(o => o.Kind == BenchmarkManifest.Planted).Class);
+        Assert.True(s.AnyWrong);
+    }
+}
