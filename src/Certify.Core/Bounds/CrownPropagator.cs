@@ -30,9 +30,9 @@ public sealed class CrownPropagator
     /// When <paramref name="captureLower"/> is given, the lower pass's coefficients of the output of every node listed in
     /// it (keys; values are overwritten) are stored there, <c>[B, S, *shape]</c> (node 0: the input's, i.e. the final A):
     /// branch and bound reads them for its split heuristics and for the minimiser of the linear bound.
+    /// <paramref name="stopAt"/> names nodes where the pass stops and concretises over the node's own interval bounds
+    /// instead of going further (IBP with C folded into the trailing affine layers uses this); null: only the input.
     /// </summary>
-    /// <param name="stopAt">Nodes where the pass stops and concretises over the node's own interval bounds instead of
-    /// going further (IBP with C folded into the trailing affine layers uses this); null: only the input.</param>
     public (Tensor? Lower, Tensor? Upper) Backward(int start, Tensor? lowerA, Tensor? upperA, IReadOnlyList<Interval?> bounds,
         AlphaState? alphas = null, Func<int, bool>? stopAt = null, IDictionary<int, Tensor?>? captureLower = null)
     {
