@@ -67,6 +67,7 @@ public sealed class CrownPropagator
             if (!_rules[i].HasCrownRule(node) && bounds[i] is null)
                 throw new InvalidOperationException($"node '{node.Name}' ({node.Op.Kind}) needs its interval bounds for the IBP fallback");
             var r = _rules[i].Backward(step);
+            var (consumedL, consumedU) = (accL[i], accU[i]);
             accL[i] = null; accU[i] = null;
             for (int k = 0; k < node.Inputs.Count; k++)
             {
@@ -74,6 +75,7 @@ public sealed class CrownPropagator
                 if (r.LowerA[k] is { } la) accL[src] = accL[src] is null ? la : accL[src]! + la;
                 if (r.UpperA[k] is { } ua) accU[src] = accU[src] is null ? ua : accU[src]! + ua;
             }
+            FreeConsumed(consumedL, consumedU, lowerA, upperA, accL, accU, start);
             if (r.LowerBias is { } lb) biasL = biasL is null ? lb : biasL + lb;
             if (r.UpperBias is { } ub) biasU = biasU is null ? ub : biasU + ub;
         }
@@ -93,6 +95,24 @@ public sealed class CrownPropagator
     }
 
     static Tensor Add(Tensor? a, Tensor b) => a is null ? b : a + b;
+
+    /// <summary>
+    /// Disposes a node's coefficient tensors once its rule has consumed them (peak memory is then about one layer's
+    /// coefficients), except tensors the caller owns or that are still waiting at another node (rules may pass a tensor on
+    /// unchanged, e.g. Add to both operands). Autograd keeps its own references to what it needs.
+    /// </summary>
+    static void FreeConsumed(Tensor? la, Tensor? ua, Tensor? startL, Tensor? startU, Tensor?[] accL, Tensor?[] accU, int upTo)
+    {
+        bool InUse(Tensor t)
+        {
+            if (ReferenceEquals(t, startL) || ReferenceEquals(t, startU)) return true;
+            for (int k = 0; k <= upTo; k++)
+                if (ReferenceEquals(accL[k], t) || ReferenceEquals(accU[k], t)) return true;
+            return false;
+        }
+        if (la is not null && !InUse(la)) la.Dispose();
+        if (ua is not null && !ReferenceEquals(ua, la) && !InUse(ua)) ua.Dispose();
+    }
 
     /// <summary>
     /// Lowest (<paramref name="sign"/> = −1) or highest (+1) value of <c>A·x</c> over the box <paramref name="box"/>:
