@@ -218,11 +218,14 @@ public sealed class BoundEngine
         for (long s = 0; s < k; s += chunk)
         {
             long rows = Math.Min(chunk, k - s);
+            using var chunkScope = NewDisposeScope();   // frees this chunk's coefficient tensors before the next one
+            // One-hot rows: [B, rows, n] (identity rows s.. in the dense case, shared by the batch without copies).
             Tensor a;
             if (flatMask is null)
             {
-                var eyeRows = eye(n, dtype: dtype, device: device).narrow(0, s, rows);           // [rows, n]
-                a = eyeRows.unsqueeze(0).expand(batch, rows, n);
+                var cols = arange(s, s + rows, dtype: ScalarType.Int64, device: device).unsqueeze(1);
+                a = zeros(rows, n, dtype: dtype, device: device).scatter(1, cols, ones(rows, 1, dtype: dtype, device: device))
+                    .unsqueeze(0).expand(batch, rows, n);
             }
             else
             {
@@ -232,7 +235,7 @@ public sealed class BoundEngine
             }
             a = a.reshape(ComputationGraph.ShapeWithBatch(batch, new[] { rows }.Concat(node.Shape).ToArray()));
             var (lo, hi) = _crown.Backward(id, a, a, bounds);
-            lows.Add(lo!); highs.Add(hi!);
+            lows.Add(lo!.MoveToOuterDisposeScope()); highs.Add(hi!.MoveToOuterDisposeScope());
         }
         var crownL = lows.Count == 1 ? lows[0] : cat(lows.ToArray(), 1);    // [B, k]
         var crownU = highs.Count == 1 ? highs[0] : cat(highs.ToArray(), 1);

@@ -50,7 +50,7 @@ public sealed record BoundOptions
     /// Upper limit on the elements of one coefficient tensor during intermediate-bound passes; larger row sets are
     /// processed in chunks to bound memory.
     /// </summary>
-    public long MaxCoefficientElements { get; init; } = 1L << 26;
+    public long MaxCoefficientElements { get; init; } = 1L << 24;
 
     /// <summary>Parses "ibp", "crown", "alpha-crown" (case-insensitive).</summary>
     public static BoundMethod ParseMethod(string text) => text.ToLowerInvariant() switch

@@ -31,6 +31,16 @@ public static class BruteForce
     /// </summary>
     public static double MaxViolation(ComputationGraph graph, BoundResult result, Tensor points, Tensor? c, int b = 0, Func<Tensor[], Tensor>? keep = null)
     {
+        // Chunks keep the memory of all node values bounded on large networks.
+        double worst = 0;
+        long chunk = Math.Max(16, 4_000_000 / Math.Max(1, graph.Nodes.Sum(n => n.Size)));
+        for (long s = 0; s < points.shape[0]; s += chunk)
+            worst = Math.Max(worst, MaxViolationChunk(graph, result, points.narrow(0, s, Math.Min(chunk, points.shape[0] - s)), c, b, keep));
+        return worst;
+    }
+
+    static double MaxViolationChunk(ComputationGraph graph, BoundResult result, Tensor points, Tensor? c, int b, Func<Tensor[], Tensor>? keep)
+    {
         using var scope = NewDisposeScope();
         var values = graph.ForwardAll(points);
         var sel = keep?.Invoke(values);
