@@ -25,9 +25,10 @@ public sealed class CertifyAccuracyCommand : ICliCommand
         var plot = new Option<string?>("--plot") { Description = "PNG file for the certified-accuracy-vs-epsilon chart (default: MODEL.certified.png)" };
         var noCurve = new Option<bool>("--no-curve") { Description = "skip the curve over epsilon (and the chart)" };
         var cache = new Option<string?>("--cache") { Description = "MNIST cache folder" };
+        var timeout = new Option<double>("--timeout") { Description = "--method complete: verifier seconds per sample that bounds and PGD leave open", DefaultValueFactory = _ => 10 };
         var cmd = new Command("certify-accuracy", "Clean, PGD and certified accuracy of a model on the MNIST test digits, with a chart over epsilon.")
         {
-            model, data, eps, method, samples, plot, noCurve, cache,
+            model, data, eps, method, samples, plot, noCurve, cache, timeout,
         };
         cmd.SetAction(r =>
         {
@@ -35,15 +36,17 @@ public sealed class CertifyAccuracyCommand : ICliCommand
             var path = r.GetValue(model)!;
             double e = r.GetValue(eps);
             if (!(e >= 0)) throw new CliException($"--eps must be non-negative (got {e})");
-            var m = r.GetValue(method)!.ToLowerInvariant() switch
+            bool complete = r.GetValue(method)!.Equals("complete", StringComparison.OrdinalIgnoreCase);
+            // Complete certification draws its curve with alpha-CROWN (the verifier runs at --eps only).
+            var m = complete ? BoundMethod.AlphaCrown : r.GetValue(method)!.ToLowerInvariant() switch
             {
                 "ibp" => BoundMethod.Ibp,
                 "crown" => BoundMethod.Crown,
                 "alpha-crown" => BoundMethod.AlphaCrown,
                 "crown-ibp" => BoundMethod.CrownIbp,
-                "complete" => throw new CliException("--method complete is not available yet: it needs the branch-and-bound Verifier, which is not in this build; use crown or alpha-crown"),
                 var other => throw new CliException($"--method {other}: supported: ibp, crown, alpha-crown, crown-ibp, complete"),
             };
+            if (complete && !(r.GetValue(timeout) > 0)) throw new CliException($"--timeout must be positive (got {r.GetValue(timeout)})");
             Certify.Graph.ComputationGraph graph;
             try { graph = ModelFiles.Load(path); }
             catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or Certify.Import.ImportException) { throw new CliException(ex.Message); }
@@ -57,6 +60,14 @@ public sealed class CertifyAccuracyCommand : ICliCommand
             var a = result.AtEps;
             Console.WriteLine($"clean {P(a.Clean)}  PGD@{F(e)} {P(a.Pgd!.Value)}  certified@{F(e)} ({a.CertifiedBy}) {P(a.Certified!.Value)}  " +
                 $"IBP tightness {tight.Mean:F4} (min {tight.Min:F4}, max {tight.Max:F4}, {tight.Samples} digits)  {result.Elapsed.TotalSeconds:F1}s");
+            if (complete)
+            {
+                using var reference = path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? new Certify.Verification.OnnxReferenceModel(path) : null;
+                var c = CompleteCertifier.Run(graph, test, e, TimeSpan.FromSeconds(r.GetValue(timeout)), reference, s => Console.WriteLine("  " + s));
+                Console.WriteLine($"complete@{F(e)}: certified {P(c.Certified)} (bounds {c.Count(SampleOutcome.Bounds)}, verifier {c.Count(SampleOutcome.Verified)}), " +
+                    $"falsified {c.Count(SampleOutcome.Falsified)}, misclassified {c.Count(SampleOutcome.Wrong)}, undecided {c.Count(SampleOutcome.Unknown)} " +
+                    $"(robust accuracy between {P(c.Certified)} and {P(c.Upper)})  {c.Elapsed.TotalSeconds:F1}s");
+            }
             if (result.Curve.Count > 0)
             {
                 Console.WriteLine("eps       certified");

@@ -77,5 +77,35 @@ public sealed class TinyTrainingTests
         double c1 = RobustnessEvaluator.CertifiedAccuracy(g, small, 0.08, BoundMethod.Ibp);
         Assert.True(c0 <= clean && c1 <= c0, $"clean {clean}, certified@0.02 {c0}, certified@0.08 {c1}");
         Assert.True(c0 > 0, "an IBP-trained model should certify some digits at eps 0.02");
+        // A linear method's certificate takes the better bound per margin, so it keeps every sample IBP proves.
+        var crown = RobustnessEvaluator.Certified(g, small, 0.02, BoundMethod.Crown);
+        for (int i = 0; i < certified.Length; i++) Assert.False(certified[i] && !crown[i], $"sample {i} certified by IBP but not by CROWN");
+        for (int i = 0; i < crown.Length; i++) Assert.False(crown[i] && !robust[i], $"sample {i} certified by CROWN but PGD broke it");
+    }
+
+    [SkippableFact]
+    public void CompleteCertificationKeepsEveryBoundProofAndNeverCertifiesABrokenSample()
+    {
+        var (train, test) = Data();
+        var o = new TrainingOptions { Model = "fc", Method = TrainingMethod.Ibp, Eps = 0.02, Epochs = 2, BatchSize = 50, WarmupEpochs = 0, RampEpochs = 1, EvalSamples = 50 };
+        using var net = ModelZoo.Create(o.Model, o.EffectiveInit, 0);
+        new Trainer(o).Train(net, train, test);
+        var g = net.Frozen();
+        var small = test.Take(12);
+        const double eps = 0.04;
+        var bounds = RobustnessEvaluator.Certified(g, small, eps, BoundMethod.AlphaCrown);
+        var c = CompleteCertifier.Run(g, small, eps, TimeSpan.FromSeconds(3));
+        var (x, y) = small.ToTensors();
+        var robust = new Pgd(Steps: 40, Restarts: 3, UseMargin: true).Robust(g, x.to_type(ScalarType.Float64), y, eps).data<bool>().ToArray();
+        Assert.Equal(small.Count, c.Outcomes.Count);
+        for (int i = 0; i < small.Count; i++)
+        {
+            var outcome = c.Outcomes[i];
+            if (bounds[i]) Assert.Equal(SampleOutcome.Bounds, outcome);
+            if (outcome is SampleOutcome.Bounds or SampleOutcome.Verified) Assert.True(robust[i], $"sample {i} certified ({outcome}) but PGD broke it");
+        }
+        int proven = c.Count(SampleOutcome.Bounds) + c.Count(SampleOutcome.Verified);
+        Assert.True(proven >= bounds.Count(b => b), $"{proven} proven, fewer than the {bounds.Count(b => b)} alpha-CROWN proves");
+        Assert.Equal(small.Count, Enum.GetValues<SampleOutcome>().Sum(c.Count));
     }
 }
