@@ -199,6 +199,14 @@ public sealed class BoundEngine
         {
             k = flatMask.sum(1).max().item<long>();
             if (k == 0) return reference;
+            if (batch > 1)
+            {
+                // Sub-problems of one batch can need very different numbers of rows (a tiny box has few unstable neurons, a
+                // wide one many); padding every one to the largest count wastes most of the work then, so such batches
+                // bound one (sub-problem, neuron) pair per row instead.
+                var pairs = flatMask.nonzero();                                                 // [U, 2]
+                if (pairs.shape[0] < Options.FlattenedRefinementFraction * batch * k) return RefineFlattened(id, reference, bounds, pairs);
+            }
             if (k > Options.DenseRefinementFraction * n) flatMask = null;
         }
         if (flatMask is null)
@@ -248,6 +256,42 @@ public sealed class BoundEngine
         var u = flatMask is null ? crownU : refU.scatter(1, index, crownU);
         var shape = ComputationGraph.ShapeWithBatch(batch, node.Shape);
         return new Interval(l.reshape(shape), u.reshape(shape));
+    }
+
+    /// <summary>
+    /// <see cref="Refine"/> with one row per needed (sub-problem, neuron) pair: each pair becomes its own sub-problem of
+    /// one row, with the bounds of the nodes before <paramref name="id"/> gathered from its sub-problem. No padding, at the
+    /// price of copying those bounds per pair (small next to the coefficients of a row).
+    /// </summary>
+    Interval RefineFlattened(int id, Interval reference, Interval?[] bounds, Tensor pairs)
+    {
+        var node = Graph.Nodes[id];
+        long batch = reference.Batch, n = node.Size, count = pairs.shape[0];
+        var dtype = reference.Lower.dtype; var device = reference.Lower.device;
+        var owner = pairs.select(1, 0);                                                  // [U] sub-problem of each pair
+        var flatIndex = owner * n + pairs.select(1, 1);                                  // [U] into the flattened [B·n] bounds
+        long chunk = Math.Max(1, Options.MaxCoefficientElements / Math.Max(1, _maxNodeSize));
+        var lows = new List<Tensor>(); var highs = new List<Tensor>();
+        for (long s = 0; s < count; s += chunk)
+        {
+            long rows = Math.Min(chunk, count - s);
+            using var chunkScope = NewDisposeScope();
+            var who = owner.narrow(0, s, rows);
+            var sub = new Interval?[id + 1];
+            for (int i = 0; i < id; i++) sub[i] = bounds[i]?.Select(who);
+            var cols = pairs.select(1, 1).narrow(0, s, rows).view(rows, 1, 1);
+            var a = zeros(rows, 1, n, dtype: dtype, device: device).scatter(2, cols, ones(rows, 1, 1, dtype: dtype, device: device))
+                .reshape(ComputationGraph.ShapeWithBatch(rows, new[] { 1L }.Concat(node.Shape).ToArray()));
+            var (lo, hi) = _crown.Backward(id, a, a, sub);
+            lows.Add(lo!.reshape(rows).MoveToOuterDisposeScope()); highs.Add(hi!.reshape(rows).MoveToOuterDisposeScope());
+        }
+        var crownL = lows.Count == 1 ? lows[0] : cat(lows.ToArray());                   // [U]
+        var crownU = highs.Count == 1 ? highs[0] : cat(highs.ToArray());
+        var refL = reference.Lower.reshape(batch * n);
+        var refU = reference.Upper.reshape(batch * n);
+        if (Options.IntersectIntermediate) { crownL = maximum(crownL, refL.gather(0, flatIndex)); crownU = minimum(crownU, refU.gather(0, flatIndex)); }
+        var shape = ComputationGraph.ShapeWithBatch(batch, node.Shape);
+        return new Interval(refL.scatter(0, flatIndex, crownL).reshape(shape), refU.scatter(0, flatIndex, crownU).reshape(shape));
     }
 
     /// <summary>Applies ReLU split decisions to the bounds of the ReLU's input node: active ⇒ l ≥ 0, inactive ⇒ u ≤ 0.</summary>

@@ -47,6 +47,13 @@ public sealed record BoundOptions
     public double DenseRefinementFraction { get; init; } = 0.9;
 
     /// <summary>
+    /// In a batch, refine intermediate bounds with one row per needed (sub-problem, neuron) pair when the pairs number
+    /// less than this fraction of the padded layout (sub-problems × largest count of needed neurons); see
+    /// <see cref="BoundEngine"/>. 0 always pads.
+    /// </summary>
+    public double FlattenedRefinementFraction { get; init; } = 0.75;
+
+    /// <summary>
     /// Upper limit on the elements of one coefficient tensor during intermediate-bound passes; larger row sets are
     /// processed in chunks to bound memory.
     /// </summary>

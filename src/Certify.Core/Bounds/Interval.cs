@@ -23,6 +23,9 @@ public readonly record struct Interval(Tensor Lower, Tensor Upper)
     /// <summary>Both tensors detached from autograd.</summary>
     public Interval Detach() => new(Lower.detach(), Upper.detach());
 
+    /// <summary>The sub-problems <paramref name="index"/> (a 1-d long tensor of batch rows, repeats allowed).</summary>
+    public Interval Select(Tensor index) => new(Lower.index_select(0, index), Upper.index_select(0, index));
+
     /// <summary>Moves both tensors out of the current dispose scope.</summary>
     public Interval MoveToOuter() { Lower.MoveToOuterDisposeScope(); Upper.MoveToOuterDisposeScope(); return this; }
 }
