@@ -27,19 +27,21 @@ public sealed class BenchBoundsCommand : ICliCommand
         var dbl = new Option<bool>("--double") { Description = "Run in float64 (default float32)." };
         var filter = new Option<string?>("--filter") { Description = "Only oracle instances whose name contains this text (and skip the ACAS Xu batch unless it matches 'batch')." };
         var methodsOpt = new Option<string?>("--methods") { Description = "Comma-separated subset of ibp,crown,alpha-crown." };
+        var noForward = new Option<bool>("--no-forward-prefilter") { Description = "Refine every interval-unstable neuron with CROWN (no forward-mode pre-filter), to measure what the pre-filter saves." };
         var cmd = new Command("bench-bounds", "Benchmark IBP, CROWN and alpha-CROWN (time and mean bound width) on the oracle instances and a batch of ACAS Xu sub-boxes.")
-            { shared, output, repeat, batch, dbl, filter, methodsOpt };
+            { shared, output, repeat, batch, dbl, filter, methodsOpt, noForward };
         cmd.SetAction(parse =>
         {
             var dir = parse.GetValue(shared)!;
             var oracle = Path.Combine(dir, "oracle");
             if (!Directory.Exists(oracle)) throw new CliException($"{oracle}: not found (pass --shared DIR)");
             var dtype = parse.GetValue(dbl) ? ScalarType.Float64 : ScalarType.Float32;
+            var baseOptions = new BoundOptions { DType = dtype, ForwardPrefilterMaxInputSize = parse.GetValue(noForward) ? 0 : new BoundOptions().ForwardPrefilterMaxInputSize };
             int reps = Math.Max(1, parse.GetValue(repeat));
             var md = new StringBuilder();
             md.AppendLine("# Bound propagation benchmark");
             md.AppendLine();
-            md.AppendLine($"Command: `./certify bench-bounds --repeat {reps} --batch {parse.GetValue(batch)}{(parse.GetValue(dbl) ? " --double" : "")}`  ");
+            md.AppendLine($"Command: `./certify bench-bounds --repeat {reps} --batch {parse.GetValue(batch)}{(parse.GetValue(dbl) ? " --double" : "")}{(parse.GetValue(noForward) ? " --no-forward-prefilter" : "")}`  ");
             md.AppendLine($"Machine: {Environment.ProcessorCount} CPU cores, libtorch threads {get_num_threads()}, {dtype}, {DateTime.UtcNow:yyyy-MM-dd}.  ");
             md.AppendLine("Time: median of the timed runs after one warm-up run, per instance (one input box, outputs and rows bounded together); ");
             md.AppendLine("width: mean of (upper − lower) over the specification rows. auto_LiRPA: the oracle's float64 CROWN time (Debian torch 1.13, 2 cores).");
@@ -60,7 +62,7 @@ public sealed class BenchBoundsCommand : ICliCommand
                 foreach (var m in Methods)
                 {
                     if (!methods.Contains(m)) { cells.Add("-"); cells.Add("-"); continue; }
-                    var engine = new BoundEngine(graph, new BoundOptions { Method = m, DType = dtype });
+                    var engine = new BoundEngine(graph, baseOptions with { Method = m });
                     var (time, width, min) = TimeSpec(engine, spec, reps);
                     cells.Add(Ms(time)); cells.Add(W(width));
                     Console.Error.WriteLine($"{cells[0]} {BoundOptions.MethodName(m)}: median {Ms(time)} ms (min {Ms(min)}), width {W(width)}");
@@ -71,10 +73,10 @@ public sealed class BenchBoundsCommand : ICliCommand
             md.AppendLine();
             if (only is null || "batch".Contains(only))
             {
-                AcasBatch(dir, parse.GetValue(batch), 1, reps, dtype, md, methods);
+                AcasBatch(dir, parse.GetValue(batch), 1, reps, baseOptions, md, methods);
                 // Branch and bound works on much smaller boxes than the coarse grid (ACAS Xu searches reach 1/8-1/16 of each
                 // axis), where fewer neurons are unstable: the same batch size, cut from a grid 8x finer in every axis.
-                AcasBatch(dir, parse.GetValue(batch), 8, reps, dtype, md, methods);
+                AcasBatch(dir, parse.GetValue(batch), 8, reps, baseOptions, md, methods);
             }
             var outFile = parse.GetValue(output)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
@@ -104,7 +106,7 @@ public sealed class BenchBoundsCommand : ICliCommand
     /// in one batch. With <paramref name="finer"/> &gt; 1 the grid has that many times more parts per axis and the batch
     /// takes an evenly spread <paramref name="batch"/> of its cells.
     /// </summary>
-    static void AcasBatch(string dir, int batch, int finer, int reps, ScalarType dtype, StringBuilder md, BoundMethod[] methods)
+    static void AcasBatch(string dir, int batch, int finer, int reps, BoundOptions baseOptions, StringBuilder md, BoundMethod[] methods)
     {
         var onnx = Path.Combine(dir, "bench/acasxu/onnx/ACASXU_run2a_1_1_batch_2000.onnx");
         var prop = Path.Combine(dir, "bench/acasxu/vnnlib/prop_2.vnnlib");
@@ -128,7 +130,7 @@ public sealed class BenchBoundsCommand : ICliCommand
         md.AppendLine("|---|---:|---:|---:|");
         foreach (var m in methods)
         {
-            var engine = new BoundEngine(graph, new BoundOptions { Method = m, DType = dtype });
+            var engine = new BoundEngine(graph, baseOptions with { Method = m });
             double width;
             using (var r = engine.Compute(lo, hi, c)) width = (r.Upper - r.Lower).mean().to_type(ScalarType.Float64).item<double>();
             var times = new List<double>();

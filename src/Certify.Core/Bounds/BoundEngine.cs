@@ -152,17 +152,27 @@ public sealed class BoundEngine
         var bounds = new Interval?[Graph.Nodes.Count];
         bounds[0] = ClipBySplits(0, box, sub);
         bool crown = Options.Method != BoundMethod.Ibp;
+        // Forward-mode linear bounds, for low-dimensional inputs only (their cost grows with the input size): they find
+        // most neurons that interval bounds wrongly call unstable, and so spare the CROWN rows of those neurons.
+        var forward = crown && Graph.InputSize <= Options.ForwardPrefilterMaxInputSize ? new LinearBounds?[Graph.Nodes.Count] : null;
+        if (forward is not null) forward[0] = LinearBounds.Identity(box.Batch, Graph.InputShape, box.Lower.dtype, box.Lower.device);
         for (int i = 1; i < Graph.Nodes.Count; i++)
         {
             var node = Graph.Nodes[i];
+            var inputs = node.Inputs.Select(k => bounds[k]!.Value).ToArray();
+            if (forward is not null && node.Inputs.All(k => forward[k] is not null))
+                forward[i] = _rules[i].Forward(node, node.Inputs.Select(k => forward[k]!.Value).ToArray(), inputs);
             if (sub.KnownBounds is not null && sub.KnownBounds.TryGetValue(i, out var known))
             {
                 bounds[i] = ClipBySplits(i, new Interval(Prepare(known.Lower).alias(), Prepare(known.Upper).alias()), sub);
                 continue;
             }
-            var inputs = node.Inputs.Select(k => bounds[k]!.Value).ToArray();
             var iv = ClipBySplits(i, _rules[i].Ibp(node, inputs), sub);
-            if (crown && _needsRefinement[i] && !_intervalExact[i]) iv = ClipBySplits(i, Refine(i, iv, bounds), sub);
+            if (crown && _needsRefinement[i] && !_intervalExact[i])
+            {
+                if (forward?[i] is { } f) iv = ClipBySplits(i, iv.Intersect(f.Concretise(bounds[0]!.Value)), sub);
+                iv = ClipBySplits(i, Refine(i, iv, bounds), sub);
+            }
             bounds[i] = iv;
         }
         return bounds;

@@ -47,6 +47,14 @@ public sealed record BoundOptions
     public double DenseRefinementFraction { get; init; } = 0.9;
 
     /// <summary>
+    /// CROWN and alpha-CROWN first tighten each intermediate node's interval bounds with forward-mode linear bounds
+    /// (<see cref="LinearBounds"/>) when the network has at most this many inputs, so that neurons already proven stable get
+    /// no CROWN row. The bounds stay sound either way; 0 turns it off (as auto_LiRPA, whose intermediate bounds are
+    /// compared in the oracle tests, does not have this step).
+    /// </summary>
+    public int ForwardPrefilterMaxInputSize { get; init; } = 32;
+
+    /// <summary>
     /// In a batch, refine intermediate bounds with one row per needed (sub-problem, neuron) pair when the pairs number
     /// less than this fraction of the padded layout (sub-problems × largest count of needed neurons); see
     /// <see cref="BoundEngine"/>. 0 always pads.

@@ -29,6 +29,24 @@ public sealed class AffineOpRule : AffineRule<AffineOp>
         return y.reshape(WithRows(a, step.InputNodes[0].Shape));
     }
 
+    /// <summary>A positive scale keeps each line's role, a negative one swaps the lower and upper lines.</summary>
+    public override LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds)
+    {
+        var op = (AffineOp)node.Op;
+        var x = inputs[0];
+        if (op.Scale is null)
+            return op.Shift is null ? x : x with { LowerB = x.LowerB + op.Shift, UpperB = x.UpperB + op.Shift };
+        var s = op.Scale;
+        var pos = s.ge(0);
+        var sw = s.unsqueeze(-1); var posW = pos.unsqueeze(-1);
+        var lw = where(posW, x.LowerW, x.UpperW) * sw;
+        var uw = where(posW, x.UpperW, x.LowerW) * sw;
+        var lb = where(pos, x.LowerB, x.UpperB) * s;
+        var ub = where(pos, x.UpperB, x.LowerB) * s;
+        if (op.Shift is not null) { lb = lb + op.Shift; ub = ub + op.Shift; }
+        return new LinearBounds(lw, lb, uw, ub);
+    }
+
     protected override Tensor? Offset(AffineOp op, BackwardStep step, Tensor a) =>
         op.Shift is null ? null : (a * op.Shift).reshape(a.shape[0], a.shape[1], -1).sum(-1);
 }

@@ -53,6 +53,13 @@ public abstract class BoundRule
         return r;
     }
 
+    /// <summary>
+    /// Forward-mode linear bounds of the node's output from those of its inputs (<see cref="LinearBounds"/>), or null when
+    /// the op has no forward rule (the forward pass then stops at this node). <paramref name="inputBounds"/> are the inputs'
+    /// concrete bounds, which nonlinear relaxations need.
+    /// </summary>
+    public virtual LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds) => null;
+
     /// <summary>Applies an elementwise function that is nondecreasing: the bounds map through it directly.</summary>
     protected static Interval Monotone(Interval x, Func<Tensor, Tensor> f) => new(f(x.Lower), f(x.Upper));
 }

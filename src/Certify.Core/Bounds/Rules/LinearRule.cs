@@ -20,6 +20,19 @@ public sealed class LinearRule : AffineRule<LinearOp>
 
     protected override Tensor Adjoint(LinearOp op, BackwardStep step, Tensor a, int input) => matmul(a, op.Weight); // [B,S,...,out]·[out,in]
 
+    /// <summary>Lower line: <c>W⁺·L + W⁻·U + b</c>; upper line: <c>W⁺·U + W⁻·L + b</c> (coefficients <c>[B, ..., in, d]</c>).</summary>
+    public override LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds)
+    {
+        var op = (LinearOp)node.Op;
+        var x = inputs[0];
+        var wp = op.Weight.clamp_min(0); var wn = op.Weight.clamp_max(0);                // [out, in]
+        var lw = matmul(wp, x.LowerW) + matmul(wn, x.UpperW);                              // [B, ..., out, d]
+        var uw = matmul(wp, x.UpperW) + matmul(wn, x.LowerW);
+        var lb = nn.functional.linear(x.LowerB, wp, op.Bias) + nn.functional.linear(x.UpperB, wn);
+        var ub = nn.functional.linear(x.UpperB, wp, op.Bias) + nn.functional.linear(x.LowerB, wn);
+        return new LinearBounds(lw, lb, uw, ub);
+    }
+
     protected override Tensor? Offset(LinearOp op, BackwardStep step, Tensor a)
     {
         if (op.Bias is null) return null;

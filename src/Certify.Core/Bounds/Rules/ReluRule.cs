@@ -32,6 +32,17 @@ public sealed class ReluRule : ElementwiseRule<ReluOp>
         return (slope, bias, lower);
     }
 
+    /// <summary>
+    /// Lower line <c>α·L(x)</c> (α ∈ {0, 1}, CROWN's choice; valid as α ≥ 0 and relu(y) ≥ α·y), upper line
+    /// <c>s·U(x) + t</c> with the chord (s ≥ 0, so relu(y) ≤ s·y + t ≤ s·U(x) + t).
+    /// </summary>
+    public override LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds)
+    {
+        var x = inputs[0];
+        var (us, ub, ls) = Lines(inputBounds[0].Lower, inputBounds[0].Upper);
+        return new LinearBounds(x.LowerW * ls.unsqueeze(-1), x.LowerB * ls, x.UpperW * us.unsqueeze(-1), x.UpperB * us + ub);
+    }
+
     protected override Relaxation Relaxation(ReluOp op, Tensor l, Tensor u)
     {
         var (us, ub, ls) = Lines(l, u);
