@@ -1,3 +1,4 @@
+using Certify.Bounds;
 using Certify.Graph;
 using Certify.Graph.Ops;
 using Certify.Training.Data;
@@ -52,14 +53,16 @@ public static class IbpTightness
             jac = autograd.grad([y.diagonal().sum()], [xs])[0].reshape(k, -1);              // [k, n]
         }
         var optimal = eps * jac.abs().sum(1);                                               // [k]
-        var spec = eye(k, dtype: ScalarType.Float64).unsqueeze(0);                          // [1, k, k]
-        Tensor lowerBounds, upperBounds;
+        // Layer-by-layer intervals of the output node, not the engine's IBP rows: those fold the specification back through
+        // the trailing affine layers, and the linearised network is affine throughout, so the rows would be exact.
+        Tensor ibp;
         using (no_grad())
         {
-            lowerBounds = CertifiedBounds.MarginLower(lin, x - eps, x + eps, spec, BoundMethod.Ibp)[0];   // [k]
-            upperBounds = -CertifiedBounds.MarginLower(lin, x - eps, x + eps, -spec, BoundMethod.Ibp)[0]; // [k]
+            var engine = new BoundEngine(lin, new BoundOptions { Method = Certify.Bounds.BoundMethod.Ibp, DType = ScalarType.Float64 });
+            using var r = engine.Compute(x - eps, x + eps, null, new SubproblemInputs { NeedUpper = false });
+            var box = r.Node(lin.OutputId)!.Value;
+            ibp = ((box.Upper - box.Lower) / 2).reshape(k);                                   // [k]
         }
-        var ibp = (upperBounds - lowerBounds) / 2;
         // Outputs the linear map ignores (zero rows) have both radii 0: they count as exact.
         var ratio = where(ibp > 1e-12, optimal / ibp.clamp_min(1e-12), ones_like(ibp));
         return ratio.mean().item<double>();
