@@ -309,8 +309,14 @@ public sealed class BoundEngine
             var shape = ShapeOf(node);
             Tensor Init(Dictionary<int, Tensor>? given)
             {
-                if (given is not null && given.TryGetValue(node.Id, out var g) && g.shape.SequenceEqual(shape)) return Prepare(g).detach().clone();
-                return ReluRule.Lines(x.Lower, x.Upper).LowerSlope.unsqueeze(1).expand(shape).clone();
+                var crownSlope = ReluRule.Lines(x.Lower, x.Upper).LowerSlope.unsqueeze(1).expand(shape);
+                // Negative given entries stand for "none" (e.g. sub-problems of a batch without a parent's slopes).
+                if (given is not null && given.TryGetValue(node.Id, out var g) && g.shape.SequenceEqual(shape))
+                {
+                    var gp = Prepare(g).detach();
+                    return where(gp.ge(0), gp.clamp_max(1), crownSlope).contiguous();
+                }
+                return crownSlope.clone();
             }
             var pl = new TorchSharp.Modules.Parameter(Init(sub.Alphas?.LowerPass));
             alphas.LowerPass[node.Id] = pl; alphaParameters.Add(pl);
@@ -350,7 +356,7 @@ public sealed class BoundEngine
                         bestU.MoveToOuterDisposeScope();
                     }
                 }
-                if (it == iterations) break;
+                if (it == iterations || sub.OptimiseUntil is { } until && DateTime.UtcNow >= until) break;
                 var loss = -lo!.sum();
                 if (hi is not null) loss = loss + hi.sum();
                 if (!loss.requires_grad) break; // nothing reaches the rows (e.g. cut off by an IBP fallback): nothing to optimise

@@ -9,9 +9,10 @@ namespace Certify.Verification.Search;
 /// <summary>
 /// ReLU splitting. A sub-problem also carries "split" <c>[B, R]</c> (int8 over all R ReLU neurons, in node order:
 /// −1 inactive, 0 free, +1 active), passed to the engine, which clips the split neurons' input bounds (making their
-/// relaxation exact). This is split enforcement by clipped intermediate bounds, not beta-CROWN: the split constraints are
-/// not part of the final linear bound's optimisation, so bounds are sound but can stay loose once every ReLU is fixed; such
-/// sub-problems fall back to input bisection, which makes the search complete in the limit.
+/// relaxation exact) and, with beta-CROWN (the default for ReLU splitting), optimises a Lagrange multiplier per split
+/// constraint in the final bound, so that the constraints also cut the input region. Once every ReLU is fixed the bound
+/// can still be loose (clipping alone, or multipliers not fully optimised); such sub-problems fall back to input
+/// bisection, which makes the search complete in the limit.
 /// With bound reuse, a sub-problem also carries its pre-activation bounds "pl"/"pu" <c>[B, R]</c> and "cut" <c>[B]</c>
 /// (the node id of the input of its newest split's layer): the parent's bounds of nodes up to the cut hold for the child
 /// and are passed as known bounds instead of being recomputed (the batch uses the smallest cut of its members).
@@ -25,6 +26,9 @@ sealed class ReluBrancher : Brancher
     readonly bool _reuse;
     readonly int[] _coefficientNodes;
     readonly Tensor _preOfNeuron;          // [R] long: the pre-activation node id of each neuron's layer
+    readonly BabOptions _options;
+    bool _inherit;                         // sub-problems carry "alpha"/"beta" [B, S·R]: the parent's best slopes and multipliers
+    long _rows;
 
     public ReluBrancher(BoundEngine engine, BabOptions options) : base(engine)
     {
@@ -42,6 +46,7 @@ sealed class ReluBrancher : Brancher
         var pre = new long[_neurons];
         foreach (var l in _layers) Array.Fill(pre, l.Pre, (int)l.Offset, (int)l.Size);
         _preOfNeuron = tensor(pre).DetachFromDisposeScope();
+        _options = options;
     }
 
     public override SplitStrategy Strategy => SplitStrategy.ReluSplit;
@@ -50,6 +55,14 @@ sealed class ReluBrancher : Brancher
     {
         var b = base.Root(lo, hi, rows);
         b["split"] = zeros(1, _neurons, dtype: ScalarType.Int8);
+        _rows = rows;
+        _inherit = _options.InheritOptimisedParameters && Engine.Options.Method is BoundMethod.AlphaCrown or BoundMethod.BetaCrown
+            && rows * _neurons <= _options.MaxInheritedParameters;
+        if (_inherit)
+        {
+            b["alpha"] = full(1, rows * _neurons, -1f, dtype: ScalarType.Float32);   // negative: none yet (CROWN's slopes)
+            b["beta"] = zeros(1, rows * _neurons, dtype: ScalarType.Float32);
+        }
         if (_reuse)
         {
             b["pl"] = zeros(1, _neurons, dtype: lo.dtype);
@@ -77,9 +90,24 @@ sealed class ReluBrancher : Brancher
                 known[l.Pre] = new Interval(batch["pl"].narrow(1, l.Offset, l.Size).reshape(shape), batch["pu"].narrow(1, l.Offset, l.Size).reshape(shape));
             }
         }
+        AlphaState? given = null;
+        if (_inherit && batch.Has("alpha"))
+        {
+            // Any slopes in [0, 1] and multipliers ≥ 0 are sound, so the parent's are a safe start (the float64 re-check too).
+            given = new AlphaState();
+            var alpha = batch["alpha"].view(count, _rows, _neurons);
+            var beta = batch["beta"].view(count, _rows, _neurons);
+            foreach (var l in _layers)
+            {
+                var shape = ComputationGraph.ShapeWithBatch(count, new[] { _rows }.Concat(l.Shape).ToArray());
+                given.LowerPass[l.Relu] = alpha.narrow(2, l.Offset, l.Size).reshape(shape);
+                given.BetaLowerPass[l.Relu] = beta.narrow(2, l.Offset, l.Size).reshape(shape);
+            }
+        }
         return engine.Compute(batch["lo"], batch["hi"], c, new SubproblemInputs
         {
             Splits = splits, KnownBounds = known, NeedUpper = false, CoefficientNodes = _coefficientNodes,
+            Alphas = given, OptimiseUntil = OptimiseUntil,
         });
     }
 
@@ -132,6 +160,13 @@ sealed class ReluBrancher : Brancher
                 var cut = _preOfNeuron.index_select(0, idx.squeeze(1));
                 children["cut"] = cat(new[] { cut, cut });
             }
+            if (_inherit && bounds.Alphas is { } optimised)
+            {
+                var alpha = Carried(optimised.LowerPass, bounds.Lower.shape[0], -1f).index_select(0, openIndex).index_select(0, withNeuron);
+                var beta = Carried(optimised.BetaLowerPass, bounds.Lower.shape[0], 0f).index_select(0, openIndex).index_select(0, withNeuron);
+                children["alpha"] = cat(new[] { alpha, alpha });
+                children["beta"] = cat(new[] { beta, beta });
+            }
             foreach (var (name, t) in sub.Fields)
             {
                 if (children.Has(name)) continue;
@@ -154,6 +189,12 @@ sealed class ReluBrancher : Brancher
         foreach (var p in parts) p.Dispose();
         return all;
     }
+
+    /// <summary>Per-ReLU tensors <c>[B, S, *shape]</c> as one <c>[B, S·R]</c> float32 field (<paramref name="missing"/> where a layer has none).</summary>
+    Tensor Carried(Dictionary<int, Tensor> perRelu, long batch, float missing) =>
+        cat(_layers.Select(l => perRelu.TryGetValue(l.Relu, out var t)
+            ? t.reshape(batch, _rows, l.Size).to_type(ScalarType.Float32)
+            : full(batch, _rows, l.Size, missing, dtype: ScalarType.Float32)).ToArray(), 2).reshape(batch, _rows * _neurons);
 
     /// <summary>Lower-pass coefficients of every ReLU output for each open sub-problem's target row, <c>[b, R]</c> (zero where the pass never reached a layer).</summary>
     Tensor Coefficients(BoundResult bounds, Tensor openIndex, Tensor targetRow)
