@@ -51,6 +51,12 @@ public sealed record BabOptions
     /// </summary>
     public bool InheritOptimisedParameters { get; init; } = true;
 
+    /// <summary>
+    /// ReLU splitting: how many of the best neurons by the intercept score are tried both ways with a cheap CROWN pass
+    /// before one is split (filtered smart branching); 1 or less splits the best-scoring neuron directly.
+    /// </summary>
+    public int BranchingCandidates { get; init; } = 3;
+
     /// <summary>Largest rows × ReLU neurons for which slopes and multipliers are carried per sub-problem.</summary>
     public long MaxInheritedParameters { get; init; } = 50_000;
 

@@ -29,6 +29,8 @@ sealed class ReluBrancher : Brancher
     readonly BabOptions _options;
     bool _inherit;                         // sub-problems carry "alpha"/"beta" [B, S·R]: the parent's best slopes and multipliers
     long _rows;
+    Tensor? _c;                            // the rows of the search engine's last batch (for filtered smart branching)
+    readonly Lazy<BoundEngine> _fsbEngine; // CROWN over fixed intermediate bounds: cheap estimates of candidate splits
 
     public ReluBrancher(BoundEngine engine, BabOptions options) : base(engine)
     {
@@ -47,6 +49,7 @@ sealed class ReluBrancher : Brancher
         foreach (var l in _layers) Array.Fill(pre, l.Pre, (int)l.Offset, (int)l.Size);
         _preOfNeuron = tensor(pre).DetachFromDisposeScope();
         _options = options;
+        _fsbEngine = new Lazy<BoundEngine>(() => new BoundEngine(engine.Graph, engine.Options with { Method = BoundMethod.Crown }));
     }
 
     public override SplitStrategy Strategy => SplitStrategy.ReluSplit;
@@ -90,6 +93,7 @@ sealed class ReluBrancher : Brancher
                 known[l.Pre] = new Interval(batch["pl"].narrow(1, l.Offset, l.Size).reshape(shape), batch["pu"].narrow(1, l.Offset, l.Size).reshape(shape));
             }
         }
+        if (ReferenceEquals(engine, Engine)) _c = c;
         AlphaState? given = null;
         if (_inherit && batch.Has("alpha"))
         {
@@ -135,7 +139,9 @@ sealed class ReluBrancher : Brancher
         var preL = cat(_layers.Select(l => bounds.Node(l.Pre)!.Value.Lower.reshape(bounds.Lower.shape[0], -1)).ToArray(), 1).index_select(0, openIndex);
         var preU = cat(_layers.Select(l => bounds.Node(l.Pre)!.Value.Upper.reshape(bounds.Lower.shape[0], -1)).ToArray(), 1).index_select(0, openIndex);
         var score = Scores(preL.to_type(ScalarType.Float32), preU.to_type(ScalarType.Float32), Coefficients(bounds, openIndex, targetRow)); // [b, R]
-        var (best, neuron) = score.max(1, keepdim: true);                                                                   // [b, 1]
+        var (best, neuron) = _options.BranchingCandidates > 1 && _c is not null
+            ? Filtered(open, preL, preU, score, targetRow)
+            : score.max(1, keepdim: true);                                                                                   // [b, 1]
         var has = best.squeeze(1).isfinite();
         var withNeuron = has.nonzero().squeeze(1);
         var without = has.logical_not().nonzero().squeeze(1);
@@ -188,6 +194,43 @@ sealed class ReluBrancher : Brancher
         foreach (var name in parts[0].Fields.Keys) all[name] = cat(parts.Select(p => p[name]).ToArray());
         foreach (var p in parts) p.Dispose();
         return all;
+    }
+
+    /// <summary>
+    /// Filtered smart branching (FSB, De Palma et al. 2021): the <see cref="BabOptions.BranchingCandidates"/> best neurons by
+    /// <see cref="Scores"/> are each split both ways, every child bounded by one cheap CROWN pass that keeps the parent's
+    /// pre-activation bounds (clipped by the new split); the candidate whose worse child has the highest target-row bound
+    /// wins. Returns (score of the winner, −inf where no neuron is unstable; its index), each <c>[b, 1]</c>.
+    /// </summary>
+    (Tensor Best, Tensor Neuron) Filtered(DomainBatch open, Tensor preL, Tensor preU, Tensor score, Tensor targetRow)
+    {
+        long b = score.shape[0];
+        int k = (int)Math.Min(_options.BranchingCandidates, _neurons);
+        var (topScore, topIdx) = score.topk(k, dim: 1);                                                  // [b, k]
+        using var noGrad = no_grad();
+        var rep = arange(b, dtype: ScalarType.Int64).repeat_interleave(2L * k);                          // [b·2k]: domain of each trial child
+        var neuron = topIdx.repeat_interleave(2, dim: 1).reshape(-1, 1);                                 // [b·2k, 1]
+        var sign = tensor(new sbyte[] { 1, -1 }).repeat(b * k).unsqueeze(1);                            // active, inactive, ...
+        var split = open["split"].index_select(0, rep).scatter(1, neuron, sign);
+        long n = rep.shape[0];
+        var splits = new Dictionary<int, Tensor>();
+        var known = new Dictionary<int, Interval>();
+        var engine = _fsbEngine.Value;
+        foreach (var l in _layers)
+        {
+            splits[l.Relu] = split.narrow(1, l.Offset, l.Size).reshape(ComputationGraph.ShapeWithBatch(n, l.Shape));
+            var shape = ComputationGraph.ShapeWithBatch(n, engine.Graph.Nodes[l.Pre].Shape);
+            known[l.Pre] = new Interval(preL.narrow(1, l.Offset, l.Size).index_select(0, rep).reshape(shape),
+                preU.narrow(1, l.Offset, l.Size).index_select(0, rep).reshape(shape));
+        }
+        using var r = engine.Compute(open["lo"].index_select(0, rep), open["hi"].index_select(0, rep), _c!,
+            new SubproblemInputs { Splits = splits, KnownBounds = known, NeedUpper = false });
+        var row = targetRow.index_select(0, rep).unsqueeze(1);                                           // [b·2k, 1]
+        var child = r.Lower.gather(1, row).to_type(ScalarType.Float32).view(b, k, 2);
+        var worse = child.amin(new long[] { 2 });                                                        // [b, k]
+        worse = where(topScore.isfinite(), worse.nan_to_num(float.NegativeInfinity), full_like(worse, float.NegativeInfinity));
+        var pick = worse.argmax(1, keepdim: true);                                                       // [b, 1]
+        return (topScore.gather(1, pick), topIdx.gather(1, pick));
     }
 
     /// <summary>Per-ReLU tensors <c>[B, S, *shape]</c> as one <c>[B, S·R]</c> float32 field (<paramref name="missing"/> where a layer has none).</summary>
