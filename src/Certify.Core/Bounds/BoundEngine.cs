@@ -343,14 +343,14 @@ public sealed class BoundEngine
                 {
                     var loD = lo!.detach(); var hiD = hi?.detach();
                     var betterL = bestL is null ? ones_like(loD, dtype: ScalarType.Bool) : loD.gt(bestL);
-                    bestL = bestL is null ? loD.clone() : maximum(bestL, loD);
+                    bestL = bestL is null ? loD.clone() : where(betterL, loD, bestL);   // unlike maximum, a NaN iterate never replaces a bound
                     UpdateBest(best.LowerPass, alphas.LowerPass, betterL);
                     UpdateBest(best.BetaLowerPass, alphas.BetaLowerPass, betterL);
                     bestL.MoveToOuterDisposeScope();
                     if (hiD is not null)
                     {
                         var betterU = bestU is null ? ones_like(hiD, dtype: ScalarType.Bool) : hiD.lt(bestU);
-                        bestU = bestU is null ? hiD.clone() : minimum(bestU, hiD);
+                        bestU = bestU is null ? hiD.clone() : where(betterU, hiD, bestU);
                         UpdateBest(best.UpperPass, alphas.UpperPass, betterU);
                         UpdateBest(best.BetaUpperPass, alphas.BetaUpperPass, betterU);
                         bestU.MoveToOuterDisposeScope();
