@@ -11,6 +11,7 @@ namespace Certify.Tests.Bounds;
 /// assignments, soundness for arbitrary (not optimised) multipliers, and "never looser than alpha-CROWN, strictly tighter
 /// where clipping alone is loose".
 /// </summary>
+[Collection(SequentialRandomCollection.Name)]
 public sealed class BetaCrownTests(ITestOutputHelper output)
 {
     /// <summary>

@@ -14,6 +14,7 @@ namespace Certify.Tests.Search;
 /// ReLU-splitting branch and bound with beta-CROWN against known truth: small ReLU networks whose row minimum over the
 /// box is bracketed by a dense grid (as in <see cref="BranchAndBoundTests"/>), and labelled MNIST instances.
 /// </summary>
+[Collection(SequentialRandomCollection.Name)]
 public sealed class BetaBranchAndBoundTests(ITestOutputHelper output)
 {
     const int Grid = 400;
