@@ -147,12 +147,12 @@ public sealed class Verifier
             if (babTime <= TimeSpan.Zero) return Done(Verdict.Timeout("no time left for branch and bound"));
             var bab = new BranchAndBound(_graph, Options.Bab with { TimeLimit = babTime });
             var result = bab.Run(_spec, cancel);
-            Step($"branch and bound ({bab.Strategy}, {Options.Bab.Method}): {result.Status}; {result.Statistics} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+            Step($"branch and bound ({bab.Strategy}, {BoundOptions.MethodName(bab.Method)}): {result.Status}; {result.Statistics} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
             switch (result.Status)
             {
                 case BabStatus.Verified:
                     return Done(Verdict.Unsat(result.Statistics.DomainsBounded <= _spec.Regions.Count
-                        ? $"bounds ({Options.Bab.Method}) refute every unsafe disjunct"
+                        ? $"bounds ({BoundOptions.MethodName(bab.Method)}) refute every unsafe disjunct"
                         : $"branch and bound: {result.Statistics.DomainsBounded} sub-domains bounded, all safe"));
                 case BabStatus.Candidate:
                 {

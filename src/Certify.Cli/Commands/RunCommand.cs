@@ -23,7 +23,7 @@ public sealed class RunCommand : ICliCommand
         var output = new Option<string?>("--out") { Description = "Write family,network,property,result,seconds rows (plus label) to this CSV." };
         var family = new Option<string?>("--family") { Description = "Only instances of this family." };
         var limit = new Option<int?>("--limit") { Description = "Only the first N instances (after --family)." };
-        var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: crown or alpha-crown.", DefaultValueFactory = _ => "crown" };
+        var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for ReLU splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" };
         var cmd = new Command("run", "Run a list of verification instances, write the results, and compare them with published labels.")
             { list, root, scale, maxTimeout, output, family, limit, method };
         cmd.SetAction(parse =>
@@ -71,7 +71,7 @@ public sealed class RunCommand : ICliCommand
     }
 
     /// <summary>Runs one instance in-process; any failure is reported as an error result, never as an answer.</summary>
-    static (string Result, double Seconds, string How) RunOne(Instance inst, double timeoutSeconds, Certify.Bounds.BoundMethod method)
+    static (string Result, double Seconds, string How) RunOne(Instance inst, double timeoutSeconds, Certify.Bounds.BoundMethod? method)
     {
         var clock = Stopwatch.StartNew();
         try

@@ -16,7 +16,7 @@ public sealed class VerifyCommand : ICliCommand
         var prop = new Argument<string>("property") { Description = "VNNLIB property file." };
         var timeout = new Option<double>("--timeout") { Description = "Time limit in seconds (loading included).", DefaultValueFactory = _ => 60 };
         var results = new Option<string?>("--results") { Description = "Write the VNN-COMP result file here." };
-        var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: crown or alpha-crown.", DefaultValueFactory = _ => "crown" };
+        var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for ReLU splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" };
         var strategy = new Option<string>("--split") { Description = "Branching: auto, input or relu.", DefaultValueFactory = _ => "auto" };
         var noAttack = new Option<bool>("--no-attack") { Description = "Skip the initial PGD attack." };
         var noMilp = new Option<bool>("--no-milp") { Description = "Do not hand open problems to the MILP back-end." };
@@ -66,8 +66,10 @@ public sealed class VerifyCommand : ICliCommand
         return new Verifier(graph, spec, (IReferenceModel)reference, options).Run();
     }
 
-    internal static BoundMethod ParseMethod(string text)
+    /// <summary>A bound method name, or null for "auto" (branch and bound picks by split strategy).</summary>
+    internal static BoundMethod? ParseMethod(string text)
     {
+        if (text.Equals("auto", StringComparison.OrdinalIgnoreCase)) return null;
         try { return BoundOptions.ParseMethod(text); }
         catch (ArgumentException e) { throw new CliException(e.Message); }
     }

@@ -115,7 +115,7 @@ public sealed class BoundEngine
             nodes[i] = new Interval(lo, hi).MoveToOuter();
         }
         if (alphas is not null)
-            foreach (var t in alphas.LowerPass.Values.Concat(alphas.UpperPass.Values)) t.MoveToOuterDisposeScope();
+            foreach (var t in alphas.Tensors) t.MoveToOuterDisposeScope();
         Dictionary<int, Tensor>? coefficients = null;
         if (capture is not null)
         {
@@ -339,65 +339,128 @@ public sealed class BoundEngine
 
     // ---------------------------------------------------------------- alpha-CROWN
 
+    /// <summary>
+    /// Alpha-CROWN (and beta-CROWN): Adam over the ReLU lower slopes of the final pass for <see cref="BoundOptions.AlphaIterations"/>
+    /// iterations; then, for <see cref="BoundMethod.BetaCrown"/> with splits, a joint phase over the slopes and the split
+    /// multipliers for <see cref="BoundOptions.BetaIterations"/> iterations, started from the best slopes. Every evaluated
+    /// bound is sound (slopes in [0, 1], multipliers ≥ 0), so the best one per sub-problem and row is kept, with its parameters.
+    /// </summary>
     (Tensor Lower, Tensor Upper, AlphaState Alphas) OptimiseAlpha(Tensor spec, Interval?[] bounds, SubproblemInputs sub)
     {
-        // The optimisation differentiates only with respect to the slopes: detach everything else.
+        // The optimisation differentiates only with respect to the slopes and multipliers: detach everything else.
         var fixedBounds = bounds.Select(b => b?.Detach()).ToArray();
         var crown = _detachedCrown.Value;
         var c = spec.detach();
         long batch = c.shape[0], rows = c.shape[1];
         bool needUpper = sub.NeedUpper;
         var alphas = new AlphaState();
-        var parameters = new List<TorchSharp.Modules.Parameter>();
-        foreach (var node in Graph.Nodes.Where(n => n.Op is ReluOp))
+        var alphaParameters = new List<TorchSharp.Modules.Parameter>();
+        var relus = Graph.Nodes.Where(n => n.Op is ReluOp).ToList();
+        long[] ShapeOf(Node node) => ComputationGraph.ShapeWithBatch(batch, new[] { rows }.Concat(node.Shape).ToArray());
+        foreach (var node in relus)
         {
             var x = fixedBounds[node.Inputs[0]]!.Value;
-            var shape = ComputationGraph.ShapeWithBatch(batch, new[] { rows }.Concat(node.Shape).ToArray());
+            var shape = ShapeOf(node);
             Tensor Init(Dictionary<int, Tensor>? given)
             {
-                if (given is not null && given.TryGetValue(node.Id, out var g) && g.shape.SequenceEqual(shape)) return Prepare(g).detach().clone();
-                return ReluRule.Lines(x.Lower, x.Upper).LowerSlope.unsqueeze(1).expand(shape).clone();
+                var crownSlope = ReluRule.Lines(x.Lower, x.Upper).LowerSlope.unsqueeze(1).expand(shape);
+                // Negative given entries stand for "none" (e.g. sub-problems of a batch without a parent's slopes).
+                if (given is not null && given.TryGetValue(node.Id, out var g) && g.shape.SequenceEqual(shape))
+                {
+                    var gp = Prepare(g).detach();
+                    return where(gp.ge(0), gp.clamp_max(1), crownSlope).contiguous();
+                }
+                return crownSlope.clone();
             }
             var pl = new TorchSharp.Modules.Parameter(Init(sub.Alphas?.LowerPass));
-            alphas.LowerPass[node.Id] = pl; parameters.Add(pl);
+            alphas.LowerPass[node.Id] = pl; alphaParameters.Add(pl);
             if (needUpper)
             {
                 var pu = new TorchSharp.Modules.Parameter(Init(sub.Alphas?.UpperPass));
-                alphas.UpperPass[node.Id] = pu; parameters.Add(pu);
+                alphas.UpperPass[node.Id] = pu; alphaParameters.Add(pu);
             }
         }
         var best = new AlphaState();
         Tensor? bestL = null, bestU = null;
-        var optimizer = parameters.Count > 0 ? optim.Adam(parameters, Options.AlphaLearningRate) : null;
-        int iterations = parameters.Count == 0 ? 0 : Options.AlphaIterations;
-        for (int it = 0; it <= iterations; it++)
+
+        // One Adam phase: iteration 0 evaluates the current parameters; the best bound per row (and its parameters) is kept.
+        void Phase(int iterations, IReadOnlyList<(List<TorchSharp.Modules.Parameter> Group, double Rate, double Max)> groups)
         {
-            using var iterScope = NewDisposeScope();
-            var (lo, hi) = crown.Backward(Graph.OutputId, c, needUpper ? c : null, fixedBounds, alphas);
-            // Keep the best bound (and its slopes) per sub-problem and row; iteration 0 is plain CROWN.
-            using (no_grad())
+            var all = groups.SelectMany(g => g.Group).ToList();
+            var optimizers = groups.Where(g => g.Group.Count > 0).Select(g => (Opt: optim.Adam(g.Group, g.Rate), g.Group, g.Max)).ToList();
+            if (all.Count == 0) iterations = 0;
+            for (int it = 0; it <= iterations; it++)
             {
-                var loD = lo!.detach(); var hiD = hi?.detach();
-                var betterL = bestL is null ? ones_like(loD, dtype: ScalarType.Bool) : loD.gt(bestL);
-                bestL = bestL is null ? loD.clone() : maximum(bestL, loD);
-                UpdateBest(best.LowerPass, alphas.LowerPass, betterL);
-                bestL.MoveToOuterDisposeScope();
-                if (hiD is not null)
+                using var iterScope = NewDisposeScope();
+                var (lo, hi) = crown.Backward(Graph.OutputId, c, needUpper ? c : null, fixedBounds, alphas);
+                using (no_grad())
                 {
-                    var betterU = bestU is null ? ones_like(hiD, dtype: ScalarType.Bool) : hiD.lt(bestU);
-                    bestU = bestU is null ? hiD.clone() : minimum(bestU, hiD);
-                    UpdateBest(best.UpperPass, alphas.UpperPass, betterU);
-                    bestU.MoveToOuterDisposeScope();
+                    var loD = lo!.detach(); var hiD = hi?.detach();
+                    var betterL = bestL is null ? ones_like(loD, dtype: ScalarType.Bool) : loD.gt(bestL);
+                    bestL = bestL is null ? loD.clone() : where(betterL, loD, bestL);   // unlike maximum, a NaN iterate never replaces a bound
+                    UpdateBest(best.LowerPass, alphas.LowerPass, betterL);
+                    UpdateBest(best.BetaLowerPass, alphas.BetaLowerPass, betterL);
+                    bestL.MoveToOuterDisposeScope();
+                    if (hiD is not null)
+                    {
+                        var betterU = bestU is null ? ones_like(hiD, dtype: ScalarType.Bool) : hiD.lt(bestU);
+                        bestU = bestU is null ? hiD.clone() : where(betterU, hiD, bestU);
+                        UpdateBest(best.UpperPass, alphas.UpperPass, betterU);
+                        UpdateBest(best.BetaUpperPass, alphas.BetaUpperPass, betterU);
+                        bestU.MoveToOuterDisposeScope();
+                    }
+                }
+                if (it == iterations || sub.OptimiseUntil is { } until && DateTime.UtcNow >= until) break;
+                var loss = -lo!.sum();
+                if (hi is not null) loss = loss + hi.sum();
+                if (!loss.requires_grad) break; // nothing reaches the rows (e.g. cut off by an IBP fallback): nothing to optimise
+                foreach (var o in optimizers) o.Opt.zero_grad();
+                loss.backward();
+                foreach (var o in optimizers) o.Opt.step();
+                using (no_grad()) foreach (var o in optimizers) foreach (var p in o.Group) p.clamp_(0, o.Max);
+            }
+        }
+
+        Phase(Options.AlphaIterations, new[] { (alphaParameters, Options.AlphaLearningRate, 1.0) });
+
+        if (Options.Method == BoundMethod.BetaCrown && sub.Splits is not null)
+        {
+            var betaParameters = new List<TorchSharp.Modules.Parameter>();
+            foreach (var node in relus)
+            {
+                if (!sub.Splits.TryGetValue(node.Id, out var split)) continue;
+                var sign = Prepare(split).reshape(ComputationGraph.ShapeWithBatch(batch, node.Shape)).detach();   // [B, *shape]
+                if (!sign.ne(0).any().ToBoolean()) continue;
+                best.SplitSigns[node.Id] = sign.clone();
+                alphas.SplitSigns[node.Id] = sign;
+                var shape = ShapeOf(node);
+                var mask = sign.ne(0).unsqueeze(1).to_type(sign.dtype);                                           // [B, 1, *shape]
+                Tensor Init(Dictionary<int, Tensor>? given) =>
+                    given is not null && given.TryGetValue(node.Id, out var g) && g.shape.SequenceEqual(shape)
+                        ? (Prepare(g).detach().clamp_min(0) * mask).contiguous()   // a parent's multipliers; zero where no longer split
+                        : zeros(shape, dtype: c.dtype, device: c.device);
+                var bl = new TorchSharp.Modules.Parameter(Init(sub.Alphas?.BetaLowerPass));
+                alphas.BetaLowerPass[node.Id] = bl; betaParameters.Add(bl);
+                if (needUpper)
+                {
+                    var bu = new TorchSharp.Modules.Parameter(Init(sub.Alphas?.BetaUpperPass));
+                    alphas.BetaUpperPass[node.Id] = bu; betaParameters.Add(bu);
                 }
             }
-            if (it == iterations) break;
-            var loss = -lo!.sum();
-            if (hi is not null) loss = loss + hi.sum();
-            if (!loss.requires_grad) break; // no slope reaches the rows (e.g. cut off by an IBP fallback): nothing to optimise
-            optimizer!.zero_grad();
-            loss.backward();
-            optimizer.step();
-            using (no_grad()) foreach (var p in parameters) p.clamp_(0, 1);
+            if (betaParameters.Count > 0)
+            {
+                // Restart the slopes from the best ones so that the joint phase starts where alpha-CROWN ended, per row.
+                using (no_grad())
+                {
+                    foreach (var (id, p) in alphas.LowerPass) p.copy_(best.LowerPass[id]);
+                    foreach (var (id, p) in alphas.UpperPass) p.copy_(best.UpperPass[id]);
+                }
+                Phase(Options.BetaIterations, new[]
+                {
+                    (alphaParameters, Options.AlphaLearningRate, 1.0),
+                    (betaParameters, Options.BetaLearningRate, double.PositiveInfinity),
+                });
+            }
         }
         alphas.Dispose();
         bestL ??= full(batch, rows, double.NegativeInfinity, dtype: c.dtype, device: c.device);
@@ -405,14 +468,18 @@ public sealed class BoundEngine
         return (bestL, upper, best);
     }
 
-    /// <summary>best[node] ← alpha where the row improved (alpha is <c>[B, S, *shape]</c>, improved is <c>[B, S]</c>).</summary>
+    /// <summary>
+    /// best[node] ← current where the row improved (tensors are <c>[B, S, *shape]</c>, improved is <c>[B, S]</c>). A node
+    /// first seen keeps zeros on rows that did not improve: the best bound of those rows was reached without its parameters
+    /// (a multiplier of zero contributes nothing).
+    /// </summary>
     static void UpdateBest(Dictionary<int, Tensor> best, Dictionary<int, Tensor> current, Tensor improved)
     {
         foreach (var (id, alpha) in current)
         {
             var a = alpha.detach();
             var m = improved.reshape(improved.shape.Concat(Enumerable.Repeat(1L, (int)a.dim() - 2)).ToArray());
-            var next = best.TryGetValue(id, out var old) ? where(m, a, old) : a.clone();
+            var next = where(m, a, best.TryGetValue(id, out var old) ? old : zeros_like(a));
             next.MoveToOuterDisposeScope();
             old?.Dispose();
             best[id] = next;

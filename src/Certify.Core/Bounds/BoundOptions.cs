@@ -14,6 +14,12 @@ public enum BoundMethod
     Crown,
     /// <summary>CROWN whose ReLU lower slopes are optimised (Adam, per neuron and per specification row) for the final rows.</summary>
     AlphaCrown,
+    /// <summary>
+    /// Alpha-CROWN, then, when ReLU splits are given (<see cref="SubproblemInputs.Splits"/>), a joint Adam optimisation of
+    /// the slopes and of beta-CROWN's multipliers of the split constraints, started from alpha-CROWN's best slopes and
+    /// keeping the best bound per row: never looser than alpha-CROWN with the same splits. Without splits it is alpha-CROWN.
+    /// </summary>
+    BetaCrown,
 }
 
 /// <summary>Settings of a <see cref="BoundEngine"/>.</summary>
@@ -33,6 +39,15 @@ public sealed record BoundOptions
 
     /// <summary>Adam learning rate for the alpha slopes.</summary>
     public double AlphaLearningRate { get; init; } = 0.5;
+
+    /// <summary>
+    /// Beta-CROWN: Adam iterations of the joint (alpha and beta) phase that follows the <see cref="AlphaIterations"/>
+    /// alpha-only iterations when splits are given.
+    /// </summary>
+    public int BetaIterations { get; init; } = 20;
+
+    /// <summary>Adam learning rate for the beta multipliers (their scale is that of the pre-activation coefficients).</summary>
+    public double BetaLearningRate { get; init; } = 0.05;
 
     /// <summary>
     /// When true (default), the CROWN bounds of an intermediate node are intersected with its interval bounds. When
@@ -67,13 +82,14 @@ public sealed record BoundOptions
     /// </summary>
     public long MaxCoefficientElements { get; init; } = 1L << 24;
 
-    /// <summary>Parses "ibp", "crown", "alpha-crown" (case-insensitive).</summary>
+    /// <summary>Parses "ibp", "crown", "alpha-crown", "beta-crown" (case-insensitive).</summary>
     public static BoundMethod ParseMethod(string text) => text.ToLowerInvariant() switch
     {
         "ibp" => BoundMethod.Ibp,
         "crown" => BoundMethod.Crown,
         "alpha-crown" or "alpha_crown" or "alphacrown" => BoundMethod.AlphaCrown,
-        _ => throw new ArgumentException($"unknown bound method '{text}' (supported: ibp, crown, alpha-crown)")
+        "beta-crown" or "beta_crown" or "betacrown" or "alpha-beta-crown" => BoundMethod.BetaCrown,
+        _ => throw new ArgumentException($"unknown bound method '{text}' (supported: ibp, crown, alpha-crown, beta-crown)")
     };
 
     /// <summary>The method's command-line name.</summary>
@@ -81,6 +97,7 @@ public sealed record BoundOptions
     {
         BoundMethod.Ibp => "ibp",
         BoundMethod.Crown => "crown",
+        BoundMethod.BetaCrown => "beta-crown",
         _ => "alpha-crown"
     };
 }

@@ -26,7 +26,8 @@ public sealed class CrownPropagator
     /// Bounds of <c>lowerA·y</c> from below and of <c>upperA·y</c> from above, <c>[B, S]</c> each (null for a pass not
     /// asked for), where y is node <paramref name="start"/>'s output. <paramref name="bounds"/> holds the bounds of every
     /// node the relaxations need (at least the inputs of nonlinear nodes before <paramref name="start"/>, and node 0).
-    /// <paramref name="alphas"/> supplies optimisable ReLU slopes for this pass (alpha-CROWN), or null.
+    /// <paramref name="alphas"/> supplies optimisable ReLU slopes for this pass (alpha-CROWN) and split multipliers
+    /// (beta-CROWN), or null.
     /// When <paramref name="captureLower"/> is given, the lower pass's coefficients of the output of every node listed in
     /// it (keys; values are overwritten) are stored there, <c>[B, S, *shape]</c> (node 0: the input's, i.e. the final A):
     /// branch and bound reads them for its split heuristics and for the minimiser of the linear bound.
@@ -67,6 +68,9 @@ public sealed class CrownPropagator
                 UpperA = accU[i],
                 AlphaLowerPass = alphas?.LowerPass.GetValueOrDefault(i),
                 AlphaUpperPass = alphas?.UpperPass.GetValueOrDefault(i),
+                BetaLowerPass = alphas?.BetaLowerPass.GetValueOrDefault(i),
+                BetaUpperPass = alphas?.BetaUpperPass.GetValueOrDefault(i),
+                SplitSign = alphas?.SplitSigns.GetValueOrDefault(i),
             };
             if (!_rules[i].HasCrownRule(node) && bounds[i] is null)
                 throw new InvalidOperationException($"node '{node.Name}' ({node.Op.Kind}) needs its interval bounds for the IBP fallback");

@@ -21,8 +21,18 @@ public sealed class SubproblemInputs
     /// </summary>
     public IReadOnlyDictionary<int, Interval>? KnownBounds { get; init; }
 
-    /// <summary>Alpha slopes to start alpha-CROWN from (for instance the best ones of the parent sub-problem).</summary>
+    /// <summary>
+    /// Alpha slopes and beta multipliers to start alpha-/beta-CROWN from (for instance the best ones of the parent
+    /// sub-problem), each <c>[B, S, *shape]</c>; a negative slope means "none given" (CROWN's choice is used there), and
+    /// multipliers are clamped at 0 and kept only where the neuron is split. Split signs in it are ignored (see <see cref="Splits"/>).
+    /// </summary>
     public AlphaState? Alphas { get; init; }
+
+    /// <summary>
+    /// When set (UTC), alpha/beta optimisation stops at the first iteration after this time and returns the best bound
+    /// found so far (sound at every iteration), so that a caller's time limit is not overrun by one slow batch.
+    /// </summary>
+    public DateTime? OptimiseUntil { get; init; }
 
     /// <summary>When false only the lower bounds of the rows are computed (upper bounds are +inf); saves half the work.</summary>
     public bool NeedUpper { get; init; } = true;

@@ -10,7 +10,10 @@ public enum SplitStrategy
     Auto,
     /// <summary>Bisect one input dimension (chosen by |input coefficient| × width of the CROWN bound).</summary>
     InputSplit,
-    /// <summary>Fix one unstable ReLU active or inactive (chosen by its estimated effect on the CROWN bound).</summary>
+    /// <summary>
+    /// Fix one unstable ReLU active or inactive (chosen by its estimated effect on the bound); the splits enter the bounds
+    /// as clipped pre-activation bounds and, with beta-CROWN (the default here), as optimised Lagrange multipliers.
+    /// </summary>
     ReluSplit,
 }
 
@@ -26,11 +29,36 @@ public sealed record BabOptions
     /// <summary>Sub-problems bounded per engine call.</summary>
     public int BatchSize { get; init; } = 1024;
 
-    /// <summary>Bound method of every batch: CROWN (default) or alpha-CROWN (IBP only for tests).</summary>
-    public BoundMethod Method { get; init; } = BoundMethod.Crown;
+    /// <summary>
+    /// Bound method of every batch. Null (default) picks by strategy: CROWN for input splitting (many cheap domains),
+    /// beta-CROWN for ReLU splitting (whose splits only tighten the bound through the multipliers). CROWN, alpha-CROWN or
+    /// beta-CROWN may be forced (IBP only for tests).
+    /// </summary>
+    public BoundMethod? Method { get; init; }
 
-    /// <summary>Alpha-CROWN iterations per batch when <see cref="Method"/> is alpha-CROWN.</summary>
+    /// <summary>
+    /// Alpha-only Adam iterations per batch: all of alpha-CROWN's, and beta-CROWN's phase before the joint one.
+    /// </summary>
     public int AlphaIterations { get; init; } = 10;
+
+    /// <summary>Joint alpha/beta Adam iterations per batch of split sub-problems with beta-CROWN.</summary>
+    public int BetaIterations { get; init; } = 10;
+
+    /// <summary>
+    /// ReLU splitting with alpha-/beta-CROWN: children start from their parent's best slopes and multipliers (a much
+    /// better start than CROWN's slopes and zero multipliers), carried per sub-problem when there are at most
+    /// <see cref="MaxInheritedParameters"/> of them (rows × ReLU neurons, per pass).
+    /// </summary>
+    public bool InheritOptimisedParameters { get; init; } = true;
+
+    /// <summary>
+    /// ReLU splitting: how many of the best neurons by the intercept score are tried both ways with a cheap CROWN pass
+    /// before one is split (filtered smart branching); 1 or less splits the best-scoring neuron directly.
+    /// </summary>
+    public int BranchingCandidates { get; init; } = 3;
+
+    /// <summary>Largest rows × ReLU neurons for which slopes and multipliers are carried per sub-problem.</summary>
+    public long MaxInheritedParameters { get; init; } = 50_000;
 
     /// <summary>Floating-point type of the search (float32 by default; close calls are re-checked in float64).</summary>
     public ScalarType DType { get; init; } = ScalarType.Float32;

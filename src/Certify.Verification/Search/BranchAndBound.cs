@@ -10,7 +10,8 @@ namespace Certify.Verification.Search;
 
 /// <summary>
 /// Complete verification by branch and bound over the bound engine. Each region of a specification is a separate root;
-/// its open sub-problems (domains) live stacked in a queue and are bounded in batches (CROWN or alpha-CROWN). A domain is
+/// its open sub-problems (domains) live stacked in a queue and are bounded in batches (CROWN, alpha-CROWN, or beta-CROWN
+/// for ReLU splitting). A domain is
 /// dropped only when its bounds prove every disjunct of the unsafe condition impossible (some row of each conjunction has
 /// <c>lower(c·y) &gt; d</c>); otherwise it is split (input bisection or ReLU split, see <see cref="SplitStrategy"/>). On
 /// every unproven domain the network is evaluated at its centre and at the minimisers of the rows' linear lower bounds;
@@ -34,15 +35,21 @@ public sealed class BranchAndBound
     {
         Options = options ?? new BabOptions();
         _graph = graph;
-        var bo = new BoundOptions { Method = Options.Method, DType = Options.DType, AlphaIterations = Options.AlphaIterations };
-        _engine = new BoundEngine(graph, bo);
-        _engine64 = new Lazy<BoundEngine>(() => Options.DType == ScalarType.Float64 ? _engine : new BoundEngine(graph, bo with { DType = ScalarType.Float64 }));
         bool hasRelu = graph.Nodes.Any(n => n.Op is ReluOp);
         Strategy = Options.Strategy switch
         {
             SplitStrategy.Auto => graph.InputSize <= Options.InputSplitMaxDimension || !hasRelu ? SplitStrategy.InputSplit : SplitStrategy.ReluSplit,
             var s => s,
         };
+        Method = Options.Method ?? (Strategy == SplitStrategy.ReluSplit ? BoundMethod.BetaCrown : BoundMethod.Crown);
+        var bo = new BoundOptions
+        {
+            Method = Method, DType = Options.DType, AlphaIterations = Options.AlphaIterations, BetaIterations = Options.BetaIterations,
+        };
+        _engine = new BoundEngine(graph, bo);
+        // The float64 re-check of close calls uses the same method: every slope in [0, 1] and every multiplier ≥ 0 gives a
+        // sound bound, so whatever its optimiser finds is sound, and a float32 beta-CROWN proof is not lost to a plain CROWN re-check.
+        _engine64 = new Lazy<BoundEngine>(() => Options.DType == ScalarType.Float64 ? _engine : new BoundEngine(graph, bo with { DType = ScalarType.Float64 }));
     }
 
     /// <summary>The settings.</summary>
@@ -50,6 +57,9 @@ public sealed class BranchAndBound
 
     /// <summary>The split strategy in use (<see cref="SplitStrategy.Auto"/> resolved).</summary>
     public SplitStrategy Strategy { get; }
+
+    /// <summary>The bound method in use (<see cref="BabOptions.Method"/> resolved by strategy when null).</summary>
+    public BoundMethod Method { get; }
 
     /// <summary>
     /// Searches every region of <paramref name="spec"/> (sharing the time and domain limits). Verified only when every
@@ -110,6 +120,7 @@ public sealed class BranchAndBound
         using var rows = new UnsafeRows(region, (int)_graph.OutputSize, dtype);
         using var pool = new DomainPool();
         Brancher brancher = Strategy == SplitStrategy.InputSplit ? new InputBrancher(_engine) : new ReluBrancher(_engine, Options);
+        brancher.OptimiseUntil = run.Deadline;
         using (var scope = NewDisposeScope())
         {
             var lo = tensor(region.Lower).to_type(dtype).unsqueeze(0);
@@ -225,6 +236,9 @@ public sealed class BranchAndBound
         public long Bounded, Verified, Rechecks, EngineCalls, Queue;
         public int MaxDepth;
         public double Worst = double.PositiveInfinity;
+
+        /// <summary>When the time limit ends (UTC), or null without one.</summary>
+        public DateTime? Deadline { get; } = options.TimeLimit is { } limit ? DateTime.UtcNow + limit : null;
 
         public BabStatus? Stopped =>
             cancel.IsCancellationRequested || (options.TimeLimit is { } t && _clock.Elapsed >= t) ? BabStatus.Timeout

@@ -15,6 +15,9 @@ abstract class Brancher
 
     protected BoundEngine Engine { get; }
 
+    /// <summary>When set (UTC), alpha/beta optimisation inside <see cref="Bound"/> stops at this time (the search's time limit).</summary>
+    public DateTime? OptimiseUntil { get; set; }
+
     public abstract SplitStrategy Strategy { get; }
 
     /// <summary>The root sub-problem of an input box (<c>[1, n]</c> each) with <paramref name="rows"/> rows.</summary>
@@ -90,7 +93,7 @@ sealed class InputBrancher(BoundEngine engine) : Brancher(engine)
     public override SplitStrategy Strategy => SplitStrategy.InputSplit;
 
     public override BoundResult Bound(BoundEngine engine, DomainBatch batch, Tensor c, bool reuseCarried) =>
-        engine.Compute(batch["lo"], batch["hi"], c, new SubproblemInputs { NeedUpper = false, CoefficientNodes = InputNode });
+        engine.Compute(batch["lo"], batch["hi"], c, new SubproblemInputs { NeedUpper = false, CoefficientNodes = InputNode, OptimiseUntil = OptimiseUntil });
 
     public override DomainBatch Branch(DomainBatch open, BoundResult bounds, Tensor openIndex, Tensor targetRow) =>
         BisectInputs(open, TargetCoefficients(bounds, openIndex, targetRow, open["lo"].shape[1]));

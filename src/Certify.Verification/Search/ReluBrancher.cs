@@ -9,9 +9,10 @@ namespace Certify.Verification.Search;
 /// <summary>
 /// ReLU splitting. A sub-problem also carries "split" <c>[B, R]</c> (int8 over all R ReLU neurons, in node order:
 /// −1 inactive, 0 free, +1 active), passed to the engine, which clips the split neurons' input bounds (making their
-/// relaxation exact). This is split enforcement by clipped intermediate bounds, not beta-CROWN: the split constraints are
-/// not part of the final linear bound's optimisation, so bounds are sound but can stay loose once every ReLU is fixed; such
-/// sub-problems fall back to input bisection, which makes the search complete in the limit.
+/// relaxation exact) and, with beta-CROWN (the default for ReLU splitting), optimises a Lagrange multiplier per split
+/// constraint in the final bound, so that the constraints also cut the input region. Once every ReLU is fixed the bound
+/// can still be loose (clipping alone, or multipliers not fully optimised); such sub-problems fall back to input
+/// bisection, which makes the search complete in the limit.
 /// With bound reuse, a sub-problem also carries its pre-activation bounds "pl"/"pu" <c>[B, R]</c> and "cut" <c>[B]</c>
 /// (the node id of the input of its newest split's layer): the parent's bounds of nodes up to the cut hold for the child
 /// and are passed as known bounds instead of being recomputed (the batch uses the smallest cut of its members).
@@ -25,6 +26,11 @@ sealed class ReluBrancher : Brancher
     readonly bool _reuse;
     readonly int[] _coefficientNodes;
     readonly Tensor _preOfNeuron;          // [R] long: the pre-activation node id of each neuron's layer
+    readonly BabOptions _options;
+    bool _inherit;                         // sub-problems carry "alpha"/"beta" [B, S·R]: the parent's best slopes and multipliers
+    long _rows;
+    Tensor? _c;                            // the rows of the search engine's last batch (for filtered smart branching)
+    readonly Lazy<BoundEngine> _fsbEngine; // CROWN over fixed intermediate bounds: cheap estimates of candidate splits
 
     public ReluBrancher(BoundEngine engine, BabOptions options) : base(engine)
     {
@@ -42,6 +48,8 @@ sealed class ReluBrancher : Brancher
         var pre = new long[_neurons];
         foreach (var l in _layers) Array.Fill(pre, l.Pre, (int)l.Offset, (int)l.Size);
         _preOfNeuron = tensor(pre).DetachFromDisposeScope();
+        _options = options;
+        _fsbEngine = new Lazy<BoundEngine>(() => new BoundEngine(engine.Graph, engine.Options with { Method = BoundMethod.Crown }));
     }
 
     public override SplitStrategy Strategy => SplitStrategy.ReluSplit;
@@ -50,6 +58,14 @@ sealed class ReluBrancher : Brancher
     {
         var b = base.Root(lo, hi, rows);
         b["split"] = zeros(1, _neurons, dtype: ScalarType.Int8);
+        _rows = rows;
+        _inherit = _options.InheritOptimisedParameters && Engine.Options.Method is BoundMethod.AlphaCrown or BoundMethod.BetaCrown
+            && rows * _neurons <= _options.MaxInheritedParameters;
+        if (_inherit)
+        {
+            b["alpha"] = full(1, rows * _neurons, -1f, dtype: ScalarType.Float32);   // negative: none yet (CROWN's slopes)
+            b["beta"] = zeros(1, rows * _neurons, dtype: ScalarType.Float32);
+        }
         if (_reuse)
         {
             b["pl"] = zeros(1, _neurons, dtype: lo.dtype);
@@ -77,9 +93,25 @@ sealed class ReluBrancher : Brancher
                 known[l.Pre] = new Interval(batch["pl"].narrow(1, l.Offset, l.Size).reshape(shape), batch["pu"].narrow(1, l.Offset, l.Size).reshape(shape));
             }
         }
+        if (ReferenceEquals(engine, Engine)) _c = c;
+        AlphaState? given = null;
+        if (_inherit && batch.Has("alpha"))
+        {
+            // Any slopes in [0, 1] and multipliers ≥ 0 are sound, so the parent's are a safe start (the float64 re-check too).
+            given = new AlphaState();
+            var alpha = batch["alpha"].view(count, _rows, _neurons);
+            var beta = batch["beta"].view(count, _rows, _neurons);
+            foreach (var l in _layers)
+            {
+                var shape = ComputationGraph.ShapeWithBatch(count, new[] { _rows }.Concat(l.Shape).ToArray());
+                given.LowerPass[l.Relu] = alpha.narrow(2, l.Offset, l.Size).reshape(shape);
+                given.BetaLowerPass[l.Relu] = beta.narrow(2, l.Offset, l.Size).reshape(shape);
+            }
+        }
         return engine.Compute(batch["lo"], batch["hi"], c, new SubproblemInputs
         {
             Splits = splits, KnownBounds = known, NeedUpper = false, CoefficientNodes = _coefficientNodes,
+            Alphas = given, OptimiseUntil = OptimiseUntil,
         });
     }
 
@@ -107,7 +139,9 @@ sealed class ReluBrancher : Brancher
         var preL = cat(_layers.Select(l => bounds.Node(l.Pre)!.Value.Lower.reshape(bounds.Lower.shape[0], -1)).ToArray(), 1).index_select(0, openIndex);
         var preU = cat(_layers.Select(l => bounds.Node(l.Pre)!.Value.Upper.reshape(bounds.Lower.shape[0], -1)).ToArray(), 1).index_select(0, openIndex);
         var score = Scores(preL.to_type(ScalarType.Float32), preU.to_type(ScalarType.Float32), Coefficients(bounds, openIndex, targetRow)); // [b, R]
-        var (best, neuron) = score.max(1, keepdim: true);                                                                   // [b, 1]
+        var (best, neuron) = _options.BranchingCandidates > 1 && _c is not null
+            ? Filtered(open, preL, preU, score, targetRow)
+            : score.max(1, keepdim: true);                                                                                   // [b, 1]
         var has = best.squeeze(1).isfinite();
         var withNeuron = has.nonzero().squeeze(1);
         var without = has.logical_not().nonzero().squeeze(1);
@@ -132,6 +166,13 @@ sealed class ReluBrancher : Brancher
                 var cut = _preOfNeuron.index_select(0, idx.squeeze(1));
                 children["cut"] = cat(new[] { cut, cut });
             }
+            if (_inherit && bounds.Alphas is { } optimised)
+            {
+                var alpha = Carried(optimised.LowerPass, bounds.Lower.shape[0], -1f).index_select(0, openIndex).index_select(0, withNeuron);
+                var beta = Carried(optimised.BetaLowerPass, bounds.Lower.shape[0], 0f).index_select(0, openIndex).index_select(0, withNeuron);
+                children["alpha"] = cat(new[] { alpha, alpha });
+                children["beta"] = cat(new[] { beta, beta });
+            }
             foreach (var (name, t) in sub.Fields)
             {
                 if (children.Has(name)) continue;
@@ -154,6 +195,49 @@ sealed class ReluBrancher : Brancher
         foreach (var p in parts) p.Dispose();
         return all;
     }
+
+    /// <summary>
+    /// Filtered smart branching (FSB, De Palma et al. 2021): the <see cref="BabOptions.BranchingCandidates"/> best neurons by
+    /// <see cref="Scores"/> are each split both ways, every child bounded by one cheap CROWN pass that keeps the parent's
+    /// pre-activation bounds (clipped by the new split); the candidate whose worse child has the highest target-row bound
+    /// wins. Returns (score of the winner, −inf where no neuron is unstable; its index), each <c>[b, 1]</c>.
+    /// </summary>
+    (Tensor Best, Tensor Neuron) Filtered(DomainBatch open, Tensor preL, Tensor preU, Tensor score, Tensor targetRow)
+    {
+        long b = score.shape[0];
+        int k = (int)Math.Min(_options.BranchingCandidates, _neurons);
+        var (topScore, topIdx) = score.topk(k, dim: 1);                                                  // [b, k]
+        using var noGrad = no_grad();
+        var rep = arange(b, dtype: ScalarType.Int64).repeat_interleave(2L * k);                          // [b·2k]: domain of each trial child
+        var neuron = topIdx.repeat_interleave(2, dim: 1).reshape(-1, 1);                                 // [b·2k, 1]
+        var sign = tensor(new sbyte[] { 1, -1 }).repeat(b * k).unsqueeze(1);                            // active, inactive, ...
+        var split = open["split"].index_select(0, rep).scatter(1, neuron, sign);
+        long n = rep.shape[0];
+        var splits = new Dictionary<int, Tensor>();
+        var known = new Dictionary<int, Interval>();
+        var engine = _fsbEngine.Value;
+        foreach (var l in _layers)
+        {
+            splits[l.Relu] = split.narrow(1, l.Offset, l.Size).reshape(ComputationGraph.ShapeWithBatch(n, l.Shape));
+            var shape = ComputationGraph.ShapeWithBatch(n, engine.Graph.Nodes[l.Pre].Shape);
+            known[l.Pre] = new Interval(preL.narrow(1, l.Offset, l.Size).index_select(0, rep).reshape(shape),
+                preU.narrow(1, l.Offset, l.Size).index_select(0, rep).reshape(shape));
+        }
+        using var r = engine.Compute(open["lo"].index_select(0, rep), open["hi"].index_select(0, rep), _c!,
+            new SubproblemInputs { Splits = splits, KnownBounds = known, NeedUpper = false });
+        var row = targetRow.index_select(0, rep).unsqueeze(1);                                           // [b·2k, 1]
+        var child = r.Lower.gather(1, row).to_type(ScalarType.Float32).view(b, k, 2);
+        var worse = child.amin(new long[] { 2 });                                                        // [b, k]
+        worse = where(topScore.isfinite(), worse.nan_to_num(float.NegativeInfinity), full_like(worse, float.NegativeInfinity));
+        var pick = worse.argmax(1, keepdim: true);                                                       // [b, 1]
+        return (topScore.gather(1, pick), topIdx.gather(1, pick));
+    }
+
+    /// <summary>Per-ReLU tensors <c>[B, S, *shape]</c> as one <c>[B, S·R]</c> float32 field (<paramref name="missing"/> where a layer has none).</summary>
+    Tensor Carried(Dictionary<int, Tensor> perRelu, long batch, float missing) =>
+        cat(_layers.Select(l => perRelu.TryGetValue(l.Relu, out var t)
+            ? t.reshape(batch, _rows, l.Size).to_type(ScalarType.Float32)
+            : full(batch, _rows, l.Size, missing, dtype: ScalarType.Float32)).ToArray(), 2).reshape(batch, _rows * _neurons);
 
     /// <summary>Lower-pass coefficients of every ReLU output for each open sub-problem's target row, <c>[b, R]</c> (zero where the pass never reached a layer).</summary>
     Tensor Coefficients(BoundResult bounds, Tensor openIndex, Tensor targetRow)

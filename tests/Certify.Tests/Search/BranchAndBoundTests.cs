@@ -82,8 +82,8 @@ public sealed class BranchAndBoundTests(ITestOutputHelper output)
             var bab = new BranchAndBound(k.Graph, new BabOptions { Strategy = strategy, BatchSize = 64, MaxDomains = strategy == SplitStrategy.InputSplit ? 20_000 : 3_000 });
             Assert.Equal(strategy, bab.Strategy);
 
-            // c·y ≤ d is impossible. ReLU splitting enforces splits by clipped bounds only (no beta-CROWN), so near the true
-            // minimum it must fall back to input bisection: give it a threshold a quarter of the way from the root bound to the minimum.
+            // c·y ≤ d is impossible. ReLU splitting (beta-CROWN by default; BetaBranchAndBoundTests covers it near the true
+            // minimum) may fall back to input bisection there: give it a threshold a quarter of the way from the root bound to the minimum.
             double root = RootLowerBound(k);
             double unsafeBelow = strategy == SplitStrategy.InputSplit ? k.TrueMinAtLeast - 1e-3 : Math.Min(k.TrueMinAtLeast - 1e-3, root + 0.25 * (k.TrueMinAtLeast - root));
             var unsat = new Specification(new[] { Region(Row(k.C, unsafeBelow)) }, 2, 3);
@@ -101,15 +101,15 @@ public sealed class BranchAndBoundTests(ITestOutputHelper output)
             if (strategy == SplitStrategy.InputSplit) Assert.Equal(BabStatus.Candidate, r2.Status);
             if (r2.Candidate is { } cand) AssertRealViolation(k.Graph, sat, cand);
         }
-        // ReLU splitting without beta-CROWN is weak on these tiny 2-input networks (auto picks input splitting for them); it
-        // must still prove some cases by branching, and never answer wrongly.
+        // ReLU splitting is weak on these tiny 2-input networks (auto picks input splitting for them); it must still prove
+        // some cases by branching, and never answer wrongly.
         int needed = strategy == SplitStrategy.InputSplit ? 3 : 1;
         Assert.True(branched >= needed, $"only {branched} of 6 unsat cases were proven by branching");
     }
 
     /// <summary>
     /// Input splitting only: proving this conjunction needs domains on which c·y has a narrow range, which ReLU splits
-    /// without beta-CROWN (the bound ignores the split constraints on the input) reach only after every ReLU is fixed.
+    /// reach only after many splits (their bounds still range over the whole input box).
     /// </summary>
     [Fact]
     public void A_conjunction_of_individually_violable_rows_is_proven_only_jointly()

@@ -100,6 +100,18 @@ public sealed class BackwardStep
 
     /// <summary>Optimisable lower slopes for the upper pass, or null.</summary>
     public Tensor? AlphaUpperPass { get; init; }
+
+    /// <summary>
+    /// Beta-CROWN multipliers (≥ 0) of this ReLU's split constraints in the lower pass, <c>[B, S, *shape]</c>, or null.
+    /// Applied only together with <see cref="SplitSign"/>.
+    /// </summary>
+    public Tensor? BetaLowerPass { get; init; }
+
+    /// <summary>Beta-CROWN multipliers for the upper pass, <c>[B, S, *shape]</c>, or null.</summary>
+    public Tensor? BetaUpperPass { get; init; }
+
+    /// <summary>Split signs of this ReLU's neurons, <c>[B, *shape]</c> (+1 active, −1 inactive, 0 free), or null.</summary>
+    public Tensor? SplitSign { get; init; }
 }
 
 /// <summary>Result of <see cref="BoundRule.Backward"/>: coefficients per input and constant terms per pass.</summary>

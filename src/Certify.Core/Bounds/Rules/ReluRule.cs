@@ -9,7 +9,8 @@ namespace Certify.Bounds.Rules;
 /// <c>u/(u−l)·(x − l)</c> and the lower line is <c>α·x</c>: CROWN's adaptive choice α = 1 when <c>u &gt; −l</c>, else 0;
 /// alpha-CROWN passes α per neuron and per row (<see cref="BackwardStep.AlphaLowerPass"/>), optimised in [0, 1].
 /// Stable neurons are exact (slope 1 when <c>l ≥ 0</c>, 0 when <c>u ≤ 0</c>). Split decisions reach this rule as clipped
-/// input bounds (see <see cref="SubproblemInputs.Splits"/>), which makes the split neurons stable.
+/// input bounds (see <see cref="SubproblemInputs.Splits"/>), which makes the split neurons stable, and, with beta-CROWN,
+/// as Lagrange multipliers of the split constraints (<see cref="BackwardStep.BetaLowerPass"/>).
 /// </summary>
 public sealed class ReluRule : ElementwiseRule<ReluOp>
 {
@@ -51,13 +52,35 @@ public sealed class ReluRule : ElementwiseRule<ReluOp>
 
     public override BackwardResult Backward(BackwardStep step)
     {
-        if (step.AlphaLowerPass is null && step.AlphaUpperPass is null) return base.Backward(step);
-        var x = step.Inputs[0];
-        var (us, ub, ls) = Lines(x.Lower, x.Upper);
-        var unstable = Unstable(x.Lower, x.Upper).unsqueeze(1);                         // [B, 1, *shape]
-        Tensor Slope(Tensor? alpha) => alpha is null ? ls : where(unstable, alpha.clamp(0, 1), ls.unsqueeze(1)); // [B, S, *shape]
-        return Relax.Elementwise(step,
-            new Relaxation(Slope(step.AlphaLowerPass), null, us, ub),
-            new Relaxation(Slope(step.AlphaUpperPass), null, us, ub));
+        BackwardResult r;
+        if (step.AlphaLowerPass is null && step.AlphaUpperPass is null) r = base.Backward(step);
+        else
+        {
+            var x = step.Inputs[0];
+            var (us, ub, ls) = Lines(x.Lower, x.Upper);
+            var unstable = Unstable(x.Lower, x.Upper).unsqueeze(1);                         // [B, 1, *shape]
+            Tensor Slope(Tensor? alpha) => alpha is null ? ls : where(unstable, alpha.clamp(0, 1), ls.unsqueeze(1)); // [B, S, *shape]
+            r = Relax.Elementwise(step,
+                new Relaxation(Slope(step.AlphaLowerPass), null, us, ub),
+                new Relaxation(Slope(step.AlphaUpperPass), null, us, ub));
+        }
+        return AddSplitMultipliers(step, r);
+    }
+
+    /// <summary>
+    /// Beta-CROWN: a split neuron j with sign s_j satisfies <c>s_j·x_j ≥ 0</c> on every input of the sub-problem, so for
+    /// any beta_j ≥ 0, <c>f(x) ≥ f(x) − beta_j·s_j·x_j</c> and <c>f(x) ≤ f(x) + beta_j·s_j·x_j</c> there. Bounding the
+    /// right-hand sides over the relaxed problem is therefore sound for the split sub-problem, and the multipliers let the
+    /// constraint reach the input (clipping the neuron's bounds alone only fixes its own relaxation). The terms are added
+    /// to the coefficients of the ReLU's input x. Beta is clamped at 0 here too, so that a caller's negative value can
+    /// never make a bound unsound.
+    /// </summary>
+    static BackwardResult AddSplitMultipliers(BackwardStep step, BackwardResult r)
+    {
+        if (step.SplitSign is not { } sign) return r;
+        var s = sign.unsqueeze(1);                                                          // [B, 1, *shape]
+        if (step.BetaLowerPass is { } bl && r.LowerA[0] is { } la) r.LowerA[0] = la - bl.clamp_min(0) * s;
+        if (step.BetaUpperPass is { } bu && r.UpperA[0] is { } ua) r.UpperA[0] = ua + bu.clamp_min(0) * s;
+        return r;
     }
 }
