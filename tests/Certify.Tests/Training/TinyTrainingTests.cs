@@ -59,14 +59,20 @@ public sealed class TinyTrainingTests
         Assert.InRange(last.IbpCertifiedAccuracy, 0.0, last.CleanAccuracy);
     }
 
-    [SkippableFact]
-    public void CertifiedAccuracyIsSoundAgainstPgdAndShrinksWithEpsilon()
+    /// <summary>An fc network trained for two short epochs with IBP at eps 0.02 (frozen graph), and the test digits.</summary>
+    static (Certify.Graph.ComputationGraph Graph, MnistDataset Test) TinyIbpModel()
     {
         var (train, test) = Data();
         var o = new TrainingOptions { Model = "fc", Method = TrainingMethod.Ibp, Eps = 0.02, Epochs = 2, BatchSize = 50, WarmupEpochs = 0, RampEpochs = 1, EvalSamples = 50 };
         using var net = ModelZoo.Create(o.Model, o.EffectiveInit, 0);
         new Trainer(o).Train(net, train, test);
-        var g = net.Frozen();
+        return (net.Frozen(), test);
+    }
+
+    [SkippableFact]
+    public void CertifiedAccuracyIsSoundAgainstPgdAndShrinksWithEpsilon()
+    {
+        var (g, test) = TinyIbpModel();
         var small = test.Take(100);
         var certified = RobustnessEvaluator.Certified(g, small, 0.02, BoundMethod.Ibp);
         var robust = new Pgd(Steps: 20, UseMargin: true).Robust(g, small.ToTensors().X.to_type(ScalarType.Float64), small.ToTensors().Y, 0.02).data<bool>().ToArray();
@@ -86,11 +92,7 @@ public sealed class TinyTrainingTests
     [SkippableFact]
     public void CompleteCertificationKeepsEveryBoundProofAndNeverCertifiesABrokenSample()
     {
-        var (train, test) = Data();
-        var o = new TrainingOptions { Model = "fc", Method = TrainingMethod.Ibp, Eps = 0.02, Epochs = 2, BatchSize = 50, WarmupEpochs = 0, RampEpochs = 1, EvalSamples = 50 };
-        using var net = ModelZoo.Create(o.Model, o.EffectiveInit, 0);
-        new Trainer(o).Train(net, train, test);
-        var g = net.Frozen();
+        var (g, test) = TinyIbpModel();
         var small = test.Take(12);
         const double eps = 0.04;
         var bounds = RobustnessEvaluator.Certified(g, small, eps, BoundMethod.AlphaCrown);
