@@ -30,8 +30,9 @@ public class OnnxBenchAgreementTests(ITestOutputHelper output)
             try { g = OnnxImporter.Import(path); }
             catch (ImportException e)
             {
-                // Acceptable failures name what is unsupported: an op, a form of an op, several inputs, a constant output.
-                bool clear = e.Message.StartsWith(path + ":") && (Regex.IsMatch(e.Message, @"node '.*' \(op \w+\)") || e.Message.Contains("inputs") || e.Message.Contains("constant"));
+                // Acceptable failures name what is unsupported: an op, a form of an op, a constant output. Models with
+                // several inputs import (see OnnxMultiInputBenchTests), so they are no longer among them.
+                bool clear = e.Message.StartsWith(path + ":") && (Regex.IsMatch(e.Message, @"node '.*' \(op \w+\)") || e.Message.Contains("constant"));
                 (clear ? blocked : failures).Add($"{rel}: {e.Message[..Math.Min(200, e.Message.Length)]}");
                 continue;
             }
