@@ -51,7 +51,7 @@ public class OnnxBenchAgreementTests(ITestOutputHelper output)
         output.WriteLine($"imported and agreeing: {ok}; blocked: {blocked.Count}");
         foreach (var b in blocked) output.WriteLine("blocked: " + b);
         Assert.True(failures.Count == 0, string.Join("\n", failures));
-        Assert.True(ok >= 150, $"only {ok} networks imported");
+        Assert.True(ok >= 162, $"only {ok} networks imported (162 of 166 did on 2026-12-01, benchmarks/import/results.md)");
     }
 
     /// <summary>Per ONNX file, the input box of the first instance that uses it.</summary>
