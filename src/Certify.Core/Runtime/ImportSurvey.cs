@@ -58,7 +58,7 @@ public static class ImportSurvey
         var m = Regex.Match(message, @"\(op ([A-Za-z0-9_]+)\)(:? ?)(.*)");
         if (!m.Success)
         {
-            if (Regex.IsMatch(message, @"has \d+ inputs")) return "(several inputs)";
+            if (message.Contains("has no input")) return "(no input)";
             if (message.Contains("does not depend on the input")) return "(constant output)";
             if (message.Contains("not a valid ONNX model")) return "(malformed file)";
             return null;

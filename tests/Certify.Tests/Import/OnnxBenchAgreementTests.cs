@@ -30,8 +30,9 @@ public class OnnxBenchAgreementTests(ITestOutputHelper output)
             try { g = OnnxImporter.Import(path); }
             catch (ImportException e)
             {
-                // Acceptable failures name what is unsupported: an op, a form of an op, several inputs, a constant output.
-                bool clear = e.Message.StartsWith(path + ":") && (Regex.IsMatch(e.Message, @"node '.*' \(op \w+\)") || e.Message.Contains("inputs") || e.Message.Contains("constant"));
+                // Acceptable failures name what is unsupported: an op, a form of an op, a constant output. Models with
+                // several inputs import (see OnnxMultiInputBenchTests), so they are no longer among them.
+                bool clear = e.Message.StartsWith(path + ":") && (Regex.IsMatch(e.Message, @"node '.*' \(op \w+\)") || e.Message.Contains("constant"));
                 (clear ? blocked : failures).Add($"{rel}: {e.Message[..Math.Min(200, e.Message.Length)]}");
                 continue;
             }
@@ -50,7 +51,7 @@ public class OnnxBenchAgreementTests(ITestOutputHelper output)
         output.WriteLine($"imported and agreeing: {ok}; blocked: {blocked.Count}");
         foreach (var b in blocked) output.WriteLine("blocked: " + b);
         Assert.True(failures.Count == 0, string.Join("\n", failures));
-        Assert.True(ok >= 150, $"only {ok} networks imported");
+        Assert.True(ok >= 162, $"only {ok} networks imported (162 of 166 did on 2026-12-01, benchmarks/import/results.md)");
     }
 
     /// <summary>Per ONNX file, the input box of the first instance that uses it.</summary>

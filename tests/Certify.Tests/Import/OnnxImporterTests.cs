@@ -57,14 +57,48 @@ public class OnnxImporterTests
     }
 
     [Fact]
-    public void TwoInputsAreRejected()
+    public void TwoInputsBecomeOneConcatenatedInput()
     {
-        var m = new OnnxTestModel(new long[] { 1, 3 });
-        var bytes = m.Node("Add", "a", new[] { "x", "z" }, "y").Bytes("y", new long[] { 1, 3 });
-        var model = Certify.Import.Onnx.Proto.ModelProto.Parser.ParseFrom(bytes);
-        model.Graph.Input.Add(OnnxTestModel.Info("z", new long[] { 1, 3 }));
-        var e = Assert.Throws<ImportException>(() => OnnxImporter.Import(Google.Protobuf.MessageExtensions.ToByteArray(model), "two.onnx"));
-        Assert.Contains("2 inputs", e.Message);
+        // x [1, 3] float (batched), z [2] double (virtual batch): y = Gemm(x, W, b) - Cast(z). The graph input is x then z.
+        var path = new OnnxTestModel(new long[] { 1, 3 }).Input("z", new long[] { 2 }, elemType: 11)
+            .Init("W", W23, 2, 3).Init("b", new float[] { 0.5f, -0.25f }, 2)
+            .Node("Gemm", "fc", new[] { "x", "W", "b" }, "h", OnnxTestModel.Int("transB", 1))
+            .Node("Cast", "zf", new[] { "z" }, "zf", OnnxTestModel.Int("to", 1))
+            .Node("Sub", "d", new[] { "h", "zf" }, "y").Save("y", new long[] { 1, 2 });
+        var g = OnnxImporter.Import(path);
+        Assert.Equal(new long[] { 5 }, g.InputShape);
+        Assert.Equal(new long[] { 2 }, g.OutputShape);
+        // (1, 2, 3)·W^T + b = (6.5, 4.25); minus z = (10, -1).
+        var y = GraphAgreement.Evaluate(g, new[] { new double[] { 1, 2, 3, 10, -1 } }, TorchSharp.torch.ScalarType.Float64)[0];
+        Assert.Equal(new[] { -3.5, 5.25 }, y);
+        using var ort = new OnnxRuntimeModel(path);
+        Assert.Equal(5, ort.InputSize);
+        Assert.Equal(new[] { -3.5, 5.25 }, ort.Run(new double[] { 1, 2, 3, 10, -1 }));
+        AssertAgrees(path, 5);
+    }
+
+    [Fact]
+    public void OneInputGraphIsUnchangedAndSeveralInputsAreSlicedInDeclarationOrder()
+    {
+        var one = OnnxImporter.Import(new OnnxTestModel(new long[] { 1, 3 }).Node("Relu", "r", new[] { "x" }, "y").Bytes("y", new long[] { 1, 3 }), "one.onnx");
+        Assert.Equal(2, one.Nodes.Count);
+        Assert.Equal("x", one.Input.Name);
+        // b is declared first, so it takes elements 0..3 of the flat input and a takes 4..5.
+        var two = OnnxImporter.Import(new OnnxTestModel(new long[] { 1, 2, 2 }, input: "b").Input("a", new long[] { 1, 2 })
+            .Node("Flatten", "f", new[] { "b" }, "bf").Node("Concat", "c", new[] { "a", "bf" }, "y", OnnxTestModel.Int("axis", 1)).Bytes("y", new long[] { 1, 6 }), "two.onnx");
+        Assert.Equal(new long[] { 6 }, two.InputShape);
+        var y = GraphAgreement.Evaluate(two, new[] { new double[] { 1, 2, 3, 4, 5, 6 } }, TorchSharp.torch.ScalarType.Float64)[0];
+        Assert.Equal(new double[] { 5, 6, 1, 2, 3, 4 }, y);
+    }
+
+    [Fact]
+    public void NonFloatSecondInputIsReportedByName()
+    {
+        var bytes = new OnnxTestModel(new long[] { 1, 3 }).Input("k", new long[] { 1, 3 }, elemType: 7)
+            .Node("Relu", "r", new[] { "x" }, "y").Bytes("y", new long[] { 1, 3 });
+        var e = Assert.Throws<ImportException>(() => OnnxImporter.Import(bytes, "two.onnx"));
+        Assert.StartsWith("two.onnx: input 'k' has element type", e.Message);
+        Assert.Contains("float and double", e.Message);
     }
 
     [Fact]

@@ -15,6 +15,15 @@ internal sealed class OnnxTestModel
         if (inputShape is not null) _g.Input.Add(Info(input, inputShape, symbolicFirst));
     }
 
+    /// <summary>Declares a further graph input (element type 1 = float, 11 = double).</summary>
+    public OnnxTestModel Input(string name, long[] shape, int elemType = 1)
+    {
+        var info = Info(name, shape);
+        info.Type.TensorType.ElemType = elemType;
+        _g.Input.Add(info);
+        return this;
+    }
+
     public static ValueInfoProto Info(string name, long[] shape, string? symbolicFirst = null)
     {
         var s = new TensorShapeProto();

@@ -69,15 +69,50 @@ internal sealed partial class OnnxGraphReader
         catch (GraphException e) { throw new ImportException($"{_file}: {e.Message}", e); }
     }
 
-    /// <summary>Declares the one real input (graph inputs that are not initializers) and decides its batch dimension.</summary>
+    /// <summary>
+    /// Declares the real inputs (graph inputs that are not initializers) and decides each one's batch dimension. One
+    /// input becomes the graph input as it is. Several inputs follow the VNN-COMP convention: the graph input is one
+    /// flat vector holding every input flattened row-major and concatenated in declaration order (the VNNLIB
+    /// <c>X_i</c>), and each ONNX input is a Slice of its range reshaped to its own per-sample shape, so that everything
+    /// downstream still sees a graph with one input.
+    /// </summary>
     void DeclareInput(GraphProto g)
     {
         var inputs = g.Input.Where(i => !_values.ContainsKey(i.Name)).ToList();
-        if (inputs.Count != 1)
-            throw new ImportException($"{_file}: the model has {inputs.Count} inputs ({string.Join(", ", inputs.Select(i => $"'{i.Name}'"))}); Certify supports models with exactly one input");
-        var input = inputs[0];
+        if (inputs.Count == 0)
+            throw new ImportException($"{_file}: the model has no input (every graph input is an initializer); Certify supports models with at least one float or double input");
+        var declared = inputs.Select(DeclaredShape).ToList();
+        if (inputs.Count == 1)
+        {
+            var v = declared[0];
+            _builder = new GraphBuilder(v.Sample, inputs[0].Name, _file);
+            _values[inputs[0].Name] = v;
+            return;
+        }
+        var sizes = declared.Select(v => v.Sample.Aggregate(1L, (a, b) => a * b)).ToArray();
+        long total = sizes.Sum();
+        _builder = new GraphBuilder(new[] { total }, string.Join("+", inputs.Select(i => i.Name)), _file);
+        long offset = 0;
+        for (int k = 0; k < inputs.Count; k++)
+        {
+            var name = inputs[k].Name;
+            var origin = $"input '{name}' (elements {offset}..{offset + sizes[k] - 1} of the concatenated inputs)";
+            int id = _builder.Add(new SliceOp(0, offset, offset + sizes[k], 1), $"{name}:flat", origin, _builder.InputId);
+            if (!(declared[k].Sample is [var n] && n == sizes[k]))
+                id = _builder.Add(new ReshapeOp(declared[k].Sample), name, origin, id);
+            _values[name] = declared[k] with { Id = id };
+            offset += sizes[k];
+        }
+    }
+
+    /// <summary>
+    /// The shape of graph input <paramref name="input"/> with a symbolic batch resolved to 1, as a value of node 0 (the
+    /// caller rebinds the node when there are several inputs); rejects non-float inputs and other symbolic dimensions.
+    /// </summary>
+    VarValue DeclaredShape(ValueInfoProto input)
+    {
         var tt = input.Type?.TensorType;
-        if (tt is null) throw new ImportException($"{_file}: input '{input.Name}' is not a tensor");
+        if (tt is null) throw new ImportException($"{_file}: input '{input.Name}' is not a tensor; Certify supports float and double tensor inputs");
         if (!OnnxTensors.IsFloat(tt.ElemType))
             throw new ImportException($"{_file}: input '{input.Name}' has element type {OnnxTensors.TypeName(tt.ElemType)}; Certify supports float and double inputs");
         if (tt.Shape is null) throw new ImportException($"{_file}: input '{input.Name}' has no declared shape");
@@ -92,9 +127,7 @@ internal sealed partial class OnnxGraphReader
         }
         // A leading 1 (or symbolic) dimension of a tensor of rank >= 2 is the batch; otherwise a virtual batch is added.
         bool batched = shape.Length >= 2 && shape[0] == 1;
-        var v = new VarValue(0, shape, batched);
-        _builder = new GraphBuilder(v.Sample, input.Name, _file);
-        _values[input.Name] = v;
+        return new VarValue(0, shape, batched);
     }
 
     /// <summary>The nodes in an order where every input is produced first (files are not always sorted).</summary>
