@@ -59,8 +59,7 @@ internal sealed partial class OnnxGraphReader
         var outName = g.Output[0].Name;
         if (!_values.TryGetValue(outName, out var outValue))
             throw new ImportException($"{_file}: the graph output '{outName}' is never produced by any node");
-        if (outValue is not VarValue output)
-            throw new ImportException($"{_file}: the graph output '{outName}' does not depend on the input (it is a constant)");
+        var output = outValue as VarValue ?? ConstantOutput(outName, (ConstValue)outValue);
         try
         {
             // A second pass removes what the first one made trivial (e.g. two Transposes merged into the identity).
@@ -128,6 +127,25 @@ internal sealed partial class OnnxGraphReader
         // A leading 1 (or symbolic) dimension of a tensor of rank >= 2 is the batch; otherwise a virtual batch is added.
         bool batched = shape.Length >= 2 && shape[0] == 1;
         return new VarValue(0, shape, batched);
+    }
+
+    /// <summary>
+    /// A graph output that does not depend on the input (a constant-folded network): written as <c>0·x + c</c>, a Linear
+    /// node with zero weights over the flattened input, so that the graph keeps one input and one output and every bound
+    /// is exactly the constant. A leading 1 of a constant of rank ≥ 2 is taken as the batch, as for inputs.
+    /// </summary>
+    VarValue ConstantOutput(string name, ConstValue value)
+    {
+        var input = _builder.Nodes[_builder.InputId].Shape;
+        long n = input.Aggregate(1L, (a, b) => a * b);
+        var c = value.Value.to_type(ScalarType.Float64).flatten();
+        bool batched = value.Shape.Length >= 2 && value.Shape[0] == 1;
+        var sample = batched ? value.Shape[1..] : value.Shape;
+        const string origin = "constant graph output";
+        int id = _builder.Add(new ReshapeOp(new[] { n }), $"{name}:input", origin, _builder.InputId);
+        id = _builder.Add(new LinearOp(zeros(c.shape[0], n, dtype: ScalarType.Float64), c), $"{name}:constant", origin, id);
+        if (sample.Length != 1 || sample[0] != c.shape[0]) id = _builder.Add(new ReshapeOp(sample), name, origin, id);
+        return new VarValue(id, value.Shape, batched);
     }
 
     /// <summary>The nodes in an order where every input is produced first (files are not always sorted).</summary>
