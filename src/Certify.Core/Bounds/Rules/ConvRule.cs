@@ -6,7 +6,8 @@ namespace Certify.Bounds.Rules;
 
 /// <summary>
 /// Convolution (1-d, 2-d, 3-d). IBP in centre/radius form (<c>conv(c, W) + b ± conv(r, |W|)</c>). CROWN: the adjoint of
-/// a convolution is the transposed convolution with the same weight, so <c>A_in = conv_transpose(A, W)</c> with the
+/// a convolution is the transposed convolution with the same weight (<see cref="TransposedConvolution"/>, which works around a
+/// float32 libtorch bug), so <c>A_in = conv_transpose(A, W)</c> with the
 /// output padding that restores the input size; the constant is <c>Σ_c bias_c · Σ_spatial A</c>.
 /// </summary>
 public sealed class ConvRule : AffineRule<ConvOp>
@@ -45,10 +46,10 @@ public sealed class ConvRule : AffineRule<ConvOp>
         var flat = a.reshape(new[] { batch * rows }.Concat(outShape).ToArray());  // [B·S, Cout, *spatialOut]
         Tensor x = sd switch
         {
-            1 => nn.functional.conv_transpose2d(flat.unsqueeze(-2), op.Weight.unsqueeze(-2), null, new[] { 1, op.Strides[0] },
+            1 => TransposedConvolution.Apply2d(flat.unsqueeze(-2), op.Weight.unsqueeze(-2), null, new[] { 1, op.Strides[0] },
                     new[] { 0, convPad[0] }, new[] { 0, outPad[0] }, new[] { 1, op.Dilations[0] }, op.Groups).squeeze(-2),
-            2 => nn.functional.conv_transpose2d(flat, op.Weight, null, op.Strides, convPad, outPad, op.Dilations, op.Groups),
-            3 => nn.functional.conv_transpose3d(flat, op.Weight, null, op.Strides, convPad, outPad, op.Dilations, op.Groups),
+            2 => TransposedConvolution.Apply2d(flat, op.Weight, null, op.Strides, convPad, outPad, op.Dilations, op.Groups),
+            3 => TransposedConvolution.Apply3d(flat, op.Weight, null, op.Strides, convPad, outPad, op.Dilations, op.Groups),
             _ => throw new NotSupportedException($"node '{step.Node.Name}' (Conv): {sd} spatial dimensions are not supported")
         };
         for (int i = 0; i < sd; i++)

@@ -23,9 +23,9 @@ public sealed class ConvTransposeOp(Tensor weight, Tensor? bias, long[] strides,
     /// <summary>The transposed convolution with given weight and bias.</summary>
     public Tensor Apply(Tensor x, Tensor weight, Tensor? bias) => Strides.Length switch
     {
-        1 => nn.functional.conv_transpose2d(x.unsqueeze(-2), weight.unsqueeze(-2), bias, new[] { 1, Strides[0] }, new[] { 0, Pads[0] },
+        1 => TransposedConvolution.Apply2d(x.unsqueeze(-2), weight.unsqueeze(-2), bias, new[] { 1, Strides[0] }, new[] { 0, Pads[0] },
                  new[] { 0, OutputPadding[0] }, new[] { 1, Dilations[0] }, Groups).squeeze(-2),
-        2 => nn.functional.conv_transpose2d(x, weight, bias, Strides, Pads, OutputPadding, Dilations, Groups),
+        2 => TransposedConvolution.Apply2d(x, weight, bias, Strides, Pads, OutputPadding, Dilations, Groups),
         _ => throw new NotSupportedException($"ConvTranspose with {Strides.Length} spatial dimensions")
     };
 
