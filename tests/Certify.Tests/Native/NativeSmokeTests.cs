@@ -19,6 +19,15 @@ public class NativeSmokeTests
     }
 
     [Fact]
+    public void Glibc_malloc_tuning_is_applied_on_linux()
+    {
+        // Without it every large tensor is a fresh mmap with page faults (see AllocatorTuning); the P/Invoke must resolve.
+        Certify.Runtime.AllocatorTuning.Apply();
+        Assert.Equal(OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("CERTIFY_MALLOC_TUNING") != "0",
+            Certify.Runtime.AllocatorTuning.Applied);
+    }
+
+    [Fact]
     public void Z3_finds_a_model_through_an_if_then_else()
     {
         using var ctx = new Context();
