@@ -279,7 +279,8 @@ public sealed class BoundEngine
         long batch = reference.Batch, n = node.Size, count = pairs.shape[0];
         var dtype = reference.Lower.dtype; var device = reference.Lower.device;
         var owner = pairs.select(1, 0);                                                  // [U] sub-problem of each pair
-        var flatIndex = owner * n + pairs.select(1, 1);                                  // [U] into the flattened [B·n] bounds
+        var neuron = pairs.select(1, 1);                                                 // [U] its neuron
+        var flatIndex = owner * n + neuron;                                              // [U] into the flattened [B·n] bounds
         long chunk = Math.Max(1, Options.MaxCoefficientElements / Math.Max(1, _maxNodeSize));
         var lows = new List<Tensor>(); var highs = new List<Tensor>();
         for (long s = 0; s < count; s += chunk)
@@ -289,7 +290,7 @@ public sealed class BoundEngine
             var who = owner.narrow(0, s, rows);
             var sub = new Interval?[id + 1];
             for (int i = 0; i < id; i++) sub[i] = bounds[i]?.Select(who);
-            var cols = pairs.select(1, 1).narrow(0, s, rows).view(rows, 1, 1);
+            var cols = neuron.narrow(0, s, rows).view(rows, 1, 1);
             var a = zeros(rows, 1, n, dtype: dtype, device: device).scatter(2, cols, ones(rows, 1, 1, dtype: dtype, device: device))
                 .reshape(ComputationGraph.ShapeWithBatch(rows, new[] { 1L }.Concat(node.Shape).ToArray()));
             var (lo, hi) = _crown.Backward(id, a, a, sub);

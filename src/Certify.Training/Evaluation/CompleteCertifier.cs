@@ -64,7 +64,7 @@ public static class CompleteCertifier
         RobustnessEvaluator.ForBatches(data, 500, (x, y) =>
         {
             correct.AddRange(g64.Forward(x.to_type(ScalarType.Float64)).argmax(1).eq(y).data<bool>().ToArray());
-            robust.AddRange(pgd.Robust(graph, x.to_type(DType(graph)), y, eps).data<bool>().ToArray());
+            robust.AddRange(pgd.Robust(graph, x.to_type(RobustnessEvaluator.DType(graph)), y, eps).data<bool>().ToArray());
         });
         var outcomes = new SampleOutcome[data.Count];
         reference ??= new GraphReferenceModel(graph);
@@ -86,7 +86,4 @@ public static class CompleteCertifier
         }
         return new CompleteCertification(outcomes, clock.Elapsed);
     }
-
-    static ScalarType DType(ComputationGraph g) =>
-        g.Nodes.SelectMany(n => n.Op.Parameters).Select(p => p.dtype).FirstOrDefault(ScalarType.Float32);
 }

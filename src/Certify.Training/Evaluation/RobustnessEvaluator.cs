@@ -56,7 +56,8 @@ public static class RobustnessEvaluator
     public static double CertifiedAccuracy(ComputationGraph graph, MnistDataset data, double eps, BoundMethod method, int batchSize = 250) =>
         Certified(graph, data, eps, method, batchSize).Count(b => b) / (double)data.Count;
 
-    static ScalarType DType(ComputationGraph g) =>
+    /// <summary>The dtype of the graph's parameters (float32 when it has none).</summary>
+    internal static ScalarType DType(ComputationGraph g) =>
         g.Nodes.SelectMany(n => n.Op.Parameters).Select(p => p.dtype).FirstOrDefault(ScalarType.Float32);
 
     static long Count(MnistDataset data, int batchSize, Func<Tensor, Tensor, Tensor> correct)
