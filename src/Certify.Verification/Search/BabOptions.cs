@@ -8,7 +8,11 @@ public enum SplitStrategy
 {
     /// <summary>Input splitting when the input has at most <see cref="BabOptions.InputSplitMaxDimension"/> variables, ReLU splitting otherwise.</summary>
     Auto,
-    /// <summary>Bisect one input dimension (chosen by |input coefficient| × width of the CROWN bound).</summary>
+    /// <summary>
+    /// Bisect one input dimension: on small inputs the one whose halves have the best look-ahead bounds
+    /// (<see cref="BabOptions.InputSplitLookaheadMaxDimension"/>), otherwise the one with the largest
+    /// |input coefficient| × width in the CROWN bound.
+    /// </summary>
     InputSplit,
     /// <summary>
     /// Fix one unstable ReLU active or inactive (chosen by its estimated effect on the bound); the splits enter the bounds
@@ -25,6 +29,12 @@ public sealed record BabOptions
 
     /// <summary>Largest input size for which <see cref="SplitStrategy.Auto"/> splits inputs.</summary>
     public int InputSplitMaxDimension { get; init; } = 16;
+
+    /// <summary>
+    /// Input splitting on inputs of at most this many variables picks each bisection by bounding the halves of every
+    /// dimension (2n bounds per split) instead of by the input coefficients of the bound; 0 turns the look-ahead off.
+    /// </summary>
+    public int InputSplitLookaheadMaxDimension { get; init; } = 8;
 
     /// <summary>Sub-problems bounded per engine call.</summary>
     public int BatchSize { get; init; } = 1024;

@@ -119,7 +119,9 @@ public sealed class BranchAndBound
         var dtype = Options.DType;
         using var rows = new UnsafeRows(region, (int)_graph.OutputSize, dtype);
         using var pool = new DomainPool();
-        Brancher brancher = Strategy == SplitStrategy.InputSplit ? new InputBrancher(_engine) : new ReluBrancher(_engine, Options);
+        Brancher brancher = Strategy == SplitStrategy.InputSplit
+            ? new InputBrancher(_engine, _graph.InputSize <= Options.InputSplitLookaheadMaxDimension ? rows : null, Options.BatchSize * 4)
+            : new ReluBrancher(_engine, Options);
         brancher.OptimiseUntil = run.Deadline;
         using (var scope = NewDisposeScope())
         {

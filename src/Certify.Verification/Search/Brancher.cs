@@ -85,8 +85,14 @@ abstract class Brancher
     }
 }
 
-/// <summary>Input splitting: sub-problems differ only in their input boxes.</summary>
-sealed class InputBrancher(BoundEngine engine) : Brancher(engine)
+/// <summary>
+/// Input splitting: sub-problems differ only in their input boxes. With <paramref name="lookaheadRows"/> (small inputs),
+/// each sub-problem is bisected along the dimension whose two halves have the best bounds, found by bounding the halves
+/// of every dimension: the coefficient heuristic of <see cref="Brancher.BisectInputs"/> is blind to a dimension that
+/// only loosens the relaxation of unstable ReLUs (its coefficient in the final linear bound can be zero while splitting it
+/// is what closes the gap), and then bisects the other dimensions down to float32 resolution without progress.
+/// </summary>
+sealed class InputBrancher(BoundEngine engine, UnsafeRows? lookaheadRows = null, int lookaheadBatch = 4096) : Brancher(engine)
 {
     static readonly int[] InputNode = { 0 };
 
@@ -96,5 +102,91 @@ sealed class InputBrancher(BoundEngine engine) : Brancher(engine)
         engine.Compute(batch["lo"], batch["hi"], c, new SubproblemInputs { NeedUpper = false, CoefficientNodes = InputNode, OptimiseUntil = OptimiseUntil });
 
     public override DomainBatch Branch(DomainBatch open, BoundResult bounds, Tensor openIndex, Tensor targetRow) =>
-        BisectInputs(open, TargetCoefficients(bounds, openIndex, targetRow, open["lo"].shape[1]));
+        lookaheadRows is { } rows
+            ? BisectByLookahead(open, rows)
+            : BisectInputs(open, TargetCoefficients(bounds, openIndex, targetRow, open["lo"].shape[1]));
+
+    /// <summary>
+    /// Scores both halves of every dimension of every sub-problem (<c>2·n·b</c> boxes) and keeps, per sub-problem, the
+    /// bisection whose worse half has the best score (the smallest disjunct margin; ties broken by the better half).
+    /// Halves are scored first by cheap forward-mode bounds (<see cref="BoundEngine.ForwardLowerBounds"/>); a sub-problem
+    /// where no bisection improves the forward-mode bound of the unsplit box (forward mode too loose there to tell the
+    /// dimensions apart) has its halves bounded by CROWN instead. A dimension already at float resolution is never chosen.
+    /// </summary>
+    DomainBatch BisectByLookahead(DomainBatch open, UnsafeRows rows)
+    {
+        var lo = open["lo"]; var hi = open["hi"];
+        long b = lo.shape[0], n = lo.shape[1];
+        var mid = (lo + hi) / 2;
+        var axis = eye(n, dtype: ScalarType.Bool, device: lo.device).unsqueeze(0);               // [1, n, n]: dimension j of candidate j
+        var loN = lo.unsqueeze(1).expand(b, n, n);
+        var hiN = hi.unsqueeze(1).expand(b, n, n);
+        var midN = mid.unsqueeze(1).expand(b, n, n);
+        // Candidate boxes [b, 2, n, n] flattened: per sub-problem, the lower halves (hi_j = mid_j) of every dimension j,
+        // then the upper halves (lo_j = mid_j).
+        var candLo = stack(new[] { loN, where(axis, midN, loN) }, 1).reshape(-1, n);
+        var candHi = stack(new[] { where(axis, midN, hiN), hiN }, 1).reshape(-1, n);
+        var rhs = rows.Rhs.to_type(ScalarType.Float32).unsqueeze(0);
+        var margin = LookaheadLowers(candLo, candHi, rows, forward: true) - rhs;                   // [2nb, S]
+        var score = ScoreHalves(margin, rows, b, n);                                               // [b, 2, n]
+        var (_, parentScore) = rows.Target(LookaheadLowers(lo, hi, rows, forward: true) - rhs);     // [b]: the unsplit box, same mode
+        var blind = score.amin(1).amax(1).le(parentScore).nonzero().squeeze(1);                    // no split helps forward mode
+        if (blind.shape[0] > 0)
+        {
+            var rowsOf = (blind.unsqueeze(1) * (2 * n) + arange(2 * n, dtype: ScalarType.Int64, device: lo.device).unsqueeze(0)).reshape(-1);
+            var crown = LookaheadLowers(candLo.index_select(0, rowsOf), candHi.index_select(0, rowsOf), rows, forward: false) - rhs;
+            margin = margin.index_put_(crown, rowsOf);
+            score = ScoreHalves(margin, rows, b, n);
+        }
+        var degenerate = (mid.eq(lo).logical_or(mid.eq(hi))).unsqueeze(1).expand(b, 2, n);       // [b, 2, n]
+        score = score.masked_fill(degenerate, float.NegativeInfinity);
+        var worse = score.amin(new long[] { 1 });                                                  // [b, n]
+        var better = score.amax(new long[] { 1 });
+        var pick = (worse + 1e-3 * better.clamp(-1e3, 1e3));
+        // Where every dimension is degenerate or scores -inf, fall back to the widest dimension.
+        var width = (hi - lo).to_type(ScalarType.Float32);
+        pick = where(pick.isfinite().any(1, keepdim: true), pick.nan_to_num(float.NegativeInfinity), width);
+        var dim = pick.argmax(1);                                                                  // [b]
+        var parentBest = open["best"].repeat_interleave(2 * n, 0);                                 // [2nb, S]
+        var best = maximum(parentBest, margin);
+        var first = arange(b, dtype: ScalarType.Int64, device: lo.device) * (2 * n) + dim;       // (domain, lower half, dim)
+        var index = cat(new[] { first, first + n });                                               // [2b]: lower halves, then upper halves
+        var children = new DomainBatch();
+        children["lo"] = candLo.index_select(0, index);
+        children["hi"] = candHi.index_select(0, index);
+        children["best"] = best.index_select(0, index);
+        foreach (var (name, t) in open.Fields)
+        {
+            if (name is "lo" or "hi" or "best") continue;
+            children[name] = name == "depth" ? cat(new[] { t + 1, t + 1 }) : cat(new[] { t, t });
+        }
+        return children;
+    }
+
+    /// <summary>Per candidate half, its score (the smallest disjunct margin; +1e30 once proven): <c>[2nb, S] → [b, 2, n]</c>.</summary>
+    static Tensor ScoreHalves(Tensor margin, UnsafeRows rows, long b, long n)
+    {
+        var (_, score) = rows.Target(margin);
+        return score.view(b, 2, n).clamp(-1e30, 1e30);
+    }
+
+    /// <summary>Lower bounds of the rows on the boxes, in chunks: forward mode (when every node has a rule) or CROWN.</summary>
+    Tensor LookaheadLowers(Tensor lo, Tensor hi, UnsafeRows rows, bool forward)
+    {
+        var lowers = new List<Tensor>();
+        long total = lo.shape[0];
+        for (long start = 0; start < total; start += lookaheadBatch)
+        {
+            long k = Math.Min(lookaheadBatch, total - start);
+            var l = forward ? Engine.ForwardLowerBounds(lo.narrow(0, start, k), hi.narrow(0, start, k), rows.C) : null;
+            if (l is null)
+            {
+                using var r = Engine.Compute(lo.narrow(0, start, k), hi.narrow(0, start, k), rows.C,
+                    new SubproblemInputs { NeedUpper = false, OptimiseUntil = OptimiseUntil });
+                l = r.Lower.detach().clone();
+            }
+            lowers.Add(l.to_type(ScalarType.Float32));
+        }
+        return lowers.Count == 1 ? lowers[0] : cat(lowers.ToArray());
+    }
 }

@@ -204,4 +204,21 @@ public sealed class BranchAndBoundTests(ITestOutputHelper output)
             Assert.True(spec.IsCounterexample(r.Candidate.Input, y), "the candidate does not reproduce in ONNX Runtime");
         }
     }
+
+    [SkippableFact]
+    public void Look_ahead_input_splitting_proves_an_acas_xu_property_the_coefficient_heuristic_cannot()
+    {
+        // ACAS Xu 3_9 prop_1 (unsat): the input-coefficient heuristic never splits X_2 (its coefficient in CROWN's final
+        // bound is ~0, yet its width is what loosens the unstable ReLUs) and bisects the other four dimensions to float
+        // resolution without progress; picking the split by bounding the halves proves it in a few hundred sub-problems.
+        var dir = Path.Combine(TestPaths.RequireBench(), "acasxu");
+        var graph = OnnxImporter.Import(Path.Combine(dir, "onnx", "ACASXU_run2a_3_9_batch_2000.onnx"));
+        var spec = VnnLibParser.Parse(Path.Combine(dir, "vnnlib", "prop_1.vnnlib"));
+        var lookahead = new BranchAndBound(graph, new BabOptions { MaxDomains = 5_000 }).Run(spec);
+        output.WriteLine($"look-ahead: {lookahead.Status} {lookahead.Statistics}");
+        Assert.Equal(BabStatus.Verified, lookahead.Status);
+        var coefficient = new BranchAndBound(graph, new BabOptions { MaxDomains = 5_000, InputSplitLookaheadMaxDimension = 0 }).Run(spec);
+        output.WriteLine($"coefficient heuristic: {coefficient.Status} {coefficient.Statistics}");
+        Assert.Equal(BabStatus.DomainLimit, coefficient.Status);
+    }
 }
