@@ -9,9 +9,9 @@ public enum SplitStrategy
     /// <summary>Input splitting when the input has at most <see cref="BabOptions.InputSplitMaxDimension"/> variables, ReLU splitting otherwise.</summary>
     Auto,
     /// <summary>
-    /// Bisect one input dimension: on small inputs the one whose halves have the best look-ahead bounds
-    /// (<see cref="BabOptions.InputSplitLookaheadMaxDimension"/>), otherwise the one with the largest
-    /// |input coefficient| × width in the CROWN bound.
+    /// Bisect one input dimension: the one with the largest |input coefficient| × width in the CROWN bound; on small
+    /// inputs, if that search is undecided after its share of the budget, a second search picks the dimension whose halves
+    /// have the best forward-mode look-ahead bounds (<see cref="BabOptions.InputSplitLookaheadMaxDimension"/>).
     /// </summary>
     InputSplit,
     /// <summary>
@@ -31,10 +31,18 @@ public sealed record BabOptions
     public int InputSplitMaxDimension { get; init; } = 16;
 
     /// <summary>
-    /// Input splitting on inputs of at most this many variables picks each bisection by bounding the halves of every
-    /// dimension (2n bounds per split) instead of by the input coefficients of the bound; 0 turns the look-ahead off.
+    /// Input splitting on inputs of at most this many variables runs a portfolio: the input-coefficient heuristic first
+    /// (for <see cref="InputSplitFirstPhaseShare"/> of the time and domain limits, at most
+    /// <see cref="InputSplitFirstPhaseDomains"/> domains), then, if undecided, a fresh search whose bisections are picked
+    /// by a forward-mode look-ahead over every dimension's halves. 0 turns the look-ahead off.
     /// </summary>
     public int InputSplitLookaheadMaxDimension { get; init; } = 8;
+
+    /// <summary>Share of the time limit (and of <see cref="MaxDomains"/>) given to the first phase of the input-split portfolio.</summary>
+    public double InputSplitFirstPhaseShare { get; init; } = 0.25;
+
+    /// <summary>Most domains the first phase of the input-split portfolio bounds (it also ends at its share of the time limit).</summary>
+    public long InputSplitFirstPhaseDomains { get; init; } = 100_000;
 
     /// <summary>Sub-problems bounded per engine call.</summary>
     public int BatchSize { get; init; } = 1024;

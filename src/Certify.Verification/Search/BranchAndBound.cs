@@ -116,12 +116,25 @@ public sealed class BranchAndBound
     {
         if (region.Lower.Length != _graph.InputSize)
             throw new ArgumentException($"region {regionIndex} has {region.Lower.Length} input bounds but the network has {_graph.InputSize} inputs");
+        using var rows = new UnsafeRows(region, (int)_graph.OutputSize, Options.DType);
+        if (Strategy != SplitStrategy.InputSplit) return Search(region, regionIndex, run, rows, new ReluBrancher(_engine, Options), phaseOver: null)!.Value;
+        if (_graph.InputSize > Options.InputSplitLookaheadMaxDimension)
+            return Search(region, regionIndex, run, rows, new InputBrancher(_engine), phaseOver: null)!.Value;
+        // A portfolio of two branching rules, one after the other: the input-coefficient heuristic (fast where it works)
+        // for a share of the budget, then, from scratch, the forward-mode look-ahead, which proves what the heuristic is
+        // blind to (see InputBrancher). A restart wastes the first phase's work but keeps each rule's search intact.
+        var phaseEnd = Options.TimeLimit is { } limit ? DateTime.UtcNow + limit * Options.InputSplitFirstPhaseShare : (DateTime?)null;
+        long phaseDomains = run.Bounded + (long)Math.Min(Options.InputSplitFirstPhaseDomains, Options.MaxDomains * Options.InputSplitFirstPhaseShare);
+        bool PhaseOver() => run.Bounded >= phaseDomains || (phaseEnd is { } end && DateTime.UtcNow >= end);
+        if (Search(region, regionIndex, run, rows, new InputBrancher(_engine), PhaseOver) is { } done) return done;
+        return Search(region, regionIndex, run, rows, new InputBrancher(_engine, rows, Options.BatchSize * 4), phaseOver: null)!.Value;
+    }
+
+    /// <summary>One search of a region with one branching rule; null when <paramref name="phaseOver"/> ended it undecided.</summary>
+    (BabStatus, BabCandidate?)? Search(InputRegion region, int regionIndex, RunState run, UnsafeRows rows, Brancher brancher, Func<bool>? phaseOver)
+    {
         var dtype = Options.DType;
-        using var rows = new UnsafeRows(region, (int)_graph.OutputSize, dtype);
         using var pool = new DomainPool();
-        Brancher brancher = Strategy == SplitStrategy.InputSplit
-            ? new InputBrancher(_engine, _graph.InputSize <= Options.InputSplitLookaheadMaxDimension ? rows : null, Options.BatchSize * 4)
-            : new ReluBrancher(_engine, Options);
         brancher.OptimiseUntil = run.Deadline;
         using (var scope = NewDisposeScope())
         {
@@ -135,6 +148,7 @@ public sealed class BranchAndBound
         while (pool.Count > 0)
         {
             if (run.Stopped is { } why) { run.Remember(pool); return (why, null); }
+            if (phaseOver is not null && phaseOver()) return null;
             using var scope = NewDisposeScope();
             var (candidate, children) = Step(brancher, pool.Pop(Options.BatchSize), rows, regionIndex, run);
             if (candidate is not null) { run.Remember(pool); return (BabStatus.Candidate, candidate); }

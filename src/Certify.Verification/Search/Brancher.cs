@@ -61,21 +61,32 @@ abstract class Brancher
     }
 
     /// <summary>
-    /// Bisects each sub-problem along the input dimension with the largest |coefficient| × width of its target row's
-    /// linear lower bound: the amount that dimension's uncertainty costs the bound (the widest dimension where all
-    /// coefficients vanish). Other fields are copied to both children; depth grows by one.
+    /// Per sub-problem, the input dimension with the largest |coefficient| × width of its target row's linear lower bound
+    /// (<c>[b]</c>): the amount that dimension's uncertainty costs the bound (the widest dimension where all coefficients
+    /// vanish). A dimension already at float resolution (its midpoint equals an end) is never chosen.
     /// </summary>
-    protected static DomainBatch BisectInputs(DomainBatch open, Tensor coefficients)
+    protected static Tensor CoefficientDimension(Tensor lo, Tensor hi, Tensor coefficients)
+    {
+        var width = (hi - lo).to_type(ScalarType.Float32);                       // [b, n]
+        var mid = (lo + hi) / 2;
+        var degenerate = mid.eq(lo).logical_or(mid.eq(hi));
+        var score = (coefficients.abs() * width).masked_fill(degenerate, -1);
+        var useWidth = score.amax(new long[] { 1 }, keepdim: true).le(0);
+        return where(useWidth, width, score).argmax(1);                           // [b]
+    }
+
+    /// <summary>
+    /// Bisects each sub-problem along <paramref name="dim"/> (<c>[b]</c>): children are laid out [lower halves; upper
+    /// halves]; other fields are copied to both children; depth grows by one.
+    /// </summary>
+    protected static DomainBatch BisectAlong(DomainBatch open, Tensor dim)
     {
         var lo = open["lo"]; var hi = open["hi"];
-        var width = (hi - lo).to_type(ScalarType.Float32);                       // [b, n]
-        var score = coefficients.abs() * width;
-        var useWidth = score.amax(new long[] { 1 }, keepdim: true).le(0);
-        var dim = where(useWidth, width, score).argmax(1, keepdim: true);         // [b, 1]
-        var mid = (lo.gather(1, dim) + hi.gather(1, dim)) / 2;
+        var d = dim.view(-1, 1);
+        var mid = (lo.gather(1, d) + hi.gather(1, d)) / 2;
         var children = new DomainBatch();
-        children["lo"] = cat(new[] { lo, lo.scatter(1, dim, mid) });
-        children["hi"] = cat(new[] { hi.scatter(1, dim, mid), hi });
+        children["lo"] = cat(new[] { lo, lo.scatter(1, d, mid) });
+        children["hi"] = cat(new[] { hi.scatter(1, d, mid), hi });
         foreach (var (name, t) in open.Fields)
         {
             if (name is "lo" or "hi") continue;
@@ -86,11 +97,12 @@ abstract class Brancher
 }
 
 /// <summary>
-/// Input splitting: sub-problems differ only in their input boxes. With <paramref name="lookaheadRows"/> (small inputs),
-/// each sub-problem is bisected along the dimension whose two halves have the best bounds, found by bounding the halves
-/// of every dimension: the coefficient heuristic of <see cref="Brancher.BisectInputs"/> is blind to a dimension that
-/// only loosens the relaxation of unstable ReLUs (its coefficient in the final linear bound can be zero while splitting it
-/// is what closes the gap), and then bisects the other dimensions down to float32 resolution without progress.
+/// Input splitting: sub-problems differ only in their input boxes. Without <paramref name="lookaheadRows"/>, each is
+/// bisected along the dimension with the largest |input coefficient| × width in its CROWN bound. That heuristic is blind
+/// to a dimension that only loosens the relaxation of unstable ReLUs (its coefficient in the final linear bound can be
+/// ~0 while splitting it is what closes the gap: ACAS Xu's X_2 on property 1) and then bisects the other dimensions to
+/// float resolution without progress. With <paramref name="lookaheadRows"/> (small inputs), each is bisected instead
+/// along the dimension whose halves score best under cheap forward-mode bounds (a look-ahead over every dimension).
 /// </summary>
 sealed class InputBrancher(BoundEngine engine, UnsafeRows? lookaheadRows = null, int lookaheadBatch = 4096) : Brancher(engine)
 {
@@ -101,21 +113,20 @@ sealed class InputBrancher(BoundEngine engine, UnsafeRows? lookaheadRows = null,
     public override BoundResult Bound(BoundEngine engine, DomainBatch batch, Tensor c, bool reuseCarried) =>
         engine.Compute(batch["lo"], batch["hi"], c, new SubproblemInputs { NeedUpper = false, CoefficientNodes = InputNode, OptimiseUntil = OptimiseUntil });
 
-    public override DomainBatch Branch(DomainBatch open, BoundResult bounds, Tensor openIndex, Tensor targetRow) =>
-        lookaheadRows is { } rows
-            ? BisectByLookahead(open, rows)
-            : BisectInputs(open, TargetCoefficients(bounds, openIndex, targetRow, open["lo"].shape[1]));
-
-    /// <summary>
-    /// Scores both halves of every dimension of every sub-problem (<c>2·n·b</c> boxes) and keeps, per sub-problem, the
-    /// bisection whose worse half has the best score (the smallest disjunct margin; ties broken by the better half).
-    /// Halves are scored first by cheap forward-mode bounds (<see cref="BoundEngine.ForwardLowerBounds"/>); a sub-problem
-    /// where no bisection improves the forward-mode bound of the unsplit box (forward mode too loose there to tell the
-    /// dimensions apart) has its halves bounded by CROWN instead. A dimension already at float resolution is never chosen.
-    /// </summary>
-    DomainBatch BisectByLookahead(DomainBatch open, UnsafeRows rows)
+    public override DomainBatch Branch(DomainBatch open, BoundResult bounds, Tensor openIndex, Tensor targetRow)
     {
         var lo = open["lo"]; var hi = open["hi"];
+        var dim = lookaheadRows is { } rows ? ForwardDimension(lo, hi, rows) : null;
+        dim ??= CoefficientDimension(lo, hi, TargetCoefficients(bounds, openIndex, targetRow, lo.shape[1]));
+        return BisectAlong(open, dim);
+    }
+
+    /// <summary>
+    /// Per sub-problem, the dimension whose halves score best under forward-mode bounds (<c>[b]</c>), or null when some
+    /// node has no forward rule. Degenerate dimensions (at float resolution) are never chosen.
+    /// </summary>
+    Tensor? ForwardDimension(Tensor lo, Tensor hi, UnsafeRows rows)
+    {
         long b = lo.shape[0], n = lo.shape[1];
         var mid = (lo + hi) / 2;
         var axis = eye(n, dtype: ScalarType.Bool, device: lo.device).unsqueeze(0);               // [1, n, n]: dimension j of candidate j
@@ -126,67 +137,20 @@ sealed class InputBrancher(BoundEngine engine, UnsafeRows? lookaheadRows = null,
         // then the upper halves (lo_j = mid_j).
         var candLo = stack(new[] { loN, where(axis, midN, loN) }, 1).reshape(-1, n);
         var candHi = stack(new[] { where(axis, midN, hiN), hiN }, 1).reshape(-1, n);
-        var rhs = rows.Rhs.to_type(ScalarType.Float32).unsqueeze(0);
-        var margin = LookaheadLowers(candLo, candHi, rows, forward: true) - rhs;                   // [2nb, S]
-        var score = ScoreHalves(margin, rows, b, n);                                               // [b, 2, n]
-        var (_, parentScore) = rows.Target(LookaheadLowers(lo, hi, rows, forward: true) - rhs);     // [b]: the unsplit box, same mode
-        var blind = score.amin(1).amax(1).le(parentScore).nonzero().squeeze(1);                    // no split helps forward mode
-        if (blind.shape[0] > 0)
-        {
-            var rowsOf = (blind.unsqueeze(1) * (2 * n) + arange(2 * n, dtype: ScalarType.Int64, device: lo.device).unsqueeze(0)).reshape(-1);
-            var crown = LookaheadLowers(candLo.index_select(0, rowsOf), candHi.index_select(0, rowsOf), rows, forward: false) - rhs;
-            margin = margin.index_put_(crown, rowsOf);
-            score = ScoreHalves(margin, rows, b, n);
-        }
-        var degenerate = (mid.eq(lo).logical_or(mid.eq(hi))).unsqueeze(1).expand(b, 2, n);       // [b, 2, n]
-        score = score.masked_fill(degenerate, float.NegativeInfinity);
-        var worse = score.amin(new long[] { 1 });                                                  // [b, n]
-        var better = score.amax(new long[] { 1 });
-        var pick = (worse + 1e-3 * better.clamp(-1e3, 1e3));
-        // Where every dimension is degenerate or scores -inf, fall back to the widest dimension.
-        var width = (hi - lo).to_type(ScalarType.Float32);
-        pick = where(pick.isfinite().any(1, keepdim: true), pick.nan_to_num(float.NegativeInfinity), width);
-        var dim = pick.argmax(1);                                                                  // [b]
-        var parentBest = open["best"].repeat_interleave(2 * n, 0);                                 // [2nb, S]
-        var best = maximum(parentBest, margin);
-        var first = arange(b, dtype: ScalarType.Int64, device: lo.device) * (2 * n) + dim;       // (domain, lower half, dim)
-        var index = cat(new[] { first, first + n });                                               // [2b]: lower halves, then upper halves
-        var children = new DomainBatch();
-        children["lo"] = candLo.index_select(0, index);
-        children["hi"] = candHi.index_select(0, index);
-        children["best"] = best.index_select(0, index);
-        foreach (var (name, t) in open.Fields)
-        {
-            if (name is "lo" or "hi" or "best") continue;
-            children[name] = name == "depth" ? cat(new[] { t + 1, t + 1 }) : cat(new[] { t, t });
-        }
-        return children;
-    }
-
-    /// <summary>Per candidate half, its score (the smallest disjunct margin; +1e30 once proven): <c>[2nb, S] → [b, 2, n]</c>.</summary>
-    static Tensor ScoreHalves(Tensor margin, UnsafeRows rows, long b, long n)
-    {
-        var (_, score) = rows.Target(margin);
-        return score.view(b, 2, n).clamp(-1e30, 1e30);
-    }
-
-    /// <summary>Lower bounds of the rows on the boxes, in chunks: forward mode (when every node has a rule) or CROWN.</summary>
-    Tensor LookaheadLowers(Tensor lo, Tensor hi, UnsafeRows rows, bool forward)
-    {
         var lowers = new List<Tensor>();
-        long total = lo.shape[0];
-        for (long start = 0; start < total; start += lookaheadBatch)
+        for (long start = 0; start < candLo.shape[0]; start += lookaheadBatch)
         {
-            long k = Math.Min(lookaheadBatch, total - start);
-            var l = forward ? Engine.ForwardLowerBounds(lo.narrow(0, start, k), hi.narrow(0, start, k), rows.C) : null;
-            if (l is null)
-            {
-                using var r = Engine.Compute(lo.narrow(0, start, k), hi.narrow(0, start, k), rows.C,
-                    new SubproblemInputs { NeedUpper = false, OptimiseUntil = OptimiseUntil });
-                l = r.Lower.detach().clone();
-            }
+            long k = Math.Min(lookaheadBatch, candLo.shape[0] - start);
+            if (Engine.ForwardLowerBounds(candLo.narrow(0, start, k), candHi.narrow(0, start, k), rows.C) is not { } l) return null;
             lowers.Add(l.to_type(ScalarType.Float32));
         }
-        return lowers.Count == 1 ? lowers[0] : cat(lowers.ToArray());
+        var margin = cat(lowers.ToArray()) - rows.Rhs.to_type(ScalarType.Float32).unsqueeze(0);    // [2nb, S]
+        var score = rows.Target(margin).Score.view(b, 2, n).clamp(-1e30, 1e30);                    // a proven half scores +1e30
+        var pick = SplitScore(score.select(1, 0), score.select(1, 1));                             // [b, n]
+        var degenerate = mid.eq(lo).logical_or(mid.eq(hi));
+        return pick.masked_fill(degenerate, float.NegativeInfinity).argmax(1);
     }
+
+    /// <summary>A bisection's score from its halves' scores: the worse half, ties broken by the better half.</summary>
+    static Tensor SplitScore(Tensor a, Tensor b) => minimum(a, b) + 1e-3 * maximum(a, b).clamp(-1e3, 1e3);
 }
