@@ -54,6 +54,8 @@ public sealed class RunCommand : ICliCommand
                         rows.Add((inst, result, seconds, how));
                         if (inst.Label is { } label && (result is "sat" or "unsat") && result != label)
                             AnsiConsole.MarkupLine($"[red bold]WRONG[/] {Markup.Escape(inst.Onnx)} {Markup.Escape(inst.Vnnlib)}: answered {result}, label {label}");
+                        if (result == "error") // the reason would otherwise be lost: the results file holds only the word
+                            AnsiConsole.MarkupLine($"[yellow]error[/] {Markup.Escape(inst.Onnx)} {Markup.Escape(inst.Vnnlib)}: {Markup.Escape(how)}");
                         task.Increment(1);
                     }
                 });
