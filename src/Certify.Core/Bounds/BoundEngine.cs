@@ -71,8 +71,7 @@ public sealed class BoundEngine
         using var scope = NewDisposeScope();
         sub ??= new SubproblemInputs();
         long batch = lower.shape[0];
-        var inShape = ComputationGraph.ShapeWithBatch(batch, Graph.InputShape);
-        var box = new Interval(Prepare(lower).reshape(inShape).alias(), Prepare(upper).reshape(inShape).alias());
+        var box = InputBox(lower, upper);
         var bounds = IntermediateBounds(box, sub);
         var spec = SpecMatrix(c, batch);                                     // [B, S, *outShape]
         Tensor rowsL, rowsU;
@@ -155,8 +154,7 @@ public sealed class BoundEngine
     {
         using var scope = NewDisposeScope();
         long batch = lower.shape[0];
-        var inShape = ComputationGraph.ShapeWithBatch(batch, Graph.InputShape);
-        var box = new Interval(Prepare(lower).reshape(inShape).alias(), Prepare(upper).reshape(inShape).alias());
+        var box = InputBox(lower, upper);
         var bounds = new Interval?[Graph.Nodes.Count];
         var forward = new LinearBounds?[Graph.Nodes.Count];
         bounds[0] = box;
@@ -173,14 +171,19 @@ public sealed class BoundEngine
         }
         // Lower bound of c·y: the lower linear bound where c ≥ 0, the upper one where c < 0, then concretised.
         var y = forward[Graph.OutputId]!.Value;
-        long d = Graph.InputSize;
-        var spec = SpecMatrix(c, batch).reshape(batch, -1, Graph.OutputSize);                       // [B, S, m]
+        long d = Graph.InputSize, m = Graph.OutputSize;
+        var spec = SpecMatrix(c, batch).reshape(batch, -1, m);                                      // [B, S, m]
         var cPos = spec.clamp_min(0); var cNeg = spec.clamp_max(0);
-        var w = matmul(cPos, y.LowerW.reshape(batch, Graph.OutputSize, d)) + matmul(cNeg, y.UpperW.reshape(batch, Graph.OutputSize, d)); // [B, S, d]
-        var b = matmul(cPos, y.LowerB.reshape(batch, Graph.OutputSize, 1)) + matmul(cNeg, y.UpperB.reshape(batch, Graph.OutputSize, 1)); // [B, S, 1]
-        var centre = box.Center().reshape(batch, d, 1); var radius = box.Radius().reshape(batch, d, 1);
-        var result = (matmul(w, centre) - matmul(w.abs(), radius) + b).squeeze(2);
-        return result.MoveToOuterDisposeScope();
+        var w = matmul(cPos, y.LowerW.reshape(batch, m, d)) + matmul(cNeg, y.UpperW.reshape(batch, m, d));          // [B, S, d]
+        var b = (matmul(cPos, y.LowerB.reshape(batch, m, 1)) + matmul(cNeg, y.UpperB.reshape(batch, m, 1))).squeeze(2); // [B, S]
+        return (CrownPropagator.Concretise(w, box, -1) + b).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The input box of a batch, <c>[B, *inputShape]</c> in the engine's dtype and device.</summary>
+    Interval InputBox(Tensor lower, Tensor upper)
+    {
+        var inShape = ComputationGraph.ShapeWithBatch(lower.shape[0], Graph.InputShape);
+        return new Interval(Prepare(lower).reshape(inShape).alias(), Prepare(upper).reshape(inShape).alias());
     }
 
     // ---------------------------------------------------------------- intermediate bounds

@@ -118,7 +118,7 @@ public sealed class BranchAndBound
             throw new ArgumentException($"region {regionIndex} has {region.Lower.Length} input bounds but the network has {_graph.InputSize} inputs");
         using var rows = new UnsafeRows(region, (int)_graph.OutputSize, Options.DType);
         if (Strategy != SplitStrategy.InputSplit) return Search(region, regionIndex, run, rows, new ReluBrancher(_engine, Options), phaseOver: null)!.Value;
-        if (_graph.InputSize > Options.InputSplitLookaheadMaxDimension)
+        if (_graph.InputSize > Options.InputSplitLookaheadMaxDimension || !HasForwardBounds(region, rows))
             return Search(region, regionIndex, run, rows, new InputBrancher(_engine), phaseOver: null)!.Value;
         // A portfolio of two branching rules, one after the other: the input-coefficient heuristic (fast where it works)
         // for a share of the budget, then, from scratch, the forward-mode look-ahead, which proves what the heuristic is
@@ -128,6 +128,18 @@ public sealed class BranchAndBound
         bool PhaseOver() => run.Bounded >= phaseDomains || (phaseEnd is { } end && DateTime.UtcNow >= end);
         if (Search(region, regionIndex, run, rows, new InputBrancher(_engine), PhaseOver) is { } done) return done;
         return Search(region, regionIndex, run, rows, new InputBrancher(_engine, rows, Options.BatchSize * 4), phaseOver: null)!.Value;
+    }
+
+    /// <summary>
+    /// Whether the network has forward-mode rules for every node (tried once on the region's box): without them the
+    /// look-ahead falls back to the coefficient rule, and a second phase would only repeat the first from scratch.
+    /// </summary>
+    bool HasForwardBounds(InputRegion region, UnsafeRows rows)
+    {
+        using var scope = NewDisposeScope();
+        var lo = tensor(region.Lower).to_type(Options.DType).unsqueeze(0);
+        var hi = tensor(region.Upper).to_type(Options.DType).unsqueeze(0);
+        return _engine.ForwardLowerBounds(lo, hi, rows.C) is not null;
     }
 
     /// <summary>One search of a region with one branching rule; null when <paramref name="phaseOver"/> ended it undecided.</summary>

@@ -68,11 +68,16 @@ abstract class Brancher
     protected static Tensor CoefficientDimension(Tensor lo, Tensor hi, Tensor coefficients)
     {
         var width = (hi - lo).to_type(ScalarType.Float32);                       // [b, n]
-        var mid = (lo + hi) / 2;
-        var degenerate = mid.eq(lo).logical_or(mid.eq(hi));
-        var score = (coefficients.abs() * width).masked_fill(degenerate, -1);
+        var score = (coefficients.abs() * width).masked_fill(AtResolution(lo, hi), -1);
         var useWidth = score.amax(new long[] { 1 }, keepdim: true).le(0);
         return where(useWidth, width, score).argmax(1);                           // [b]
+    }
+
+    /// <summary>Dimensions that bisection cannot narrow any more: the midpoint equals an end in floating point (<c>[b, n]</c>).</summary>
+    protected static Tensor AtResolution(Tensor lo, Tensor hi)
+    {
+        var mid = (lo + hi) / 2;
+        return mid.eq(lo).logical_or(mid.eq(hi));
     }
 
     /// <summary>
@@ -147,8 +152,7 @@ sealed class InputBrancher(BoundEngine engine, UnsafeRows? lookaheadRows = null,
         var margin = cat(lowers.ToArray()) - rows.Rhs.to_type(ScalarType.Float32).unsqueeze(0);    // [2nb, S]
         var score = rows.Target(margin).Score.view(b, 2, n).clamp(-1e30, 1e30);                    // a proven half scores +1e30
         var pick = SplitScore(score.select(1, 0), score.select(1, 1));                             // [b, n]
-        var degenerate = mid.eq(lo).logical_or(mid.eq(hi));
-        return pick.masked_fill(degenerate, float.NegativeInfinity).argmax(1);
+        return pick.masked_fill(AtResolution(lo, hi), float.NegativeInfinity).argmax(1);
     }
 
     /// <summary>A bisection's score from its halves' scores: the worse half, ties broken by the better half.</summary>

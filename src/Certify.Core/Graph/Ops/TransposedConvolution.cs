@@ -17,21 +17,19 @@ namespace Certify.Graph.Ops;
 public static class TransposedConvolution
 {
     /// <summary>2-d transposed convolution, as <c>nn.functional.conv_transpose2d</c>, computed safely for float32 on the CPU.</summary>
-    public static Tensor Apply2d(Tensor x, Tensor weight, Tensor? bias, long[] strides, long[] pads, long[] outputPadding, long[] dilations, long groups)
-    {
-        if (!NeedsDetour(x)) return nn.functional.conv_transpose2d(x, weight, bias, strides, pads, outputPadding, dilations, groups);
-        var y = nn.functional.conv_transpose2d(x.to_type(ScalarType.Float64), weight.to_type(ScalarType.Float64),
-            bias?.to_type(ScalarType.Float64), strides, pads, outputPadding, dilations, groups);
-        return y.to_type(x.dtype);
-    }
+    public static Tensor Apply2d(Tensor x, Tensor weight, Tensor? bias, long[] strides, long[] pads, long[] outputPadding, long[] dilations, long groups) =>
+        Detour(x, weight, bias, (input, w, b) => nn.functional.conv_transpose2d(input, w, b, strides, pads, outputPadding, dilations, groups));
 
     /// <summary>3-d transposed convolution, as <c>nn.functional.conv_transpose3d</c>, computed safely for float32 on the CPU.</summary>
-    public static Tensor Apply3d(Tensor x, Tensor weight, Tensor? bias, long[] strides, long[] pads, long[] outputPadding, long[] dilations, long groups)
+    public static Tensor Apply3d(Tensor x, Tensor weight, Tensor? bias, long[] strides, long[] pads, long[] outputPadding, long[] dilations, long groups) =>
+        Detour(x, weight, bias, (input, w, b) => nn.functional.conv_transpose3d(input, w, b, strides, pads, outputPadding, dilations, groups));
+
+    /// <summary>Runs <paramref name="kernel"/> as it is, or in float64 and cast back where the float32 CPU kernel is wrong.</summary>
+    static Tensor Detour(Tensor x, Tensor weight, Tensor? bias, Func<Tensor, Tensor, Tensor?, Tensor> kernel)
     {
-        if (!NeedsDetour(x)) return nn.functional.conv_transpose3d(x, weight, bias, strides, pads, outputPadding, dilations, groups);
-        var y = nn.functional.conv_transpose3d(x.to_type(ScalarType.Float64), weight.to_type(ScalarType.Float64),
-            bias?.to_type(ScalarType.Float64), strides, pads, outputPadding, dilations, groups);
-        return y.to_type(x.dtype);
+        if (!NeedsDetour(x)) return kernel(x, weight, bias);
+        var f64 = ScalarType.Float64;
+        return kernel(x.to_type(f64), weight.to_type(f64), bias?.to_type(f64)).to_type(x.dtype);
     }
 
     static bool NeedsDetour(Tensor x) => x.dtype != ScalarType.Float64 && x.device_type == DeviceType.CPU;
