@@ -25,6 +25,7 @@ public sealed class BoundEngine
     readonly CrownPropagator _crown;
     readonly Lazy<CrownPropagator> _detachedCrown;
     readonly bool[] _needsRefinement;       // node feeds a nonlinear node whose relaxation depends on its bounds
+    readonly bool[] _refineAll;             // every neuron of the node is refined (it feeds an activation whose own bounds are needed)
     readonly List<int>[] _splitReluOf;      // ReLU node ids reading node i (where split decisions clip node i's bounds)
     readonly long _maxNodeSize;
     readonly bool[] _intervalExact;         // interval bounds of the node are exact (one affine layer over the box): CROWN cannot tighten them
@@ -42,10 +43,19 @@ public sealed class BoundEngine
             ? new CrownPropagator(Graph.MapParameters(p => p.detach()), _rules) : _crown);
         _needsRefinement = new bool[Graph.Nodes.Count];
         _splitReluOf = Graph.Nodes.Select(_ => new List<int>()).ToArray();
+        _refineAll = new bool[Graph.Nodes.Count];
         foreach (var n in Graph.Nodes)
         {
             if (_rules[n.Id].NeedsInputBounds) foreach (var k in n.Inputs) if (k != 0) _needsRefinement[k] = true;
             if (n.Op is ReluOp) _splitReluOf[n.Inputs[0]].Add(n.Id);
+        }
+        // A monotone activation's interval is the exact image of its input's: refining it costs a CROWN pass per neuron and
+        // gains nothing once all of its input is refined (e.g. a ReLU before a MaxPool: 23k rows for no tightening).
+        foreach (var n in Graph.Nodes)
+        {
+            if (!_needsRefinement[n.Id] || !_rules[n.Id].ExactImageOfInput) continue;
+            _needsRefinement[n.Id] = false;
+            if (n.Inputs[0] != 0) _refineAll[n.Inputs[0]] = _needsRefinement[n.Inputs[0]] = true;
         }
         _maxNodeSize = Graph.Nodes.Max(n => n.Size);
         _intervalExact = IntervalExactNodes(Graph);
@@ -213,7 +223,7 @@ public sealed class BoundEngine
             if (crown && _needsRefinement[i] && !_intervalExact[i])
             {
                 if (forward?[i] is { } f) iv = ClipBySplits(i, iv.Intersect(f.Concretise(bounds[0]!.Value)), sub);
-                iv = ClipBySplits(i, Refine(i, iv, bounds), sub);
+                iv = ClipBySplits(i, Refine(i, iv, bounds, sub.OptimiseUntil), sub);
             }
             bounds[i] = iv;
         }
@@ -224,11 +234,12 @@ public sealed class BoundEngine
     /// CROWN bounds for the neurons of node <paramref name="id"/> that its consumers need (union over the batch), computed
     /// in chunks of rows; the other neurons keep <paramref name="reference"/>.
     /// </summary>
-    Interval Refine(int id, Interval reference, Interval?[] bounds)
+    Interval Refine(int id, Interval reference, Interval?[] bounds, DateTime? until)
     {
         var node = Graph.Nodes[id];
         long batch = reference.Batch, n = node.Size;
         Tensor? mask = null;
+        if (_refineAll[id]) goto all;
         foreach (var consumer in Graph.Consumers(id))
         {
             var cn = Graph.Nodes[consumer];
@@ -257,7 +268,7 @@ public sealed class BoundEngine
                 // wide one many); padding every one to the largest count wastes most of the work then, so such batches
                 // bound one (sub-problem, neuron) pair per row instead.
                 var pairs = flatMask.nonzero();                                                 // [U, 2]
-                if (pairs.shape[0] < Options.FlattenedRefinementFraction * batch * k) return RefineFlattened(id, reference, bounds, pairs);
+                if (pairs.shape[0] < Options.FlattenedRefinementFraction * batch * k) return RefineFlattened(id, reference, bounds, pairs, until);
             }
             if (k > Options.DenseRefinementFraction * n) flatMask = null;
         }
@@ -273,11 +284,21 @@ public sealed class BoundEngine
             index = order.narrow(1, 0, k);
             valid = flatMask.gather(1, index);
         }
+        var refL = reference.Lower.reshape(batch, n);
+        var refU = reference.Upper.reshape(batch, n);
+        var selL = refL.gather(1, index); var selU = refU.gather(1, index);
         long chunk = Math.Max(1, Options.MaxCoefficientElements / Math.Max(1, batch * _maxNodeSize));
         var lows = new List<Tensor>(); var highs = new List<Tensor>();
         for (long s = 0; s < k; s += chunk)
         {
             long rows = Math.Min(chunk, k - s);
+            if (until is { } t && DateTime.UtcNow >= t)
+            {
+                // Out of time: the remaining rows keep their interval bounds (sound, looser), so one huge layer cannot
+                // hold a caller past its deadline.
+                lows.Add(selL.narrow(1, s, k - s)); highs.Add(selU.narrow(1, s, k - s));
+                break;
+            }
             using var chunkScope = NewDisposeScope();   // frees this chunk's coefficient tensors before the next one
             // One-hot rows: [B, rows, n] (identity rows s.. in the dense case, shared by the batch without copies).
             Tensor a;
@@ -299,9 +320,6 @@ public sealed class BoundEngine
         }
         var crownL = lows.Count == 1 ? lows[0] : cat(lows.ToArray(), 1);    // [B, k]
         var crownU = highs.Count == 1 ? highs[0] : cat(highs.ToArray(), 1);
-        var refL = reference.Lower.reshape(batch, n);
-        var refU = reference.Upper.reshape(batch, n);
-        var selL = refL.gather(1, index); var selU = refU.gather(1, index);
         if (Options.IntersectIntermediate) { crownL = maximum(crownL, selL); crownU = minimum(crownU, selU); }
         if (valid is not null) { crownL = where(valid, crownL, selL); crownU = where(valid, crownU, selU); }
         var l = flatMask is null ? crownL : refL.scatter(1, index, crownL);
@@ -315,7 +333,7 @@ public sealed class BoundEngine
     /// one row, with the bounds of the nodes before <paramref name="id"/> gathered from its sub-problem. No padding, at the
     /// price of copying those bounds per pair (small next to the coefficients of a row).
     /// </summary>
-    Interval RefineFlattened(int id, Interval reference, Interval?[] bounds, Tensor pairs)
+    Interval RefineFlattened(int id, Interval reference, Interval?[] bounds, Tensor pairs, DateTime? until)
     {
         var node = Graph.Nodes[id];
         long batch = reference.Batch, n = node.Size, count = pairs.shape[0];
@@ -323,11 +341,19 @@ public sealed class BoundEngine
         var owner = pairs.select(1, 0);                                                  // [U] sub-problem of each pair
         var neuron = pairs.select(1, 1);                                                 // [U] its neuron
         var flatIndex = owner * n + neuron;                                              // [U] into the flattened [B·n] bounds
+        var refL = reference.Lower.reshape(batch * n);
+        var refU = reference.Upper.reshape(batch * n);
         long chunk = Math.Max(1, Options.MaxCoefficientElements / Math.Max(1, _maxNodeSize));
         var lows = new List<Tensor>(); var highs = new List<Tensor>();
         for (long s = 0; s < count; s += chunk)
         {
             long rows = Math.Min(chunk, count - s);
+            if (until is { } t && DateTime.UtcNow >= t)
+            {
+                var rest = flatIndex.narrow(0, s, count - s);   // out of time: the remaining pairs keep their interval bounds
+                lows.Add(refL.gather(0, rest)); highs.Add(refU.gather(0, rest));
+                break;
+            }
             using var chunkScope = NewDisposeScope();
             var who = owner.narrow(0, s, rows);
             var sub = new Interval?[id + 1];
@@ -340,8 +366,6 @@ public sealed class BoundEngine
         }
         var crownL = lows.Count == 1 ? lows[0] : cat(lows.ToArray());                   // [U]
         var crownU = highs.Count == 1 ? highs[0] : cat(highs.ToArray());
-        var refL = reference.Lower.reshape(batch * n);
-        var refU = reference.Upper.reshape(batch * n);
         if (Options.IntersectIntermediate) { crownL = maximum(crownL, refL.gather(0, flatIndex)); crownU = minimum(crownU, refU.gather(0, flatIndex)); }
         var shape = ComputationGraph.ShapeWithBatch(batch, node.Shape);
         return new Interval(refL.scatter(0, flatIndex, crownL).reshape(shape), refU.scatter(0, flatIndex, crownU).reshape(shape));

@@ -29,8 +29,9 @@ public sealed class SubproblemInputs
     public AlphaState? Alphas { get; init; }
 
     /// <summary>
-    /// When set (UTC), alpha/beta optimisation stops at the first iteration after this time and returns the best bound
-    /// found so far (sound at every iteration), so that a caller's time limit is not overrun by one slow batch.
+    /// When set (UTC), optional tightening stops after this time, so that a caller's time limit is not overrun by one slow
+    /// batch: alpha/beta optimisation at its next iteration (returning the best bound so far), and the CROWN refinement of
+    /// intermediate bounds at its next chunk of rows (the remaining neurons keep interval bounds). Bounds stay sound.
     /// </summary>
     public DateTime? OptimiseUntil { get; init; }
 

@@ -232,6 +232,26 @@ public class BoundEngineTests
         Assert.True((second.Upper - second.Lower).sum().item<double>() > (first.Upper - first.Lower).sum().item<double>());
     }
 
+    [Fact]
+    public void Past_its_deadline_refinement_keeps_interval_bounds_and_stays_sound()
+    {
+        var graph = TestNetworks.Mlp(() => new ReluOp(), 112, width: 16, layers: 4);
+        var (l, u) = Box(graph.InputSize, 113);
+        var c = RandomSpec(4, graph.OutputSize, 114);
+        // No forward-mode prefilter, so that without refinement a node's bounds are exactly its interval bounds.
+        BoundEngine Engine(BoundMethod m) => new(graph, new BoundOptions { Method = m, DType = ScalarType.Float64, ForwardPrefilterMaxInputSize = 0 });
+        using var ibp = Engine(BoundMethod.Ibp).Compute(l, u, c);
+        using var crown = Engine(BoundMethod.Crown).Compute(l, u, c);
+        using var late = Engine(BoundMethod.Crown).Compute(l, u, c, new SubproblemInputs { OptimiseUntil = DateTime.UtcNow.AddSeconds(-1) });
+        double Width(BoundResult r, int id) => (r.Node(id)!.Value.Upper - r.Node(id)!.Value.Lower).sum().item<double>();
+        var pre = graph.Nodes.Where(n => n.Op is ReluOp).Select(n => n.Inputs[0]).Skip(1).ToList(); // the first one is interval-exact
+        Assert.Contains(pre, id => Width(crown, id) < Width(ibp, id) - 1e-9);                      // refinement does tighten here
+        foreach (var id in pre) Assert.Equal(Width(ibp, id), Width(late, id), 9);                  // but not past the deadline
+        var pts = BruteForce.Points(l, u, 3000, 115);
+        Assert.True(BruteForce.MaxViolation(graph, late, pts, c) <= 1e-9, "a sampled point escapes the late bounds");
+        Assert.True((late.Lower <= crown.Lower + 1e-9).all().item<bool>(), "bounds without refinement beat those with it");
+    }
+
     [Theory]
     [InlineData(BoundMethod.Ibp)]
     [InlineData(BoundMethod.Crown)]

@@ -33,6 +33,13 @@ public abstract class BoundRule
     public virtual Tensor? RefinementMask(Node node, int inputIndex, Interval input) => null;
 
     /// <summary>
+    /// True for monotone elementwise ops (ReLU, sigmoid, ...): the interval rule gives the exact range of each output over
+    /// its input's interval, and a CROWN pass from one output element cannot beat that range once the input element's
+    /// bounds are CROWN-tight. The engine therefore never refines such a node; it refines all of its input instead.
+    /// </summary>
+    public virtual bool ExactImageOfInput => false;
+
+    /// <summary>
     /// CROWN's backward step: given the coefficients of this node's output in the lower-bound pass and in the upper-bound
     /// pass (<c>[B, S, *shape]</c>, either may be null), returns the coefficients of each input and the constant terms
     /// (<c>[B, S]</c>) such that <c>lowerA·y ≥ Σ inputLowerA·x + lowerBias</c> and <c>upperA·y ≤ Σ inputUpperA·x + upperBias</c>.

@@ -13,6 +13,8 @@ public sealed class ClipRule : ElementwiseRule<ClipOp>
 {
     protected override Interval Ibp(ClipOp op, Node node, IReadOnlyList<Interval> inputs) => Monotone(inputs[0], t => op.Forward(new[] { t }));
 
+    public override bool ExactImageOfInput => true;
+
     protected override Relaxation Relaxation(ClipOp op, Tensor l, Tensor u)
     {
         double a = op.Min, b = op.Max;

@@ -19,6 +19,8 @@ public sealed class ReluRule : ElementwiseRule<ReluOp>
     /// <summary>Only unstable neurons need tight input bounds: the relaxation of a stable neuron is exact whatever its bounds.</summary>
     public override Tensor? RefinementMask(Node node, int inputIndex, Interval input) => Unstable(input.Lower, input.Upper);
 
+    public override bool ExactImageOfInput => true;
+
     /// <summary>Neurons whose sign is not fixed by the bounds: <c>l &lt; 0 &lt; u</c>.</summary>
     public static Tensor Unstable(Tensor l, Tensor u) => l.lt(0).logical_and(u.gt(0));
 

@@ -27,6 +27,8 @@ public abstract class SShapedRule<TOp> : ElementwiseRule<TOp> where TOp : Op
 
     protected override Interval Ibp(TOp op, Node node, IReadOnlyList<Interval> inputs) => Monotone(inputs[0], F);
 
+    public override bool ExactImageOfInput => true;
+
     protected override Relaxation Relaxation(TOp op, Tensor l, Tensor u)
     {
         var fl = F(l); var fu = F(u);
