@@ -177,7 +177,8 @@ public sealed class BoundEngine
             forward[i] = _rules[i].Forward(node, node.Inputs.Select(k => forward[k]!.Value).ToArray(), inputs);
             if (forward[i] is not { } f) return null;
             var iv = _rules[i].Ibp(node, inputs);
-            bounds[i] = _intervalExact[i] ? iv : iv.Intersect(f.Concretise(box));
+            // Concretising cannot beat the interval of an exact node or the exact image of a monotone activation.
+            bounds[i] = _intervalExact[i] || _rules[i].ExactImageOfInput ? iv : iv.Intersect(f.Concretise(box));
         }
         // Lower bound of c·y: the lower linear bound where c ≥ 0, the upper one where c < 0, then concretised.
         var y = forward[Graph.OutputId]!.Value;

@@ -140,8 +140,9 @@ sealed class InputBrancher(BoundEngine engine, UnsafeRows? lookaheadRows = null,
         var midN = mid.unsqueeze(1).expand(b, n, n);
         // Candidate boxes [b, 2, n, n] flattened: per sub-problem, the lower halves (hi_j = mid_j) of every dimension j,
         // then the upper halves (lo_j = mid_j).
-        var candLo = stack(new[] { loN, where(axis, midN, loN) }, 1).reshape(-1, n);
-        var candHi = stack(new[] { where(axis, midN, hiN), hiN }, 1).reshape(-1, n);
+        // The parents themselves come last, to measure what a split gains.
+        var candLo = cat(new[] { stack(new[] { loN, where(axis, midN, loN) }, 1).reshape(-1, n), lo });
+        var candHi = cat(new[] { stack(new[] { where(axis, midN, hiN), hiN }, 1).reshape(-1, n), hi });
         var lowers = new List<Tensor>();
         for (long start = 0; start < candLo.shape[0]; start += lookaheadBatch)
         {
@@ -149,10 +150,41 @@ sealed class InputBrancher(BoundEngine engine, UnsafeRows? lookaheadRows = null,
             if (Engine.ForwardLowerBounds(candLo.narrow(0, start, k), candHi.narrow(0, start, k), rows.C) is not { } l) return null;
             lowers.Add(l.to_type(ScalarType.Float32));
         }
-        var margin = cat(lowers.ToArray()) - rows.Rhs.to_type(ScalarType.Float32).unsqueeze(0);    // [2nb, S]
-        var score = rows.Target(margin).Score.view(b, 2, n).clamp(-1e30, 1e30);                    // a proven half scores +1e30
-        var pick = SplitScore(score.select(1, 0), score.select(1, 1));                             // [b, n]
-        return pick.masked_fill(AtResolution(lo, hi), float.NegativeInfinity).argmax(1);
+        var margin = cat(lowers.ToArray()) - rows.Rhs.to_type(ScalarType.Float32).unsqueeze(0);    // [2nb + b, S]
+        var all = rows.Target(margin).Score.clamp(-1e30, 1e30);                                    // a proven box scores +1e30
+        var parent = all.narrow(0, 2 * n * b, b).unsqueeze(1);                                     // [b, 1]
+        // A parent's bound holds on its halves: a half scoring below it only shows forward mode's looseness there.
+        var score = maximum(all.narrow(0, 0, 2 * n * b).view(b, 2, n), parent.unsqueeze(1));      // [b, 2, n]
+        var pick = SplitScore(score.select(1, 0), score.select(1, 1))
+            .masked_fill(AtResolution(lo, hi), float.NegativeInfinity);                            // [b, n]
+        var (best, dim) = pick.max(1);
+        // Where no split improves the worse half, forward mode is too loose on this box to tell the dimensions apart (ACAS
+        // Xu prop_2: about -119 against CROWN's -0.13), and its argmax is noise that kept bisecting three dimensions to
+        // 1e-6 while two stayed at a quarter of their range. There, bisect the widest dimension relative to the root box.
+        var gain = minimum(score.select(1, 0), score.select(1, 1)).masked_fill(AtResolution(lo, hi), float.NegativeInfinity).amax(new long[] { 1 }) - parent.squeeze(1);
+        var blind = gain.le(1e-3 * (1 + parent.squeeze(1).abs()));
+        return where(blind, RelativeWidestDimension(lo, hi), dim);
+    }
+
+    /// <summary>
+    /// Per sub-problem, the dimension widest relative to the root box's width in it (<c>[b]</c>); never one at float
+    /// resolution or one the root fixes.
+    /// </summary>
+    Tensor RelativeWidestDimension(Tensor lo, Tensor hi)
+    {
+        var rootWidth = (_rootHi! - _rootLo!).to_type(ScalarType.Float32);                        // [1, n]
+        var relative = ((hi - lo).to_type(ScalarType.Float32) / rootWidth.clamp_min(1e-30)).masked_fill(rootWidth.le(0).expand_as(lo), -1);
+        return relative.masked_fill(AtResolution(lo, hi), -1).argmax(1);
+    }
+
+    Tensor? _rootLo, _rootHi;
+
+    public override DomainBatch Root(Tensor lo, Tensor hi, int rows)
+    {
+        _rootLo?.Dispose(); _rootHi?.Dispose();
+        _rootLo = lo.detach().clone(); _rootHi = hi.detach().clone();
+        _rootLo.DetachFromDisposeScope(); _rootHi.DetachFromDisposeScope();   // kept for the whole search
+        return base.Root(lo, hi, rows);
     }
 
     /// <summary>A bisection's score from its halves' scores: the worse half, ties broken by the better half.</summary>

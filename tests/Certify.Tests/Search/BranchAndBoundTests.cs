@@ -222,4 +222,20 @@ public sealed class BranchAndBoundTests(ITestOutputHelper output)
         output.WriteLine($"coefficient heuristic: {coefficient.Status} {coefficient.Statistics}");
         Assert.Equal(BabStatus.DomainLimit, coefficient.Status);
     }
+
+    [SkippableFact]
+    public void Look_ahead_is_not_misled_where_forward_bounds_are_far_looser_than_crown()
+    {
+        // ACAS Xu 1_8 prop_2 (unsat): on boxes still wide in X_1 and X_2, forward-mode bounds are near -119 where CROWN
+        // gives -0.13, and halving X_1 or X_2 made one half's forward bound worse than its parent's (-140). The look-ahead
+        // then preferred the splits that changed nothing: it bisected X_0, X_3 and X_4 to 1e-6 while X_1 and X_2 stayed at a
+        // quarter of their range, and the queue grew without end (40k domains: limit reached, 29k open). Halves are now
+        // floored at their parent's bound, and where no split gains, the dimension widest relative to the root is split.
+        var dir = Path.Combine(TestPaths.RequireBench(), "acasxu");
+        var graph = OnnxImporter.Import(Path.Combine(dir, "onnx", "ACASXU_run2a_1_8_batch_2000.onnx"));
+        var spec = VnnLibParser.Parse(Path.Combine(dir, "vnnlib", "prop_2.vnnlib"));
+        var result = new BranchAndBound(graph, new BabOptions { MaxDomains = 40_000 }).Run(spec);
+        output.WriteLine($"{result.Status} {result.Statistics}");
+        Assert.Equal(BabStatus.Verified, result.Status);
+    }
 }
