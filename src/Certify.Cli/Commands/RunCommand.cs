@@ -23,9 +23,10 @@ public sealed class RunCommand : ICliCommand
         var output = new Option<string?>("--out") { Description = "Write family,network,property,result,seconds rows (plus label) to this CSV." };
         var family = new Option<string?>("--family") { Description = "Only instances of this family." };
         var limit = new Option<int?>("--limit") { Description = "Only the first N instances (after --family)." };
+        var resume = new Option<bool>("--resume") { Description = "Keep the rows already in the --out file and run only the instances missing from it (after a crash or an interruption)." };
         var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for ReLU splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" };
         var cmd = new Command("run", "Run a list of verification instances, write the results, and compare them with published labels.")
-            { list, root, scale, maxTimeout, output, family, limit, method };
+            { list, root, scale, maxTimeout, output, family, limit, method, resume };
         cmd.SetAction(parse =>
         {
             var path = parse.GetValue(list)!;
@@ -40,6 +41,21 @@ public sealed class RunCommand : ICliCommand
             double? cap = parse.GetValue(maxTimeout);
 
             var rows = new List<(Instance Inst, string Result, double Seconds, string How)>();
+            // Each row is appended and flushed as soon as it is known, so that a long run killed part-way (a crash, a
+            // time limit) keeps what it measured and can go on with --resume.
+            var outPath = parse.GetValue(output);
+            if (parse.GetValue(resume))
+            {
+                if (outPath is null) throw new CliException("--resume needs --out (the results file to go on with)");
+                var done = ReadDone(outPath);
+                foreach (var inst in instances)
+                    if (done.TryGetValue((inst.Family, inst.Network, inst.Property), out var d)) rows.Add((inst, d.Result, d.Seconds, "(from " + outPath + ")"));
+                instances = instances.Where(i => !done.ContainsKey((i.Family, i.Network, i.Property))).ToList();
+                AnsiConsole.MarkupLine($"resuming: {rows.Count} instance(s) already in {Markup.Escape(outPath)}, {instances.Count} to run");
+            }
+            using var writer = outPath is null ? null : new StreamWriter(outPath, append: parse.GetValue(resume) && File.Exists(outPath));
+            if (writer is not null && writer.BaseStream.Position == 0) writer.WriteLine("family,network,property,result,seconds,label");
+            writer?.Flush();
             AnsiConsole.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
@@ -52,6 +68,8 @@ public sealed class RunCommand : ICliCommand
                         if (cap is { } c) timeout = Math.Min(timeout, c);
                         var (result, seconds, how) = RunOne(inst, timeout, babMethod);
                         rows.Add((inst, result, seconds, how));
+                        writer?.WriteLine($"{inst.Family},{inst.Network},{inst.Property},{result},{seconds.ToString("F3", CultureInfo.InvariantCulture)},{inst.Label}");
+                        writer?.Flush();
                         if (inst.Label is { } label && (result is "sat" or "unsat") && result != label)
                             AnsiConsole.MarkupLine($"[red bold]WRONG[/] {Markup.Escape(inst.Onnx)} {Markup.Escape(inst.Vnnlib)}: answered {result}, label {label}");
                         if (result == "error") // the reason would otherwise be lost: the results file holds only the word
@@ -60,16 +78,24 @@ public sealed class RunCommand : ICliCommand
                     }
                 });
 
-            if (parse.GetValue(output) is { } outPath)
-            {
-                using var w = new StreamWriter(outPath);
-                w.WriteLine("family,network,property,result,seconds,label");
-                foreach (var r in rows)
-                    w.WriteLine($"{r.Inst.Family},{r.Inst.Network},{r.Inst.Property},{r.Result},{r.Seconds.ToString("F3", CultureInfo.InvariantCulture)},{r.Inst.Label}");
-            }
             return Summarise(rows.Select(r => (r.Inst, r.Result, r.Seconds)).ToList()) ? 0 : 1;
         });
         return cmd;
+    }
+
+    /// <summary>Rows of an earlier results file, by (family, network, property); empty when the file does not exist.</summary>
+    static Dictionary<(string, string, string), (string Result, double Seconds)> ReadDone(string path)
+    {
+        var done = new Dictionary<(string, string, string), (string, double)>();
+        if (!File.Exists(path)) return done;
+        foreach (var line in File.ReadLines(path).Skip(1))
+        {
+            var p = line.Split(',');
+            if (p.Length < 5 || !double.TryParse(p[4], NumberStyles.Float, CultureInfo.InvariantCulture, out var sec))
+                throw new CliException($"{path}: cannot resume from the line '{line}' (expected family,network,property,result,seconds,label)");
+            done[(p[0], p[1], p[2])] = (p[3], sec);
+        }
+        return done;
     }
 
     /// <summary>Runs one instance in-process; any failure is reported as an error result, never as an answer.</summary>
