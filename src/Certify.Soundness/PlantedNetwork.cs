@@ -52,6 +52,11 @@ public sealed class PlantedNetwork : IDisposable
     /// Weights use a fan-in scaled uniform initialisation from the current torch random state.
     /// </summary>
     /// <exception cref="ArgumentException">a CNN whose input count is not a square of at least 4, or fewer than 2 inputs.</exception>
+    /// <param name="arch">Fully connected or convolutional.</param>
+    /// <param name="act">The hidden layers' activation.</param>
+    /// <param name="inputs">Number of inputs (a square for a CNN).</param>
+    /// <param name="hidden">Width of the hidden fully connected layers.</param>
+    /// <param name="channels">Channels of the convolutional layers (CNN only).</param>
     /// <param name="inputScale">Multiplies the first layer's initial weights: about 1/(box width) makes a box of that width
     /// span the activations' nonlinear range from the start, so that training can shape the function inside a small box.</param>
     public static PlantedNetwork Create(Architecture arch, Activation act, int inputs, int hidden = 32, int channels = 8, double inputScale = 1)

@@ -174,7 +174,7 @@ public sealed class SoundnessGenerator(GeneratorOptions options)
             var entries = new List<ManifestEntry>
             {
                 new(vPlanted, onnxRel, BenchmarkManifest.Planted, "sat", cexRel, plantedObj, _attack.ToString(), atkP.BestObjective, 0),
-                new(vControl, onnxRel, BenchmarkManifest.Control, controlExpected, "", double.NaN, _attack.ToString(), atkC.BestObjective, proof.Boxes),
+                new(vControl, onnxRel, BenchmarkManifest.Control, controlExpected, "", double.NaN, _attack.ToString(), atkC!.BestObjective, proof.Boxes),
             };
             if (!plantedFirst) entries.Reverse();
             var detail = $"planted objective {plantedObj:F3} (ORT), attack best {atkP.BestObjective:F3} / control {atkC!.BestObjective:F3}, control {controlExpected} ({proof.Boxes} boxes)";
