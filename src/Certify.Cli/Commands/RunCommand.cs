@@ -23,10 +23,11 @@ public sealed class RunCommand : ICliCommand
         var output = new Option<string?>("--out") { Description = "Write family,network,property,result,seconds rows (plus label) to this CSV." };
         var family = new Option<string?>("--family") { Description = "Only instances of this family." };
         var limit = new Option<int?>("--limit") { Description = "Only the first N instances (after --family)." };
+        var isolate = new Option<bool>("--isolate") { Description = "Run each instance in its own process (`certify verify`), as VNN-COMP's scripts do: a crash then costs one instance, not the run. Adds about a second per instance." };
         var resume = new Option<bool>("--resume") { Description = "Keep the rows already in the --out file and run only the instances missing from it (after a crash or an interruption)." };
         var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for ReLU splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" };
         var cmd = new Command("run", "Run a list of verification instances, write the results, and compare them with published labels.")
-            { list, root, scale, maxTimeout, output, family, limit, method, resume };
+            { list, root, scale, maxTimeout, output, family, limit, method, resume, isolate };
         cmd.SetAction(parse =>
         {
             var path = parse.GetValue(list)!;
@@ -66,7 +67,9 @@ public sealed class RunCommand : ICliCommand
                         task.Description = $"{inst.Family}/{inst.Network} {inst.Property}";
                         var timeout = inst.TimeoutSeconds * s;
                         if (cap is { } c) timeout = Math.Min(timeout, c);
-                        var (result, seconds, how) = RunOne(inst, timeout, babMethod);
+                        var (result, seconds, how) = parse.GetValue(isolate)
+                            ? RunIsolated(inst, timeout, parse.GetValue(method)!)
+                            : RunOne(inst, timeout, babMethod);
                         rows.Add((inst, result, seconds, how));
                         writer?.WriteLine($"{inst.Family},{inst.Network},{inst.Property},{result},{seconds.ToString("F3", CultureInfo.InvariantCulture)},{inst.Label}");
                         writer?.Flush();
@@ -118,6 +121,50 @@ public sealed class RunCommand : ICliCommand
         {
             return ("error", clock.Elapsed.TotalSeconds, e.GetType().Name + ": " + e.Message.Split('\n')[0]);
         }
+    }
+
+    /// <summary>
+    /// Runs one instance as a child <c>certify verify</c> process and reads its result file. A child that crashes or writes
+    /// no result is an error (with its exit code); one that overruns its limit by more than 30 s is killed (a timeout).
+    /// </summary>
+    static (string Result, double Seconds, string How) RunIsolated(Instance inst, double timeoutSeconds, string method)
+    {
+        var clock = Stopwatch.StartNew();
+        var resultFile = Path.Combine(Path.GetTempPath(), $"certify-run-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
+        try
+        {
+            // `dotnet certify.dll verify ...`, with the host running this process when it is dotnet (else the SDK's, or PATH's).
+            var host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
+                : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
+            var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.ArgumentList.Add(typeof(RunCommand).Assembly.Location);
+            foreach (var a in new[] { "verify", inst.Onnx, inst.Vnnlib, "--timeout", timeoutSeconds.ToString("R", CultureInfo.InvariantCulture),
+                         "--results", resultFile, "--method", method, "--quiet" })
+                start.ArgumentList.Add(a);
+            using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start " + start.FileName);
+            var stderr = child.StandardError.ReadToEndAsync();
+            var stdout = child.StandardOutput.ReadToEndAsync();
+            if (!child.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds + 30)))
+            {
+                child.Kill(entireProcessTree: true);
+                return ("timeout", clock.Elapsed.TotalSeconds, "killed after overrunning its limit by 30 s");
+            }
+            var seconds = clock.Elapsed.TotalSeconds;
+            if (child.ExitCode != 0 || !File.Exists(resultFile))
+            {
+                var why = stderr.Result.Split('\n').LastOrDefault(l => l.Trim().Length > 0) ?? "";
+                return ("error", seconds, $"certify verify exited with code {child.ExitCode}: {why.Trim()}");
+            }
+            var word = File.ReadLines(resultFile).FirstOrDefault()?.Trim() ?? "";
+            if (word is not ("sat" or "unsat" or "unknown" or "timeout")) return ("error", seconds, $"unreadable result file (first line '{word}')");
+            if (seconds > timeoutSeconds + 1 && word is "sat" or "unsat") word = "timeout";
+            return (word, seconds, stdout.Result.Trim());
+        }
+        catch (Exception e)
+        {
+            return ("error", clock.Elapsed.TotalSeconds, e.GetType().Name + ": " + e.Message.Split('\n')[0]);
+        }
+        finally { File.Delete(resultFile); }
     }
 
     /// <summary>Prints per-family counts; false when any answer contradicts a label.</summary>

@@ -38,4 +38,32 @@ public sealed class RunCommandTests
         }
         finally { File.Delete(outPath); }
     }
+
+    [SkippableFact]
+    public void Isolated_runs_answer_in_child_processes_and_a_failing_child_is_an_error_not_a_crash()
+    {
+        var bench = TestPaths.RequireBench();
+        var dir = Path.Combine(Path.GetTempPath(), $"certify-isolate-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            // A real labelled instance, and a "network" of garbage bytes whose child process must fail without ending the run.
+            File.WriteAllBytes(Path.Combine(dir, "broken.onnx"), new byte[] { 1, 2, 3, 250, 251, 7 });
+            var tll = Path.Combine(bench, "tllverifybench");
+            File.WriteAllLines(Path.Combine(dir, "instances.csv"), new[]
+            {
+                $"{Path.Combine(tll, "onnx", "tllBench_n=2_N=M=8_m=1_instance_0_0.onnx")},{Path.Combine(tll, "vnnlib", "property_N=8_0.vnnlib")},20",
+                $"{Path.Combine(dir, "broken.onnx")},{Path.Combine(tll, "vnnlib", "property_N=8_0.vnnlib")},20",
+            });
+            var outPath = Path.Combine(dir, "results.csv");
+            Run("run", Path.Combine(dir, "instances.csv"), "--root", dir, "--isolate", "--out", outPath);
+            var rows = File.ReadAllLines(outPath).Skip(1).Select(l => l.Split(',')).ToList();
+            Assert.Equal(2, rows.Count);
+            var published = File.ReadLines(Path.Combine(bench, "sets", "labelled.csv")).Select(l => l.Split(','))
+                .Single(p => p.Length > 4 && p[1] == "tllverifybench/onnx/tllBench_n=2_N=M=8_m=1_instance_0_0.onnx" && p[2] == "tllverifybench/vnnlib/property_N=8_0.vnnlib")[4];
+            Assert.Equal(published, rows[0][3]);
+            Assert.Equal("error", rows[1][3]);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
