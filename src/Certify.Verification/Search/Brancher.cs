@@ -107,7 +107,9 @@ abstract class Brancher
 /// to a dimension that only loosens the relaxation of unstable ReLUs (its coefficient in the final linear bound can be
 /// ~0 while splitting it is what closes the gap: ACAS Xu's X_2 on property 1) and then bisects the other dimensions to
 /// float resolution without progress. With <paramref name="lookaheadRows"/> (small inputs), each is bisected instead
-/// along the dimension whose halves score best under cheap forward-mode bounds (a look-ahead over every dimension).
+/// along the dimension whose halves score best under cheap forward-mode bounds (a look-ahead over every dimension), each
+/// half's score floored at its parent's; where no split gains anything (forward mode far looser than CROWN on the box),
+/// along the dimension widest relative to the root box.
 /// </summary>
 sealed class InputBrancher(BoundEngine engine, UnsafeRows? lookaheadRows = null, int lookaheadBatch = 4096) : Brancher(engine)
 {
@@ -155,13 +157,13 @@ sealed class InputBrancher(BoundEngine engine, UnsafeRows? lookaheadRows = null,
         var parent = all.narrow(0, 2 * n * b, b).unsqueeze(1);                                     // [b, 1]
         // A parent's bound holds on its halves: a half scoring below it only shows forward mode's looseness there.
         var score = maximum(all.narrow(0, 0, 2 * n * b).view(b, 2, n), parent.unsqueeze(1));      // [b, 2, n]
-        var pick = SplitScore(score.select(1, 0), score.select(1, 1))
-            .masked_fill(AtResolution(lo, hi), float.NegativeInfinity);                            // [b, n]
-        var (best, dim) = pick.max(1);
+        var degenerate = AtResolution(lo, hi);
+        var dim = SplitScore(score.select(1, 0), score.select(1, 1)).masked_fill(degenerate, float.NegativeInfinity).argmax(1);
         // Where no split improves the worse half, forward mode is too loose on this box to tell the dimensions apart (ACAS
         // Xu prop_2: about -119 against CROWN's -0.13), and its argmax is noise that kept bisecting three dimensions to
         // 1e-6 while two stayed at a quarter of their range. There, bisect the widest dimension relative to the root box.
-        var gain = minimum(score.select(1, 0), score.select(1, 1)).masked_fill(AtResolution(lo, hi), float.NegativeInfinity).amax(new long[] { 1 }) - parent.squeeze(1);
+        var worseHalf = minimum(score.select(1, 0), score.select(1, 1)).masked_fill(degenerate, float.NegativeInfinity);  // [b, n]
+        var gain = worseHalf.amax(new long[] { 1 }) - parent.squeeze(1);                                                  // [b]
         var blind = gain.le(1e-3 * (1 + parent.squeeze(1).abs()));
         return where(blind, RelativeWidestDimension(lo, hi), dim);
     }
