@@ -60,6 +60,7 @@ public sealed class VerifyCommand : ICliCommand
     static VerificationReport Verify(string modelPath, string propPath, VerifierOptions options)
     {
         if (!File.Exists(propPath)) throw new CliException($"{propPath}: no such file");
+        using var scope = TorchSharp.torch.NewDisposeScope();   // tensors freed on this thread, not by the finalizer (see Verifier.Run)
         var graph = ModelLoading.Load(modelPath);
         var spec = VnnLibParser.Parse(propPath);
         using var reference = Verifier.ReferenceFor(modelPath, graph);
