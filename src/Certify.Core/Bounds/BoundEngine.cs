@@ -456,6 +456,9 @@ public sealed class BoundEngine
         {
             var all = groups.SelectMany(g => g.Group).ToList();
             var optimizers = groups.Where(g => g.Group.Count > 0).Select(g => (Opt: optim.Adam(g.Group, g.Rate), g.Group, g.Max)).ToList();
+            // Native optimizers are freed here, not by the GC's finalizer thread while libtorch runs on this one (that
+            // concurrency corrupts native memory in long runs; see Verifier.Run).
+            using var release = new OptimizerRelease(optimizers.Select(o => (IDisposable)o.Opt).ToList());
             if (all.Count == 0) iterations = 0;
             for (int it = 0; it <= iterations; it++)
             {
@@ -534,6 +537,12 @@ public sealed class BoundEngine
         bestL ??= full(batch, rows, double.NegativeInfinity, dtype: c.dtype, device: c.device);
         var upper = bestU ?? full(batch, rows, double.PositiveInfinity, dtype: c.dtype, device: c.device);
         return (bestL, upper, best);
+    }
+
+    /// <summary>Disposes a phase's optimizers when the phase ends.</summary>
+    sealed class OptimizerRelease(List<IDisposable> optimizers) : IDisposable
+    {
+        public void Dispose() { foreach (var o in optimizers) o.Dispose(); }
     }
 
     /// <summary>

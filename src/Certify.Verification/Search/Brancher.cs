@@ -174,18 +174,17 @@ sealed class InputBrancher(BoundEngine engine, UnsafeRows? lookaheadRows = null,
     /// </summary>
     Tensor RelativeWidestDimension(Tensor lo, Tensor hi)
     {
-        var rootWidth = (_rootHi! - _rootLo!).to_type(ScalarType.Float32);                        // [1, n]
+        var rootWidth = tensor(_rootWidth!, dtype: ScalarType.Float32, device: lo.device).unsqueeze(0);   // [1, n]
         var relative = ((hi - lo).to_type(ScalarType.Float32) / rootWidth.clamp_min(1e-30)).masked_fill(rootWidth.le(0).expand_as(lo), -1);
         return relative.masked_fill(AtResolution(lo, hi), -1).argmax(1);
     }
 
-    Tensor? _rootLo, _rootHi;
+    // Kept as managed numbers: a tensor detached from every scope would be freed by the GC's finalizer thread.
+    float[]? _rootWidth;
 
     public override DomainBatch Root(Tensor lo, Tensor hi, int rows)
     {
-        _rootLo?.Dispose(); _rootHi?.Dispose();
-        _rootLo = lo.detach().clone(); _rootHi = hi.detach().clone();
-        _rootLo.DetachFromDisposeScope(); _rootHi.DetachFromDisposeScope();   // kept for the whole search
+        _rootWidth = (hi - lo).reshape(-1).to_type(ScalarType.Float32).data<float>().ToArray();
         return base.Root(lo, hi, rows);
     }
 

@@ -47,7 +47,7 @@ sealed class ReluBrancher : Brancher
         _coefficientNodes = new[] { 0 }.Concat(_layers.Select(l => l.Relu)).ToArray();
         var pre = new long[_neurons];
         foreach (var l in _layers) Array.Fill(pre, l.Pre, (int)l.Offset, (int)l.Size);
-        _preOfNeuron = tensor(pre).DetachFromDisposeScope();
+        _preOfNeuron = tensor(pre);   // in the caller's scope (Verifier.Run): never left to the finalizer thread
         _options = options;
         _fsbEngine = new Lazy<BoundEngine>(() => new BoundEngine(engine.Graph, engine.Options with { Method = BoundMethod.Crown }));
     }
