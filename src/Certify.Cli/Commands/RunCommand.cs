@@ -86,6 +86,10 @@ public sealed class RunCommand : ICliCommand
         return cmd;
     }
 
+    /// <summary>The word a run counts as: an answer that overshoots its limit (by more than 1 s) is a timeout, as in VNN-COMP.</summary>
+    static string Counted(string word, double seconds, double timeoutSeconds) =>
+        seconds > timeoutSeconds + 1 && word is "sat" or "unsat" ? "timeout" : word;
+
     /// <summary>Rows of an earlier results file, by (family, network, property); empty when the file does not exist.</summary>
     static Dictionary<(string, string, string), (string Result, double Seconds)> ReadDone(string path)
     {
@@ -112,10 +116,7 @@ public sealed class RunCommand : ICliCommand
                 Timeout = TimeSpan.FromSeconds(timeoutSeconds),
                 Bab = new BabOptions { Method = method },
             });
-            var word = report.Verdict.Word;
-            // A run that overshoots its limit does not count, as in VNN-COMP.
-            if (clock.Elapsed.TotalSeconds > timeoutSeconds + 1 && word is "sat" or "unsat") word = "timeout";
-            return (word, clock.Elapsed.TotalSeconds, report.Verdict.ToString());
+            return (Counted(report.Verdict.Word, clock.Elapsed.TotalSeconds, timeoutSeconds), clock.Elapsed.TotalSeconds, report.Verdict.ToString());
         }
         catch (Exception e)
         {
@@ -157,8 +158,7 @@ public sealed class RunCommand : ICliCommand
             }
             var word = File.ReadLines(resultFile).FirstOrDefault()?.Trim() ?? "";
             if (word is not ("sat" or "unsat" or "unknown" or "timeout")) return ("error", seconds, $"unreadable result file (first line '{word}')");
-            if (seconds > timeoutSeconds + 1 && word is "sat" or "unsat") word = "timeout";
-            return (word, seconds, stdout.Result.Trim());
+            return (Counted(word, seconds, timeoutSeconds), seconds, stdout.Result.Trim());
         }
         catch (Exception e)
         {

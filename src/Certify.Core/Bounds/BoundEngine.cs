@@ -456,40 +456,43 @@ public sealed class BoundEngine
         {
             var all = groups.SelectMany(g => g.Group).ToList();
             var optimizers = groups.Where(g => g.Group.Count > 0).Select(g => (Opt: optim.Adam(g.Group, g.Rate), g.Group, g.Max)).ToList();
+            if (all.Count == 0) iterations = 0;
+            try
+            {
+                for (int it = 0; it <= iterations; it++)
+                {
+                    using var iterScope = NewDisposeScope();
+                    var (lo, hi) = crown.Backward(Graph.OutputId, c, needUpper ? c : null, fixedBounds, alphas);
+                    using (no_grad())
+                    {
+                        var loD = lo!.detach(); var hiD = hi?.detach();
+                        var betterL = bestL is null ? ones_like(loD, dtype: ScalarType.Bool) : loD.gt(bestL);
+                        bestL = bestL is null ? loD.clone() : where(betterL, loD, bestL);   // unlike maximum, a NaN iterate never replaces a bound
+                        UpdateBest(best.LowerPass, alphas.LowerPass, betterL);
+                        UpdateBest(best.BetaLowerPass, alphas.BetaLowerPass, betterL);
+                        bestL.MoveToOuterDisposeScope();
+                        if (hiD is not null)
+                        {
+                            var betterU = bestU is null ? ones_like(hiD, dtype: ScalarType.Bool) : hiD.lt(bestU);
+                            bestU = bestU is null ? hiD.clone() : where(betterU, hiD, bestU);
+                            UpdateBest(best.UpperPass, alphas.UpperPass, betterU);
+                            UpdateBest(best.BetaUpperPass, alphas.BetaUpperPass, betterU);
+                            bestU.MoveToOuterDisposeScope();
+                        }
+                    }
+                    if (it == iterations || sub.OptimiseUntil is { } until && DateTime.UtcNow >= until) break;
+                    var loss = -lo!.sum();
+                    if (hi is not null) loss = loss + hi.sum();
+                    if (!loss.requires_grad) break; // nothing reaches the rows (e.g. cut off by an IBP fallback): nothing to optimise
+                    foreach (var o in optimizers) o.Opt.zero_grad();
+                    loss.backward();
+                    foreach (var o in optimizers) o.Opt.step();
+                    using (no_grad()) foreach (var o in optimizers) foreach (var p in o.Group) p.clamp_(0, o.Max);
+                }
+            }
             // Native optimizers are freed here, not by the GC's finalizer thread while libtorch runs on this one (that
             // concurrency corrupts native memory in long runs; see Verifier.Run).
-            using var release = new OptimizerRelease(optimizers.Select(o => (IDisposable)o.Opt).ToList());
-            if (all.Count == 0) iterations = 0;
-            for (int it = 0; it <= iterations; it++)
-            {
-                using var iterScope = NewDisposeScope();
-                var (lo, hi) = crown.Backward(Graph.OutputId, c, needUpper ? c : null, fixedBounds, alphas);
-                using (no_grad())
-                {
-                    var loD = lo!.detach(); var hiD = hi?.detach();
-                    var betterL = bestL is null ? ones_like(loD, dtype: ScalarType.Bool) : loD.gt(bestL);
-                    bestL = bestL is null ? loD.clone() : where(betterL, loD, bestL);   // unlike maximum, a NaN iterate never replaces a bound
-                    UpdateBest(best.LowerPass, alphas.LowerPass, betterL);
-                    UpdateBest(best.BetaLowerPass, alphas.BetaLowerPass, betterL);
-                    bestL.MoveToOuterDisposeScope();
-                    if (hiD is not null)
-                    {
-                        var betterU = bestU is null ? ones_like(hiD, dtype: ScalarType.Bool) : hiD.lt(bestU);
-                        bestU = bestU is null ? hiD.clone() : where(betterU, hiD, bestU);
-                        UpdateBest(best.UpperPass, alphas.UpperPass, betterU);
-                        UpdateBest(best.BetaUpperPass, alphas.BetaUpperPass, betterU);
-                        bestU.MoveToOuterDisposeScope();
-                    }
-                }
-                if (it == iterations || sub.OptimiseUntil is { } until && DateTime.UtcNow >= until) break;
-                var loss = -lo!.sum();
-                if (hi is not null) loss = loss + hi.sum();
-                if (!loss.requires_grad) break; // nothing reaches the rows (e.g. cut off by an IBP fallback): nothing to optimise
-                foreach (var o in optimizers) o.Opt.zero_grad();
-                loss.backward();
-                foreach (var o in optimizers) o.Opt.step();
-                using (no_grad()) foreach (var o in optimizers) foreach (var p in o.Group) p.clamp_(0, o.Max);
-            }
+            finally { foreach (var o in optimizers) o.Opt.Dispose(); }
         }
 
         Phase(Options.AlphaIterations, new[] { (alphaParameters, Options.AlphaLearningRate, 1.0) });
@@ -537,12 +540,6 @@ public sealed class BoundEngine
         bestL ??= full(batch, rows, double.NegativeInfinity, dtype: c.dtype, device: c.device);
         var upper = bestU ?? full(batch, rows, double.PositiveInfinity, dtype: c.dtype, device: c.device);
         return (bestL, upper, best);
-    }
-
-    /// <summary>Disposes a phase's optimizers when the phase ends.</summary>
-    sealed class OptimizerRelease(List<IDisposable> optimizers) : IDisposable
-    {
-        public void Dispose() { foreach (var o in optimizers) o.Dispose(); }
     }
 
     /// <summary>

@@ -137,21 +137,22 @@ public sealed class BranchAndBound
     bool HasForwardBounds(InputRegion region, UnsafeRows rows)
     {
         using var scope = NewDisposeScope();
-        var lo = tensor(region.Lower).to_type(Options.DType).unsqueeze(0);
-        var hi = tensor(region.Upper).to_type(Options.DType).unsqueeze(0);
+        var (lo, hi) = RootBox(region);
         return _engine.ForwardLowerBounds(lo, hi, rows.C) is not null;
     }
+
+    /// <summary>A region's box as a batch of one in the search dtype, <c>[1, n]</c> each.</summary>
+    (Tensor Lo, Tensor Hi) RootBox(InputRegion region) =>
+        (tensor(region.Lower).to_type(Options.DType).unsqueeze(0), tensor(region.Upper).to_type(Options.DType).unsqueeze(0));
 
     /// <summary>One search of a region with one branching rule; null when <paramref name="phaseOver"/> ended it undecided.</summary>
     (BabStatus, BabCandidate?)? Search(InputRegion region, int regionIndex, RunState run, UnsafeRows rows, Brancher brancher, Func<bool>? phaseOver)
     {
-        var dtype = Options.DType;
         using var pool = new DomainPool();
         brancher.OptimiseUntil = run.Deadline;
         using (var scope = NewDisposeScope())
         {
-            var lo = tensor(region.Lower).to_type(dtype).unsqueeze(0);
-            var hi = tensor(region.Upper).to_type(dtype).unsqueeze(0);
+            var (lo, hi) = RootBox(region);
             if (rows.EmptyDisjunct) // a conjunction without rows holds everywhere: any point of the box is unsafe
                 return (BabStatus.Candidate, Evaluate((lo + hi) / 2, regionIndex, rows, all: true));
             using var root = brancher.Root(lo, hi, rows.Count);

@@ -170,6 +170,13 @@ public sealed class BranchAndBoundTests(ITestOutputHelper output)
 
     // ------------------------------------------------------------------ ACAS Xu
 
+    /// <summary>An ACAS Xu network and property from <c>../shared/bench/acasxu</c> (skips the test when absent).</summary>
+    static (ComputationGraph Graph, Specification Spec) Acas(string onnx, string vnnlib)
+    {
+        var dir = Path.Combine(TestPaths.RequireBench(), "acasxu");
+        return (OnnxImporter.Import(Path.Combine(dir, "onnx", onnx)), VnnLibParser.Parse(Path.Combine(dir, "vnnlib", vnnlib)));
+    }
+
     public static TheoryData<string, string> AcasInstances() => new()
     {
         { "ACASXU_run2a_1_4_batch_2000.onnx", "prop_3.vnnlib" },   // unsat
@@ -185,8 +192,7 @@ public sealed class BranchAndBoundTests(ITestOutputHelper output)
         var dir = Path.Combine(TestPaths.RequireBench(), "acasxu");
         string label = File.ReadLines(Path.Combine(dir, "published_results.csv"))
             .Select(l => l.Split(',')).First(p => p[0] == "onnx/" + onnx && p[1] == "vnnlib/" + vnnlib)[2];
-        var graph = OnnxImporter.Import(Path.Combine(dir, "onnx", onnx));
-        var spec = VnnLibParser.Parse(Path.Combine(dir, "vnnlib", vnnlib));
+        var (graph, spec) = Acas(onnx, vnnlib);
         var bab = new BranchAndBound(graph, new BabOptions { TimeLimit = TimeSpan.FromSeconds(90) });
         var r = bab.Run(spec);
         output.WriteLine($"{onnx} {vnnlib} ({label}): {r.Status} {r.Statistics}");
@@ -212,9 +218,7 @@ public sealed class BranchAndBoundTests(ITestOutputHelper output)
         // bound is ~0, yet its width is what loosens the unstable ReLUs) and bisects the other four dimensions to float
         // resolution without progress. The portfolio gives that heuristic a quarter of the domain limit, then restarts with
         // the forward-mode look-ahead, which proves it in well under the rest.
-        var dir = Path.Combine(TestPaths.RequireBench(), "acasxu");
-        var graph = OnnxImporter.Import(Path.Combine(dir, "onnx", "ACASXU_run2a_3_9_batch_2000.onnx"));
-        var spec = VnnLibParser.Parse(Path.Combine(dir, "vnnlib", "prop_1.vnnlib"));
+        var (graph, spec) = Acas("ACASXU_run2a_3_9_batch_2000.onnx", "prop_1.vnnlib");
         var lookahead = new BranchAndBound(graph, new BabOptions { MaxDomains = 5_000 }).Run(spec);
         output.WriteLine($"look-ahead: {lookahead.Status} {lookahead.Statistics}");
         Assert.Equal(BabStatus.Verified, lookahead.Status);
@@ -231,9 +235,7 @@ public sealed class BranchAndBoundTests(ITestOutputHelper output)
         // then preferred the splits that changed nothing: it bisected X_0, X_3 and X_4 to 1e-6 while X_1 and X_2 stayed at a
         // quarter of their range, and the queue grew without end (40k domains: limit reached, 29k open). Halves are now
         // floored at their parent's bound, and where no split gains, the dimension widest relative to the root is split.
-        var dir = Path.Combine(TestPaths.RequireBench(), "acasxu");
-        var graph = OnnxImporter.Import(Path.Combine(dir, "onnx", "ACASXU_run2a_1_8_batch_2000.onnx"));
-        var spec = VnnLibParser.Parse(Path.Combine(dir, "vnnlib", "prop_2.vnnlib"));
+        var (graph, spec) = Acas("ACASXU_run2a_1_8_batch_2000.onnx", "prop_2.vnnlib");
         var result = new BranchAndBound(graph, new BabOptions { MaxDomains = 40_000 }).Run(spec);
         output.WriteLine($"{result.Status} {result.Statistics}");
         Assert.Equal(BabStatus.Verified, result.Status);
