@@ -154,7 +154,7 @@ public sealed class Verifier
             if (babTime <= TimeSpan.Zero) return Done(Verdict.Timeout("no time left for branch and bound"));
             var bab = new BranchAndBound(_graph, Options.Bab with { TimeLimit = babTime });
             var result = bab.Run(_spec, cancel);
-            Step($"branch and bound ({bab.Strategy}, {BoundOptions.MethodName(bab.Method)}): {result.Status}; {result.Statistics} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+            Step($"branch and bound ({bab.Strategy}, {bab.MethodDescription}): {result.Status}; {result.Statistics} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
             switch (result.Status)
             {
                 case BabStatus.Verified:

@@ -26,8 +26,15 @@ namespace Certify.Verification.Search;
 public sealed class BranchAndBound
 {
     readonly ComputationGraph _graph;
-    readonly BoundEngine _engine;
-    readonly Lazy<BoundEngine> _engine64;
+    readonly Engines _engines;
+    readonly Lazy<Engines> _alphaEngines;
+
+    /// <summary>
+    /// A search engine and its float64 twin for re-checking close calls. The twin uses the same method: every slope in
+    /// [0, 1] and every multiplier ≥ 0 gives a sound bound, so whatever its optimiser finds is sound, and a float32
+    /// alpha/beta-CROWN proof is not lost to a plain CROWN re-check.
+    /// </summary>
+    sealed record Engines(BoundEngine Search, Lazy<BoundEngine> Float64);
 
     /// <summary>Prepares the search over <paramref name="graph"/>.</summary>
     /// <exception cref="NotSupportedException">when a node has no bound rule.</exception>
@@ -46,10 +53,14 @@ public sealed class BranchAndBound
         {
             Method = Method, DType = Options.DType, AlphaIterations = Options.AlphaIterations, BetaIterations = Options.BetaIterations,
         };
-        _engine = new BoundEngine(graph, bo);
-        // The float64 re-check of close calls uses the same method: every slope in [0, 1] and every multiplier ≥ 0 gives a
-        // sound bound, so whatever its optimiser finds is sound, and a float32 beta-CROWN proof is not lost to a plain CROWN re-check.
-        _engine64 = new Lazy<BoundEngine>(() => Options.DType == ScalarType.Float64 ? _engine : new BoundEngine(graph, bo with { DType = ScalarType.Float64 }));
+        _engines = MakeEngines(bo);
+        _alphaEngines = new Lazy<Engines>(() => MakeEngines(bo with { Method = BoundMethod.AlphaCrown }));
+    }
+
+    Engines MakeEngines(BoundOptions bo)
+    {
+        var engine = new BoundEngine(_graph, bo);
+        return new Engines(engine, new Lazy<BoundEngine>(() => Options.DType == ScalarType.Float64 ? engine : new BoundEngine(_graph, bo with { DType = ScalarType.Float64 })));
     }
 
     /// <summary>The settings.</summary>
@@ -58,8 +69,19 @@ public sealed class BranchAndBound
     /// <summary>The split strategy in use (<see cref="SplitStrategy.Auto"/> resolved).</summary>
     public SplitStrategy Strategy { get; }
 
-    /// <summary>The bound method in use (<see cref="BabOptions.Method"/> resolved by strategy when null).</summary>
+    /// <summary>
+    /// The bound method in use (<see cref="BabOptions.Method"/> resolved by strategy when null). With input splitting and no
+    /// method forced, this is the first phase's (CROWN); a second phase, if needed, uses alpha-CROWN.
+    /// </summary>
     public BoundMethod Method { get; }
+
+    /// <summary>The bound methods in the order the search uses them, for logs (e.g. "crown, then alpha-crown").</summary>
+    public string MethodDescription => Portfolio
+        ? $"{BoundOptions.MethodName(Method)}, then {BoundOptions.MethodName(BoundMethod.AlphaCrown)}"
+        : BoundOptions.MethodName(Method);
+
+    /// <summary>Input splitting with the default method runs two phases (see <see cref="BabOptions.InputSplitFirstPhaseShare"/>).</summary>
+    bool Portfolio => Strategy == SplitStrategy.InputSplit && Options.Method is null && Options.InputSplitFirstPhaseShare < 1;
 
     /// <summary>
     /// Searches every region of <paramref name="spec"/> (sharing the time and domain limits). Verified only when every
@@ -117,28 +139,21 @@ public sealed class BranchAndBound
         if (region.Lower.Length != _graph.InputSize)
             throw new ArgumentException($"region {regionIndex} has {region.Lower.Length} input bounds but the network has {_graph.InputSize} inputs");
         using var rows = new UnsafeRows(region, (int)_graph.OutputSize, Options.DType);
-        if (Strategy != SplitStrategy.InputSplit) return Search(region, regionIndex, run, rows, new ReluBrancher(_engine, Options), phaseOver: null)!.Value;
-        if (_graph.InputSize > Options.InputSplitLookaheadMaxDimension || !HasForwardBounds(region, rows))
-            return Search(region, regionIndex, run, rows, new InputBrancher(_engine), phaseOver: null)!.Value;
-        // A portfolio of two branching rules, one after the other: the input-coefficient heuristic (fast where it works)
-        // for a share of the budget, then, from scratch, the forward-mode look-ahead, which proves what the heuristic is
-        // blind to (see InputBrancher). A restart wastes the first phase's work but keeps each rule's search intact.
+        if (Strategy != SplitStrategy.InputSplit)
+            return Search(region, regionIndex, run, rows, new ReluBrancher(_engines.Search, Options), _engines, phaseOver: null)!.Value;
+        if (!Portfolio)
+            return Search(region, regionIndex, run, rows, new InputBrancher(_engines.Search, Options.InputSplitCoefficientFloor), _engines, phaseOver: null)!.Value;
+        // Two phases, one after the other: CROWN (cheap; most properties end here) for a share of the budget, then, from
+        // scratch, alpha-CROWN, whose optimised slopes close sub-boxes that CROWN's fixed ones leave open however finely
+        // the box is cut (ACAS Xu 3_3 prop_2: CROWN bounded 750k sub-boxes in 60 s without finishing; alpha-CROWN proves
+        // it in 23k). A restart wastes the first phase's work but keeps each phase's search intact.
         var phaseEnd = Options.TimeLimit is { } limit ? DateTime.UtcNow + limit * Options.InputSplitFirstPhaseShare : (DateTime?)null;
         long phaseDomains = run.Bounded + (long)Math.Min(Options.InputSplitFirstPhaseDomains, Options.MaxDomains * Options.InputSplitFirstPhaseShare);
         bool PhaseOver() => run.Bounded >= phaseDomains || (phaseEnd is { } end && DateTime.UtcNow >= end);
-        if (Search(region, regionIndex, run, rows, new InputBrancher(_engine), PhaseOver) is { } done) return done;
-        return Search(region, regionIndex, run, rows, new InputBrancher(_engine, rows, Options.BatchSize * 4), phaseOver: null)!.Value;
-    }
-
-    /// <summary>
-    /// Whether the network has forward-mode rules for every node (tried once on the region's box): without them the
-    /// look-ahead falls back to the coefficient rule, and a second phase would only repeat the first from scratch.
-    /// </summary>
-    bool HasForwardBounds(InputRegion region, UnsafeRows rows)
-    {
-        using var scope = NewDisposeScope();
-        var (lo, hi) = RootBox(region);
-        return _engine.ForwardLowerBounds(lo, hi, rows.C) is not null;
+        var floor = Options.InputSplitCoefficientFloor;
+        if (Search(region, regionIndex, run, rows, new InputBrancher(_engines.Search, floor), _engines, PhaseOver) is { } done) return done;
+        var alpha = _alphaEngines.Value;
+        return Search(region, regionIndex, run, rows, new InputBrancher(alpha.Search, floor), alpha, phaseOver: null)!.Value;
     }
 
     /// <summary>A region's box as a batch of one in the search dtype, <c>[1, n]</c> each.</summary>
@@ -146,7 +161,7 @@ public sealed class BranchAndBound
         (tensor(region.Lower).to_type(Options.DType).unsqueeze(0), tensor(region.Upper).to_type(Options.DType).unsqueeze(0));
 
     /// <summary>One search of a region with one branching rule; null when <paramref name="phaseOver"/> ended it undecided.</summary>
-    (BabStatus, BabCandidate?)? Search(InputRegion region, int regionIndex, RunState run, UnsafeRows rows, Brancher brancher, Func<bool>? phaseOver)
+    (BabStatus, BabCandidate?)? Search(InputRegion region, int regionIndex, RunState run, UnsafeRows rows, Brancher brancher, Engines engines, Func<bool>? phaseOver)
     {
         using var pool = new DomainPool();
         brancher.OptimiseUntil = run.Deadline;
@@ -163,7 +178,7 @@ public sealed class BranchAndBound
             if (run.Stopped is { } why) { run.Remember(pool); return (why, null); }
             if (phaseOver is not null && phaseOver()) return null;
             using var scope = NewDisposeScope();
-            var (candidate, children) = Step(brancher, pool.Pop(Options.BatchSize), rows, regionIndex, run);
+            var (candidate, children) = Step(brancher, engines, pool.Pop(Options.BatchSize), rows, regionIndex, run);
             if (candidate is not null) { run.Remember(pool); return (BabStatus.Candidate, candidate); }
             if (children is not null) pool.Push(children);
             run.Report(regionIndex, pool.Count, force: false, pool);
@@ -172,10 +187,10 @@ public sealed class BranchAndBound
     }
 
     /// <summary>Bounds one batch; returns a candidate, or the children of its unproven domains (null when all were proven).</summary>
-    (BabCandidate?, DomainBatch?) Step(Brancher brancher, DomainBatch batch, UnsafeRows rows, int regionIndex, RunState run)
+    (BabCandidate?, DomainBatch?) Step(Brancher brancher, Engines engines, DomainBatch batch, UnsafeRows rows, int regionIndex, RunState run)
     {
         long count = batch.Count;
-        using var bounds = brancher.Bound(_engine, batch, rows.C, reuseCarried: true);
+        using var bounds = brancher.Bound(engines.Search, batch, rows.C, reuseCarried: true);
         run.EngineCalls++;
         run.Bounded += count;
         var lower = bounds.Lower.to_type(ScalarType.Float32);                                      // [B, S]
@@ -190,7 +205,7 @@ public sealed class BranchAndBound
         {
             var idx = close.nonzero().squeeze(1);
             using var sub = batch.Select(idx);
-            using var b64 = brancher.Bound(_engine64.Value, sub, rows.C64, reuseCarried: false);
+            using var b64 = brancher.Bound(engines.Float64.Value, sub, rows.C64, reuseCarried: false);
             run.EngineCalls++;
             run.Rechecks += idx.shape[0];
             var m64 = b64.Lower - rows.Rhs64.unsqueeze(0);
@@ -248,7 +263,7 @@ public sealed class BranchAndBound
     BabCandidate? Evaluate(Tensor points, int regionIndex, UnsafeRows rows, bool all)
     {
         using var noGrad = no_grad();
-        var y = _engine.Graph.Forward(points.to_type(Options.DType)).reshape(points.shape[0], -1);
+        var y = _engines.Search.Graph.Forward(points.to_type(Options.DType)).reshape(points.shape[0], -1);
         var bad = all ? ones(points.shape[0], dtype: ScalarType.Bool) : rows.Violates(y);
         var hits = bad.nonzero();
         if (hits.shape[0] == 0) return null;

@@ -61,16 +61,19 @@ abstract class Brancher
     }
 
     /// <summary>
-    /// Per sub-problem, the input dimension with the largest |coefficient| × width of its target row's linear lower bound
-    /// (<c>[b]</c>): the amount that dimension's uncertainty costs the bound (the widest dimension where all coefficients
-    /// vanish). A dimension already at float resolution (its midpoint equals an end) is never chosen.
+    /// Per sub-problem, the input dimension with the largest score |coefficient| × width, the coefficients taken from the
+    /// target row's linear lower bound (<c>[b, n]</c>), each |coefficient| first raised to at least
+    /// <paramref name="floor"/> × the largest of its sub-problem (0: the pure coefficient rule; 1: the widest dimension).
+    /// A dimension already at float resolution (its midpoint equals an end) is never chosen.
     /// </summary>
-    protected static Tensor CoefficientDimension(Tensor lo, Tensor hi, Tensor coefficients)
+    protected static Tensor CoefficientDimension(Tensor lo, Tensor hi, Tensor coefficients, double floor)
     {
         var width = (hi - lo).to_type(ScalarType.Float32);                       // [b, n]
-        var score = (coefficients.abs() * width).masked_fill(AtResolution(lo, hi), -1);
-        var useWidth = score.amax(new long[] { 1 }, keepdim: true).le(0);
-        return where(useWidth, width, score).argmax(1);                           // [b]
+        var a = coefficients.abs();
+        a = maximum(a, a.amax(new long[] { 1 }, keepdim: true) * floor);
+        var score = (a * width).masked_fill(AtResolution(lo, hi), -1);
+        var useWidth = score.amax(new long[] { 1 }, keepdim: true).le(0);       // every coefficient zero: the widest
+        return where(useWidth, width.masked_fill(AtResolution(lo, hi), -1), score).argmax(1);   // [b]
     }
 
     /// <summary>Dimensions that bisection cannot narrow any more: the midpoint equals an end in floating point (<c>[b, n]</c>).</summary>
@@ -102,16 +105,14 @@ abstract class Brancher
 }
 
 /// <summary>
-/// Input splitting: sub-problems differ only in their input boxes. Without <paramref name="lookaheadRows"/>, each is
-/// bisected along the dimension with the largest |input coefficient| × width in its CROWN bound. That heuristic is blind
-/// to a dimension that only loosens the relaxation of unstable ReLUs (its coefficient in the final linear bound can be
-/// ~0 while splitting it is what closes the gap: ACAS Xu's X_2 on property 1) and then bisects the other dimensions to
-/// float resolution without progress. With <paramref name="lookaheadRows"/> (small inputs), each is bisected instead
-/// along the dimension whose halves score best under cheap forward-mode bounds (a look-ahead over every dimension), each
-/// half's score floored at its parent's; where no split gains anything (forward mode far looser than CROWN on the box),
-/// along the dimension widest relative to the root box.
+/// Input splitting: sub-problems differ only in their input boxes. Each is bisected along the dimension with the largest
+/// |input coefficient| × width in its bound (the amount that dimension's uncertainty costs the linear lower bound), with
+/// every |coefficient| raised to at least <paramref name="coefficientFloor"/> × the largest. The floor keeps in play a
+/// dimension whose coefficient in the final bound is ~0 but whose width loosens the relaxation of unstable ReLUs (ACAS
+/// Xu's X_2 on property 1: the pure coefficient rule bisected the other four dimensions to float resolution and never
+/// split X_2; see <see cref="BabOptions.InputSplitCoefficientFloor"/>).
 /// </summary>
-sealed class InputBrancher(BoundEngine engine, UnsafeRows? lookaheadRows = null, int lookaheadBatch = 4096) : Brancher(engine)
+sealed class InputBrancher(BoundEngine engine, double coefficientFloor) : Brancher(engine)
 {
     static readonly int[] InputNode = { 0 };
 
@@ -123,71 +124,7 @@ sealed class InputBrancher(BoundEngine engine, UnsafeRows? lookaheadRows = null,
     public override DomainBatch Branch(DomainBatch open, BoundResult bounds, Tensor openIndex, Tensor targetRow)
     {
         var lo = open["lo"]; var hi = open["hi"];
-        var dim = lookaheadRows is { } rows ? ForwardDimension(lo, hi, rows) : null;
-        dim ??= CoefficientDimension(lo, hi, TargetCoefficients(bounds, openIndex, targetRow, lo.shape[1]));
-        return BisectAlong(open, dim);
+        var coefficients = TargetCoefficients(bounds, openIndex, targetRow, lo.shape[1]);
+        return BisectAlong(open, CoefficientDimension(lo, hi, coefficients, coefficientFloor));
     }
-
-    /// <summary>
-    /// Per sub-problem, the dimension whose halves score best under forward-mode bounds (<c>[b]</c>), or null when some
-    /// node has no forward rule. Degenerate dimensions (at float resolution) are never chosen.
-    /// </summary>
-    Tensor? ForwardDimension(Tensor lo, Tensor hi, UnsafeRows rows)
-    {
-        long b = lo.shape[0], n = lo.shape[1];
-        var mid = (lo + hi) / 2;
-        var axis = eye(n, dtype: ScalarType.Bool, device: lo.device).unsqueeze(0);               // [1, n, n]: dimension j of candidate j
-        var loN = lo.unsqueeze(1).expand(b, n, n);
-        var hiN = hi.unsqueeze(1).expand(b, n, n);
-        var midN = mid.unsqueeze(1).expand(b, n, n);
-        // Candidate boxes [b, 2, n, n] flattened: per sub-problem, the lower halves (hi_j = mid_j) of every dimension j,
-        // then the upper halves (lo_j = mid_j).
-        // The parents themselves come last, to measure what a split gains.
-        var candLo = cat(new[] { stack(new[] { loN, where(axis, midN, loN) }, 1).reshape(-1, n), lo });
-        var candHi = cat(new[] { stack(new[] { where(axis, midN, hiN), hiN }, 1).reshape(-1, n), hi });
-        var lowers = new List<Tensor>();
-        for (long start = 0; start < candLo.shape[0]; start += lookaheadBatch)
-        {
-            long k = Math.Min(lookaheadBatch, candLo.shape[0] - start);
-            if (Engine.ForwardLowerBounds(candLo.narrow(0, start, k), candHi.narrow(0, start, k), rows.C) is not { } l) return null;
-            lowers.Add(l.to_type(ScalarType.Float32));
-        }
-        var margin = cat(lowers.ToArray()) - rows.Rhs.to_type(ScalarType.Float32).unsqueeze(0);    // [2nb + b, S]
-        var all = rows.Target(margin).Score.clamp(-1e30, 1e30);                                    // a proven box scores +1e30
-        var parent = all.narrow(0, 2 * n * b, b).unsqueeze(1);                                     // [b, 1]
-        // A parent's bound holds on its halves: a half scoring below it only shows forward mode's looseness there.
-        var score = maximum(all.narrow(0, 0, 2 * n * b).view(b, 2, n), parent.unsqueeze(1));      // [b, 2, n]
-        var degenerate = AtResolution(lo, hi);
-        var dim = SplitScore(score.select(1, 0), score.select(1, 1)).masked_fill(degenerate, float.NegativeInfinity).argmax(1);
-        // Where no split improves the worse half, forward mode is too loose on this box to tell the dimensions apart (ACAS
-        // Xu prop_2: about -119 against CROWN's -0.13), and its argmax is noise that kept bisecting three dimensions to
-        // 1e-6 while two stayed at a quarter of their range. There, bisect the widest dimension relative to the root box.
-        var worseHalf = minimum(score.select(1, 0), score.select(1, 1)).masked_fill(degenerate, float.NegativeInfinity);  // [b, n]
-        var gain = worseHalf.amax(new long[] { 1 }) - parent.squeeze(1);                                                  // [b]
-        var blind = gain.le(1e-3 * (1 + parent.squeeze(1).abs()));
-        return where(blind, RelativeWidestDimension(lo, hi), dim);
-    }
-
-    /// <summary>
-    /// Per sub-problem, the dimension widest relative to the root box's width in it (<c>[b]</c>); never one at float
-    /// resolution or one the root fixes.
-    /// </summary>
-    Tensor RelativeWidestDimension(Tensor lo, Tensor hi)
-    {
-        var rootWidth = tensor(_rootWidth!, dtype: ScalarType.Float32, device: lo.device).unsqueeze(0);   // [1, n]
-        var relative = ((hi - lo).to_type(ScalarType.Float32) / rootWidth.clamp_min(1e-30)).masked_fill(rootWidth.le(0).expand_as(lo), -1);
-        return relative.masked_fill(AtResolution(lo, hi), -1).argmax(1);
-    }
-
-    // Kept as managed numbers: a tensor detached from every scope would be freed by the GC's finalizer thread.
-    float[]? _rootWidth;
-
-    public override DomainBatch Root(Tensor lo, Tensor hi, int rows)
-    {
-        _rootWidth = (hi - lo).reshape(-1).to_type(ScalarType.Float32).data<float>().ToArray();
-        return base.Root(lo, hi, rows);
-    }
-
-    /// <summary>A bisection's score from its halves' scores: the worse half, ties broken by the better half.</summary>
-    static Tensor SplitScore(Tensor a, Tensor b) => minimum(a, b) + 1e-3 * maximum(a, b).clamp(-1e3, 1e3);
 }

@@ -185,7 +185,7 @@ sealed class ReluBrancher : Brancher
             // Every ReLU is fixed or stable yet the bound is not a proof: bisect the input box instead.
             using var sub = open.Select(without);
             var coefficients = TargetCoefficients(bounds, openIndex.index_select(0, without), targetRow.index_select(0, without), sub["lo"].shape[1]);
-            var children = BisectAlong(sub, CoefficientDimension(sub["lo"], sub["hi"], coefficients));
+            var children = BisectAlong(sub, CoefficientDimension(sub["lo"], sub["hi"], coefficients, _options.InputSplitCoefficientFloor));
             if (_reuse) children["cut"] = full_like(children["cut"], -1L);
             parts.Add(children);
         }

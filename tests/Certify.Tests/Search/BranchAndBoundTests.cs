@@ -212,32 +212,32 @@ public sealed class BranchAndBoundTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    public void Input_split_portfolio_proves_an_acas_xu_property_the_coefficient_heuristic_cannot()
+    public void Coefficient_floor_proves_an_acas_xu_property_the_pure_coefficient_rule_cannot()
     {
-        // ACAS Xu 3_9 prop_1 (unsat): the input-coefficient heuristic never splits X_2 (its coefficient in CROWN's final
-        // bound is ~0, yet its width is what loosens the unstable ReLUs) and bisects the other four dimensions to float
-        // resolution without progress. The portfolio gives that heuristic a quarter of the domain limit, then restarts with
-        // the forward-mode look-ahead, which proves it in well under the rest.
+        // ACAS Xu 3_9 prop_1 (unsat): X_2's coefficient in CROWN's final bound is ~0, yet its width is what loosens the
+        // unstable ReLUs. The pure coefficient rule (floor 0) never splits X_2 and bisects the other four dimensions to float
+        // resolution without progress; with each |coefficient| raised to a tenth of the largest, X_2 is split in time.
         var (graph, spec) = Acas("ACASXU_run2a_3_9_batch_2000.onnx", "prop_1.vnnlib");
-        var lookahead = new BranchAndBound(graph, new BabOptions { MaxDomains = 5_000 }).Run(spec);
-        output.WriteLine($"look-ahead: {lookahead.Status} {lookahead.Statistics}");
-        Assert.Equal(BabStatus.Verified, lookahead.Status);
-        var coefficient = new BranchAndBound(graph, new BabOptions { MaxDomains = 5_000, InputSplitLookaheadMaxDimension = 0 }).Run(spec);
-        output.WriteLine($"coefficient heuristic: {coefficient.Status} {coefficient.Statistics}");
-        Assert.Equal(BabStatus.DomainLimit, coefficient.Status);
+        var floored = new BranchAndBound(graph, new BabOptions { MaxDomains = 5_000, Method = BoundMethod.Crown }).Run(spec);
+        output.WriteLine($"floor 0.1: {floored.Status} {floored.Statistics}");
+        Assert.Equal(BabStatus.Verified, floored.Status);
+        var pure = new BranchAndBound(graph, new BabOptions { MaxDomains = 5_000, Method = BoundMethod.Crown, InputSplitCoefficientFloor = 0 }).Run(spec);
+        output.WriteLine($"floor 0: {pure.Status} {pure.Statistics}");
+        Assert.Equal(BabStatus.DomainLimit, pure.Status);
     }
 
     [SkippableFact]
-    public void Look_ahead_is_not_misled_where_forward_bounds_are_far_looser_than_crown()
+    public void Alpha_crown_phase_proves_acas_xu_3_3_prop_2_which_crown_leaves_open()
     {
-        // ACAS Xu 1_8 prop_2 (unsat): on boxes still wide in X_1 and X_2, forward-mode bounds are near -119 where CROWN
-        // gives -0.13, and halving X_1 or X_2 made one half's forward bound worse than its parent's (-140). The look-ahead
-        // then preferred the splits that changed nothing: it bisected X_0, X_3 and X_4 to 1e-6 while X_1 and X_2 stayed at a
-        // quarter of their range, and the queue grew without end (40k domains: limit reached, 29k open). Halves are now
-        // floored at their parent's bound, and where no split gains, the dimension widest relative to the root is split.
-        var (graph, spec) = Acas("ACASXU_run2a_1_8_batch_2000.onnx", "prop_2.vnnlib");
-        var result = new BranchAndBound(graph, new BabOptions { MaxDomains = 40_000 }).Run(spec);
-        output.WriteLine($"{result.Status} {result.Statistics}");
-        Assert.Equal(BabStatus.Verified, result.Status);
+        // ACAS Xu 3_3 prop_2 (unsat) timed out at 116 s with CROWN alone: its hard sub-boxes lie where the margin is about
+        // 1e-3 along a surface, and CROWN's fixed slopes stay loose there however finely the box is cut (750k sub-boxes in
+        // 60 s, still open). The default portfolio switches to alpha-CROWN after CROWN's share and proves it in ~20k more.
+        var (graph, spec) = Acas("ACASXU_run2a_3_3_batch_2000.onnx", "prop_2.vnnlib");
+        var crown = new BranchAndBound(graph, new BabOptions { MaxDomains = 100_000, InputSplitFirstPhaseShare = 1 }).Run(spec);
+        output.WriteLine($"CROWN only: {crown.Status} {crown.Statistics}");
+        Assert.Equal(BabStatus.DomainLimit, crown.Status);
+        var portfolio = new BranchAndBound(graph, new BabOptions { MaxDomains = 100_000 }).Run(spec);
+        output.WriteLine($"CROWN, then alpha-CROWN: {portfolio.Status} {portfolio.Statistics}");
+        Assert.Equal(BabStatus.Verified, portfolio.Status);
     }
 }
