@@ -27,7 +27,7 @@ public sealed class BranchAndBound
 {
     readonly ComputationGraph _graph;
     readonly Engines _engines;
-    readonly Lazy<Engines> _alphaEngines;
+    readonly Engines? _alphaEngines;       // the second phase of input splitting; null when not used
 
     /// <summary>
     /// A search engine and its float64 twin for re-checking close calls. The twin uses the same method: every slope in
@@ -54,13 +54,19 @@ public sealed class BranchAndBound
             Method = Method, DType = Options.DType, AlphaIterations = Options.AlphaIterations, BetaIterations = Options.BetaIterations,
         };
         _engines = MakeEngines(bo);
-        _alphaEngines = new Lazy<Engines>(() => MakeEngines(bo with { Method = BoundMethod.AlphaCrown }));
+        // Built here, not on first use: an engine that converts the graph's parameters owns the converted tensors, and
+        // built inside a search step they would belong to that step's dispose scope and be freed with it.
+        _alphaEngines = Portfolio ? MakeEngines(bo with { Method = BoundMethod.AlphaCrown }) : null;
     }
 
     Engines MakeEngines(BoundOptions bo)
     {
         var engine = new BoundEngine(_graph, bo);
-        return new Engines(engine, new Lazy<BoundEngine>(() => Options.DType == ScalarType.Float64 ? engine : new BoundEngine(_graph, bo with { DType = ScalarType.Float64 })));
+        if (Options.DType == ScalarType.Float64) return new Engines(engine, new Lazy<BoundEngine>(engine));
+        var bo64 = bo with { DType = ScalarType.Float64 };
+        // The float64 twin is needed only for close calls; it is built lazily only when it needs no converted parameters.
+        bool float64Graph = _graph.Nodes.SelectMany(n => n.Op.Parameters).All(p => p.dtype == ScalarType.Float64);
+        return new Engines(engine, float64Graph ? new Lazy<BoundEngine>(() => new BoundEngine(_graph, bo64)) : new Lazy<BoundEngine>(new BoundEngine(_graph, bo64)));
     }
 
     /// <summary>The settings.</summary>
@@ -152,7 +158,7 @@ public sealed class BranchAndBound
         bool PhaseOver() => run.Bounded >= phaseDomains || (phaseEnd is { } end && DateTime.UtcNow >= end);
         var floor = Options.InputSplitCoefficientFloor;
         if (Search(region, regionIndex, run, rows, new InputBrancher(_engines.Search, floor), _engines, PhaseOver) is { } done) return done;
-        var alpha = _alphaEngines.Value;
+        var alpha = _alphaEngines!;
         return Search(region, regionIndex, run, rows, new InputBrancher(alpha.Search, floor), alpha, phaseOver: null)!.Value;
     }
 
