@@ -57,14 +57,16 @@ public sealed class RunCommand : ICliCommand
             using var writer = outPath is null ? null : new StreamWriter(outPath, append: parse.GetValue(resume) && File.Exists(outPath));
             if (writer is not null && writer.BaseStream.Position == 0) writer.WriteLine("family,network,property,result,seconds,label");
             writer?.Flush();
-            AnsiConsole.Progress()
+            ForegroundProgress.Create()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask($"{instances.Count} instances", maxValue: Math.Max(1, instances.Count));
+                    var refresh = new ForegroundProgress.Refresher(ctx);
                     foreach (var inst in instances)
                     {
                         task.Description = $"{inst.Family}/{inst.Network} {inst.Property}";
+                        refresh.Tick(force: true);
                         var timeout = inst.TimeoutSeconds * s;
                         if (cap is { } c) timeout = Math.Min(timeout, c);
                         var (result, seconds, how) = parse.GetValue(isolate)
@@ -79,6 +81,7 @@ public sealed class RunCommand : ICliCommand
                             AnsiConsole.MarkupLine($"[yellow]error[/] {Markup.Escape(inst.Onnx)} {Markup.Escape(inst.Vnnlib)}: {Markup.Escape(how)}");
                         task.Increment(1);
                     }
+                    refresh.Tick(force: true);
                 });
 
             return Summarise(rows.Select(r => (r.Inst, r.Result, r.Seconds)).ToList()) ? 0 : 1;

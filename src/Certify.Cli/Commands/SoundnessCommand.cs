@@ -110,17 +110,19 @@ public sealed class SoundnessCommand : ICliCommand
             catch (FormatException e) { throw new CliException(e.Message); }
             AnsiConsole.MarkupLine($"tool: [bold]{Markup.Escape(verifier.Name)}[/]  results: {Markup.Escape(resultsDir)}");
             HarnessSummary summary = null!;
-            AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            ForegroundProgress.Create().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("instances", maxValue: total);
+                    var refresh = new ForegroundProgress.Refresher(ctx);
                     summary = harness.Run(bench, resultsDir,
                         progress: o =>
                         {
                             task.Increment(1);
+                            refresh.Tick(force: true);
                             if (o.IsWrong) AnsiConsole.MarkupLine($"[red]{o.Class}[/] {Markup.Escape(o.Vnnlib)}: {Markup.Escape(o.Detail)}");
                         },
-                        starting: i => task.Description = Path.GetFileName(i.Vnnlib));
+                        starting: i => { task.Description = Path.GetFileName(i.Vnnlib); refresh.Tick(force: true); });
                 });
             Print(summary);
             return summary.AnyWrong ? 1 : 0;

@@ -81,16 +81,18 @@ public sealed class TrainCommand : ICliCommand
             (o.Method == TrainingMethod.CrownIbp ? $" beta {s.Schedule.Beta:F2}" : "") + $"  lr {s.LearningRate:G3}  wall {s.Elapsed:hh\\:mm\\:ss} cpu {s.CpuTime:hh\\:mm\\:ss}");
         if (interactive)
         {
-            AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            ForegroundProgress.Create().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("training", maxValue: o.Epochs);
+                    var refresh = new ForegroundProgress.Refresher(ctx);
                     var trainer = new Trainer(o)
                     {
                         OnBatch = p =>
                         {
                             task.Value = p.Epoch - 1 + (double)p.Batch / p.Batches;
                             task.Description = $"epoch {p.Epoch} batch {p.Batch}/{p.Batches} loss {p.Loss:F4} acc {P(p.TrainAccuracy)} eps {F(p.Schedule.Eps)}";
+                            refresh.Tick();
                         },
                         OnEpoch = (s, n) => { PrintEpoch(s); Checkpoint.Save(n, s.Epoch, ckpt); },
                     };

@@ -12,7 +12,7 @@ public enum SplitStrategy
     /// Bisect one input dimension: the one with the largest |input coefficient| × width in the sub-box's linear lower
     /// bound (coefficients floored, <see cref="BabOptions.InputSplitCoefficientFloor"/>). With the default method the
     /// boxes are bounded by CROWN, and if that search is undecided after its share of the budget
-    /// (<see cref="BabOptions.InputSplitFirstPhaseShare"/>), a second search from scratch bounds them by alpha-CROWN.
+    /// (<see cref="BabOptions.InputSplitFirstPhaseShare"/>), the open sub-boxes and their children by alpha-CROWN.
     /// </summary>
     InputSplit,
     /// <summary>
@@ -43,7 +43,8 @@ public sealed record BabOptions
     /// <summary>
     /// Input splitting with the default method (<see cref="Method"/> null) runs two phases: CROWN for this share of the
     /// time limit and of <see cref="MaxDomains"/> (at most <see cref="InputSplitFirstPhaseDomains"/> domains), then, if
-    /// undecided, a fresh search with alpha-CROWN (<see cref="AlphaIterations"/> per batch). 1 keeps CROWN throughout.
+    /// undecided, alpha-CROWN (<see cref="AlphaIterations"/> per batch) on the sub-boxes CROWN left open and their
+    /// children. 1 keeps CROWN throughout.
     /// </summary>
     public double InputSplitFirstPhaseShare { get; init; } = 0.25;
 

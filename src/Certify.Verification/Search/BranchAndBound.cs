@@ -145,40 +145,49 @@ public sealed class BranchAndBound
         if (region.Lower.Length != _graph.InputSize)
             throw new ArgumentException($"region {regionIndex} has {region.Lower.Length} input bounds but the network has {_graph.InputSize} inputs");
         using var rows = new UnsafeRows(region, (int)_graph.OutputSize, Options.DType);
-        if (Strategy != SplitStrategy.InputSplit)
-            return Search(region, regionIndex, run, rows, new ReluBrancher(_engines.Search, Options), _engines, phaseOver: null)!.Value;
-        if (!Portfolio)
-            return Search(region, regionIndex, run, rows, new InputBrancher(_engines.Search, Options.InputSplitCoefficientFloor), _engines, phaseOver: null)!.Value;
-        // Two phases, one after the other: CROWN (cheap; most properties end here) for a share of the budget, then, from
-        // scratch, alpha-CROWN, whose optimised slopes close sub-boxes that CROWN's fixed ones leave open however finely
-        // the box is cut (ACAS Xu 3_3 prop_2: CROWN bounded 750k sub-boxes in 60 s without finishing; alpha-CROWN proves
-        // it in 23k). A restart wastes the first phase's work but keeps each phase's search intact.
+        using var pool = new DomainPool();
+        Brancher first = Strategy == SplitStrategy.InputSplit
+            ? new InputBrancher(_engines.Search, Options.InputSplitCoefficientFloor)
+            : new ReluBrancher(_engines.Search, Options);
+        if (Seed(region, regionIndex, rows, pool, first) is { } unsafeEverywhere) return unsafeEverywhere;
+        if (!Portfolio) return Drain(regionIndex, run, rows, pool, first, _engines, phaseOver: null)!.Value;
+        // Two phases over one queue: CROWN (cheap; most properties end here) for a share of the budget, then alpha-CROWN on
+        // the sub-boxes CROWN left open and their children. Its optimised slopes close sub-boxes that CROWN's fixed ones
+        // leave open however finely they are cut (ACAS Xu 3_3 prop_2: CROWN bounded 750k sub-boxes in 60 s without
+        // finishing; alpha-CROWN proves it in about 20k).
         var phaseEnd = Options.TimeLimit is { } limit ? DateTime.UtcNow + limit * Options.InputSplitFirstPhaseShare : (DateTime?)null;
         long phaseDomains = run.Bounded + (long)Math.Min(Options.InputSplitFirstPhaseDomains, Options.MaxDomains * Options.InputSplitFirstPhaseShare);
         bool PhaseOver() => run.Bounded >= phaseDomains || (phaseEnd is { } end && DateTime.UtcNow >= end);
-        var floor = Options.InputSplitCoefficientFloor;
-        if (Search(region, regionIndex, run, rows, new InputBrancher(_engines.Search, floor), _engines, PhaseOver) is { } done) return done;
+        if (Drain(regionIndex, run, rows, pool, first, _engines, PhaseOver) is { } done) return done;
         var alpha = _alphaEngines!;
-        return Search(region, regionIndex, run, rows, new InputBrancher(alpha.Search, floor), alpha, phaseOver: null)!.Value;
+        return Drain(regionIndex, run, rows, pool, new InputBrancher(alpha.Search, Options.InputSplitCoefficientFloor), alpha, phaseOver: null)!.Value;
     }
 
     /// <summary>A region's box as a batch of one in the search dtype, <c>[1, n]</c> each.</summary>
     (Tensor Lo, Tensor Hi) RootBox(InputRegion region) =>
         (tensor(region.Lower).to_type(Options.DType).unsqueeze(0), tensor(region.Upper).to_type(Options.DType).unsqueeze(0));
 
-    /// <summary>One search of a region with one branching rule; null when <paramref name="phaseOver"/> ended it undecided.</summary>
-    (BabStatus, BabCandidate?)? Search(InputRegion region, int regionIndex, RunState run, UnsafeRows rows, Brancher brancher, Engines engines, Func<bool>? phaseOver)
+    /// <summary>
+    /// Pushes the region's root sub-problem; returns a candidate instead when some disjunct has no rows (it holds
+    /// everywhere, so any point of the box is unsafe).
+    /// </summary>
+    (BabStatus, BabCandidate?)? Seed(InputRegion region, int regionIndex, UnsafeRows rows, DomainPool pool, Brancher brancher)
     {
-        using var pool = new DomainPool();
+        using var scope = NewDisposeScope();
+        var (lo, hi) = RootBox(region);
+        if (rows.EmptyDisjunct) return (BabStatus.Candidate, Evaluate((lo + hi) / 2, regionIndex, rows, all: true));
+        using var root = brancher.Root(lo, hi, rows.Count);
+        pool.Push(root);
+        return null;
+    }
+
+    /// <summary>
+    /// Bounds and splits the queued sub-problems with one brancher until none is left, a candidate is found, the run stops,
+    /// or <paramref name="phaseOver"/> says so (then null, with the open sub-problems still in <paramref name="pool"/>).
+    /// </summary>
+    (BabStatus, BabCandidate?)? Drain(int regionIndex, RunState run, UnsafeRows rows, DomainPool pool, Brancher brancher, Engines engines, Func<bool>? phaseOver)
+    {
         brancher.OptimiseUntil = run.Deadline;
-        using (var scope = NewDisposeScope())
-        {
-            var (lo, hi) = RootBox(region);
-            if (rows.EmptyDisjunct) // a conjunction without rows holds everywhere: any point of the box is unsafe
-                return (BabStatus.Candidate, Evaluate((lo + hi) / 2, regionIndex, rows, all: true));
-            using var root = brancher.Root(lo, hi, rows.Count);
-            pool.Push(root);
-        }
         while (pool.Count > 0)
         {
             if (run.Stopped is { } why) { run.Remember(pool); return (why, null); }
