@@ -1,11 +1,17 @@
 using System.Runtime.CompilerServices;
 
+// Test classes run one after another. TorchSharp hands every number given to a tensor operation to libtorch as a
+// native scalar whose managed owner nothing keeps alive during the call: a garbage collection triggered by another
+// test's thread can finalize it while libtorch reads it ("Unknown scalar type", seen as rare test failures). With one
+// test thread, collections happen only at that thread's own allocations (see Directory.Build.props).
+[assembly: Xunit.CollectionBehavior(DisableTestParallelization = true)]
+
 namespace Certify.Tests;
 
 /// <summary>
-/// xUnit runs test classes in parallel, and each libtorch call would otherwise start as many OpenMP threads as there are
-/// cores: on the 2-core CI machine the threads of parallel tests then wait on each other at every barrier, and small
-/// tensor work was measured 10-50x slower. One libtorch thread per call keeps the cores busy with whole tests instead.
+/// One libtorch thread per call. Test classes used to run in parallel, and libtorch's OpenMP threads of parallel tests
+/// then waited on each other at every barrier on the 2-core CI machine (small tensor work 10-50x slower); the tests now
+/// run one after another (above), and one thread keeps their speed independent of what else runs on the machine.
 /// </summary>
 static class TorchThreads
 {
