@@ -8,11 +8,11 @@ namespace Certify.Cli;
 /// <para>
 /// Why: TorchSharp turns every number passed to a tensor operation into a native <c>c10::Scalar</c> owned by a managed
 /// <c>Scalar</c> that has a finalizer and no dispose scope. Once its handle has been passed to native code, nothing keeps
-/// the managed object alive; a garbage collection triggered meanwhile by another thread (Spectre's refresh thread
-/// allocates on every frame) can finalize it, and the finalizer thread frees the scalar while libtorch is still reading it.
-/// In runs of hundreds of instances that surfaced as libtorch errors about garbage scalars ("Unknown scalar type",
-/// "Expected false to be true"). With no other thread allocating, collections happen only at the working thread's own
-/// allocations, when every scalar it has released is really done with.
+/// the managed object alive, and a garbage collection that runs meanwhile can finalize it: the finalizer thread frees the
+/// scalar while libtorch is still reading it ("Unknown scalar type" errors in long runs). The cause measured was the
+/// background collector, now off (<c>Directory.Build.props</c>); a blocking collection triggered by another thread that
+/// allocates, such as Spectre's refresh thread on every frame, opens the same window. With the working thread the only
+/// one allocating, collections happen at its own allocations, when every scalar it has released is really done with.
 /// </para>
 /// </summary>
 static class ForegroundProgress

@@ -34,7 +34,7 @@ public sealed class BranchAndBound
     /// [0, 1] and every multiplier ≥ 0 gives a sound bound, so whatever its optimiser finds is sound, and a float32
     /// alpha/beta-CROWN proof is not lost to a plain CROWN re-check.
     /// </summary>
-    sealed record Engines(BoundEngine Search, Lazy<BoundEngine> Float64);
+    sealed record Engines(BoundEngine Search, BoundEngine Float64);
 
     /// <summary>Prepares the search over <paramref name="graph"/>.</summary>
     /// <exception cref="NotSupportedException">when a node has no bound rule.</exception>
@@ -53,20 +53,17 @@ public sealed class BranchAndBound
         {
             Method = Method, DType = Options.DType, AlphaIterations = Options.AlphaIterations, BetaIterations = Options.BetaIterations,
         };
+        // Every engine is built here, not on first use: an engine that converts the graph's parameters (a float64 twin of a
+        // float32 graph) owns the converted tensors, and built inside a search step they would belong to that step's
+        // dispose scope and be freed with it.
         _engines = MakeEngines(bo);
-        // Built here, not on first use: an engine that converts the graph's parameters owns the converted tensors, and
-        // built inside a search step they would belong to that step's dispose scope and be freed with it.
         _alphaEngines = Portfolio ? MakeEngines(bo with { Method = BoundMethod.AlphaCrown }) : null;
     }
 
     Engines MakeEngines(BoundOptions bo)
     {
         var engine = new BoundEngine(_graph, bo);
-        if (Options.DType == ScalarType.Float64) return new Engines(engine, new Lazy<BoundEngine>(engine));
-        var bo64 = bo with { DType = ScalarType.Float64 };
-        // The float64 twin is needed only for close calls; it is built lazily only when it needs no converted parameters.
-        bool float64Graph = _graph.Nodes.SelectMany(n => n.Op.Parameters).All(p => p.dtype == ScalarType.Float64);
-        return new Engines(engine, float64Graph ? new Lazy<BoundEngine>(() => new BoundEngine(_graph, bo64)) : new Lazy<BoundEngine>(new BoundEngine(_graph, bo64)));
+        return new Engines(engine, Options.DType == ScalarType.Float64 ? engine : new BoundEngine(_graph, bo with { DType = ScalarType.Float64 }));
     }
 
     /// <summary>The settings.</summary>
@@ -220,7 +217,7 @@ public sealed class BranchAndBound
         {
             var idx = close.nonzero().squeeze(1);
             using var sub = batch.Select(idx);
-            using var b64 = brancher.Bound(engines.Float64.Value, sub, rows.C64, reuseCarried: false);
+            using var b64 = brancher.Bound(engines.Float64, sub, rows.C64, reuseCarried: false);
             run.EngineCalls++;
             run.Rechecks += idx.shape[0];
             var m64 = b64.Lower - rows.Rhs64.unsqueeze(0);

@@ -69,11 +69,12 @@ abstract class Brancher
     protected static Tensor CoefficientDimension(Tensor lo, Tensor hi, Tensor coefficients, double floor)
     {
         var width = (hi - lo).to_type(ScalarType.Float32);                       // [b, n]
+        var degenerate = AtResolution(lo, hi);
         var a = coefficients.abs();
         a = maximum(a, a.amax(new long[] { 1 }, keepdim: true) * floor);
-        var score = (a * width).masked_fill(AtResolution(lo, hi), -1);
+        var score = (a * width).masked_fill(degenerate, -1);
         var useWidth = score.amax(new long[] { 1 }, keepdim: true).le(0);       // every coefficient zero: the widest
-        return where(useWidth, width.masked_fill(AtResolution(lo, hi), -1), score).argmax(1);   // [b]
+        return where(useWidth, width.masked_fill(degenerate, -1), score).argmax(1);   // [b]
     }
 
     /// <summary>Dimensions that bisection cannot narrow any more: the midpoint equals an end in floating point (<c>[b, n]</c>).</summary>
