@@ -1,25 +1,70 @@
 using System.CommandLine;
-using System.Reflection;
+using Certify.Import;
+using Certify.Spec;
 
 namespace Certify.Cli;
 
 /// <summary>Entry point of the <c>certify</c> command.</summary>
 public static class Program
 {
+    /// <summary>
+    /// Parses and runs a command. Every failure ends in one line on standard error and a documented exit code
+    /// (<see cref="ExitCodes"/>, <c>specs/exit-codes.md</c>): bad options and bad files exit 2, a bug exits 3 with its
+    /// type and message (the stack trace only with <c>CERTIFY_DEBUG=1</c>). No exception reaches the runtime's handler.
+    /// </summary>
     public static int Main(string[] args)
     {
-        var root = new RootCommand("Certify: formal verification and certified training of neural networks.");
+        var root = new RootCommand("Certify: formal verification and certified training of neural networks. Exit codes: 0 done (any verdict), 1 a failure found (wrong answer, unsound tool, rejected check, nothing answered), 2 bad input or option, 3 internal error, 130 interrupted.");
         foreach (var cmd in Commands().OrderBy(c => c.Name, StringComparer.Ordinal)) root.Subcommands.Add(cmd);
         try
         {
-            // The default handler would print CliException with a stack trace; let it reach the one-line handler below.
-            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // One line per problem (System.CommandLine would print the whole help after them).
+                foreach (var e in parse.Errors) Console.Error.WriteLine($"certify: {e.Message}");
+                Console.Error.WriteLine($"certify: see '{string.Join(' ', CommandPath(parse))} --help'");
+                return ExitCodes.BadInput;
+            }
+            // The default handler would print exceptions with a stack trace; let them reach the one-line handlers below.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (CliException e)
+        catch (Exception e) when (Describe(e) is { } known)
         {
-            Console.Error.WriteLine($"certify: {e.Message}");
-            return 2;
+            Console.Error.WriteLine($"certify: {known}");
+            return ExitCodes.BadInput;
         }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("certify: interrupted");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"certify: internal error: {e.GetType().Name}: {FirstLine(e.Message)}" +
+                (Environment.GetEnvironmentVariable("CERTIFY_DEBUG") == "1" ? "\n" + e : " (set CERTIFY_DEBUG=1 for the stack trace)"));
+            return ExitCodes.InternalError;
+        }
+    }
+
+    /// <summary>The one-line message of an error caused by the user's input, or null for anything else (a bug).</summary>
+    static string? Describe(Exception e) => e switch
+    {
+        CliException c => c.Message,
+        ImportException or NNetException or VnnLibException => FirstLine(e.Message),
+        FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or PathTooLongException => FirstLine(e.Message),
+        IOException io when io.GetType() == typeof(IOException) => FirstLine(e.Message),   // disk full, read-only file system
+        _ => null,
+    };
+
+    static string FirstLine(string s) => s.Split('\n')[0].TrimEnd('\r');
+
+    static IEnumerable<string> CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult) names.Insert(0, r.Command.Name);
+        if (names.Count > 0) names[0] = "certify";
+        return names;
     }
 
     /// <summary>All commands defined in this assembly.</summary>

@@ -14,10 +14,10 @@ public sealed class VerifyCommand : ICliCommand
     {
         var model = new Argument<string>("model") { Description = "Network file (.onnx or .nnet)." };
         var prop = new Argument<string>("property") { Description = "VNNLIB property file." };
-        var timeout = new Option<double>("--timeout") { Description = "Time limit in seconds (loading included).", DefaultValueFactory = _ => 60 };
+        var timeout = new Option<double>("--timeout") { Description = "Time limit in seconds (loading included).", DefaultValueFactory = _ => 60 }.Seconds();
         var results = new Option<string?>("--results") { Description = "Write the VNN-COMP result file here." };
-        var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for ReLU splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" };
-        var strategy = new Option<string>("--split") { Description = "Branching: auto, input or relu.", DefaultValueFactory = _ => "auto" };
+        var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for ReLU splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" }.OneOf("auto", "crown", "alpha-crown", "beta-crown");
+        var strategy = new Option<string>("--split") { Description = "Branching: auto, input or relu.", DefaultValueFactory = _ => "auto" }.OneOf("auto", "input", "relu");
         var noAttack = new Option<bool>("--no-attack") { Description = "Skip the initial PGD attack." };
         var noMilp = new Option<bool>("--no-milp") { Description = "Do not hand open problems to the MILP back-end." };
         var quiet = new Option<bool>("--quiet") { Description = "Print only the verdict word." };
@@ -28,6 +28,8 @@ public sealed class VerifyCommand : ICliCommand
             var clock = Stopwatch.StartNew();
             string modelPath = parse.GetValue(model)!, propPath = parse.GetValue(prop)!;
             bool q = parse.GetValue(quiet);
+            var resultPath = parse.GetValue(results);
+            OutputFiles.Check(resultPath, "--results");   // before the work: an unwritable path must not cost the verdict
             var options = new VerifierOptions
             {
                 Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
@@ -38,9 +40,8 @@ public sealed class VerifyCommand : ICliCommand
             };
             VerificationReport report;
             try { report = Verify(modelPath, propPath, options); }
-            catch (VnnLibException e) { throw new CliException(e.Message); }
             catch (ArgumentException e) { throw new CliException(e.Message); }
-            if (parse.GetValue(results) is { } file) report.WriteResultFile(file);
+            if (resultPath is not null) OutputFiles.Write(resultPath, "--results", () => report.WriteResultFile(resultPath));
             if (q) Console.WriteLine(report.Verdict.Word);
             else
             {
@@ -52,14 +53,13 @@ public sealed class VerifyCommand : ICliCommand
                     _ => $"  reason: {report.Verdict.Reason}",
                 });
             }
-            return 0;
+            return ExitCodes.Ok;
         });
         return cmd;
     }
 
     static VerificationReport Verify(string modelPath, string propPath, VerifierOptions options)
     {
-        if (!File.Exists(propPath)) throw new CliException($"{propPath}: no such file");
         using var scope = TorchSharp.torch.NewDisposeScope();   // tensors freed on this thread, not by the finalizer (see Verifier.Run)
         var graph = ModelLoading.Load(modelPath);
         var spec = VnnLibParser.Parse(propPath);

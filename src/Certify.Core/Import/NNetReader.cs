@@ -53,9 +53,9 @@ public static class NNetReader
     /// <summary>Reads the file's layers and normalisation constants.</summary>
     public static NNetNetwork Load(string path)
     {
-        if (!File.Exists(path)) throw new NNetException(path, 0, "file not found");
-        using var r = new StreamReader(path);
-        return Load(r, path);
+        using var r = new StreamReader(Certify.IO.InputFile.Open(path, Certify.IO.InputFile.MaxModelBytes, problem => new NNetException(path, 0, problem)));
+        try { return Load(r, path); }
+        catch (IOException e) { throw new NNetException(path, 0, $"cannot read the file ({e.Message})"); }
     }
 
     /// <summary>Reads a network from <paramref name="reader"/>; <paramref name="displayName"/> names it in errors.</summary>

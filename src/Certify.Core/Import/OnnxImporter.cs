@@ -27,12 +27,8 @@ public static class OnnxImporter
     /// <exception cref="ImportException">the file is missing, malformed or uses something unsupported.</exception>
     public static ComputationGraph Import(string path)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new ImportException($"{path}: cannot read the file ({e.Message})", e);
-        }
+        // Size-checked read: a device (/dev/zero) or a file over protobuf's 2 GiB limit is refused with one line.
+        var bytes = Certify.IO.InputFile.ReadAllBytes(path, Certify.IO.InputFile.MaxModelBytes, problem => new ImportException($"{path}: {problem}"));
         return Import(bytes, path);
     }
 

@@ -22,15 +22,33 @@ public static class VnnLibParser
     /// <summary>Largest number of conjunctions the disjunctive normal form may have before the parser gives up.</summary>
     public const int MaxConjunctions = 100_000;
 
+    /// <summary>
+    /// Deepest nesting of formulas and terms accepted. The reader is recursive descent; without a limit a file nested
+    /// 10,000 deep overflowed the stack, which no handler can catch and which ended the whole process (a whole
+    /// <c>run</c> of many instances). Real properties nest a handful of levels.
+    /// </summary>
+    public const int MaxNesting = 500;
+
     /// <summary>Parses the VNNLIB file at <paramref name="path"/> (plain or <c>.gz</c>).</summary>
     /// <exception cref="VnnLibException">malformed or unsupported content, with file, line and column.</exception>
+    /// <remarks>
+    /// At most <see cref="Certify.IO.InputFile.MaxPropertyBytes"/> are read (after decompression), so <c>/dev/zero</c> or a
+    /// decompression bomb ends in an error, not in exhausted memory. A file named <c>.gz</c> that is not gzip data is
+    /// reported as such (the decompressor's own exception would otherwise escape).
+    /// </remarks>
     public static Specification Parse(string path)
     {
-        if (!File.Exists(path)) throw new VnnLibException(path, 0, 0, "file not found");
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        Stream input = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(stream, CompressionMode.Decompress) : stream;
+        Func<string, Exception> error = problem => new VnnLibException(path, 0, 0, problem);
+        using var stream = Certify.IO.InputFile.Open(path, Certify.IO.InputFile.MaxPropertyBytes, error);
+        bool gz = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        Stream input = gz ? Certify.IO.InputFile.Cap(new GZipStream(stream, CompressionMode.Decompress), Certify.IO.InputFile.MaxPropertyBytes, error) : stream;
         using var reader = new StreamReader(input, System.Text.Encoding.UTF8, true, 1 << 16);
-        return Parse(reader, path);
+        try { return Parse(reader, path); }
+        catch (InvalidDataException e) when (gz)
+        {
+            throw new VnnLibException(path, 0, 0, $"not a valid gzip file ({e.Message}); a plain-text property must not end in .gz");
+        }
+        catch (IOException e) { throw new VnnLibException(path, 0, 0, $"cannot read the file ({e.Message})"); }
     }
 
     /// <summary>Parses VNNLIB text from <paramref name="reader"/>; <paramref name="displayName"/> names it in errors and becomes <see cref="Specification.Source"/>.</summary>
@@ -195,8 +213,24 @@ internal sealed class VnnLibReader(VnnLibTokenizer tok, string file)
 
     // ---- formulas -> DNF --------------------------------------------------------------------------------------
 
+    int _depth;
+
+    /// <summary>Counts one level of nesting for the recursive readers; throws past <see cref="VnnLibParser.MaxNesting"/>.</summary>
+    void Enter()
+    {
+        if (++_depth > VnnLibParser.MaxNesting)
+            throw tok.Error($"formulas or terms nest more than {VnnLibParser.MaxNesting} levels deep here; real properties nest a few levels");
+    }
+
     /// <summary>Reads one Boolean formula and returns it in DNF (a list of conjunctions; empty = false).</summary>
     List<Conj> ReadFormula()
+    {
+        Enter();
+        try { return ReadFormulaAt(); }
+        finally { _depth--; }
+    }
+
+    List<Conj> ReadFormulaAt()
     {
         int line = tok.Line, col = tok.Column;
         if (tok.Kind == VnnTokenKind.Atom)
@@ -357,6 +391,13 @@ internal sealed class VnnLibReader(VnnLibTokenizer tok, string file)
 
     /// <summary>Reads a linear term: a number, a declared variable, or (+ …), (- …), (* …), (/ …) over terms.</summary>
     LinearForm ReadTerm()
+    {
+        Enter();
+        try { return ReadTermAt(); }
+        finally { _depth--; }
+    }
+
+    LinearForm ReadTermAt()
     {
         if (tok.Kind == VnnTokenKind.Atom)
         {

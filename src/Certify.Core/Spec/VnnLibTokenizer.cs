@@ -64,11 +64,17 @@ internal sealed class VnnLibTokenizer
     void Advance()
     {
         char c = _buf[_bufPos++];
-        if (c == '\n') { _line++; _col = 1; } else _col++;
+        if (c == '\n') { _line++; _col = 1; }
+        else if (c == '\r' && Peek() != '\n') { _line++; _col = 1; }   // a lone CR ends a line too (old Mac line endings)
+        else _col++;
     }
+
+    /// <summary>Longest atom (number, name, quoted string) accepted: a longer one is not VNNLIB, and would otherwise grow without limit.</summary>
+    public const int MaxAtomLength = 1 << 16;
 
     void AppendAtom(char c)
     {
+        if (_atomLen == MaxAtomLength) throw Error($"a token longer than {MaxAtomLength:N0} characters starts here; this is not a VNNLIB property");
         if (_atomLen == _atom.Length) Array.Resize(ref _atom, _atom.Length * 2);
         _atom[_atomLen++] = c;
     }
@@ -92,6 +98,9 @@ internal sealed class VnnLibTokenizer
         }
         Line = _line;
         Column = _col;
+        // A control character outside a string is binary data (a compressed file without .gz, /dev/zero, a network file
+        // given as the property): say so at once instead of reading on to the size limit.
+        if (c < 0x20 || c == 0x7f) throw Error($"binary data (character 0x{c:X2}); this is not a VNNLIB text file{(c == 0x1f ? " (it looks gzip-compressed: name it .gz)" : "")}");
         if (c == '(') { Advance(); Kind = VnnTokenKind.LParen; return; }
         if (c == ')') { Advance(); Kind = VnnTokenKind.RParen; return; }
         Kind = VnnTokenKind.Atom;
