@@ -21,8 +21,8 @@ public static class Program
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
-                // One line per problem (System.CommandLine would print the whole help after them).
-                foreach (var e in parse.Errors) Console.Error.WriteLine($"certify: {e.Message}");
+                // One line per problem (System.CommandLine would print the whole help after them), naming missing arguments.
+                foreach (var line in ErrorLines(parse)) Console.Error.WriteLine($"certify: {line}");
                 Console.Error.WriteLine($"certify: see '{string.Join(' ', CommandPath(parse))} --help'");
                 return ExitCodes.BadInput;
             }
@@ -56,6 +56,22 @@ public static class Program
         IOException io when io.GetType() == typeof(IOException) => FirstLine(e.Message),   // disk full, read-only file system
         _ => null,
     };
+
+    /// <summary>The parse errors, once each; "required argument missing" becomes the names of the missing arguments and the usage.</summary>
+    static IEnumerable<string> ErrorLines(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        var missing = command.Arguments.Where(a => !a.HasDefaultValue && (parse.GetResult(a) is not { } r || r.Tokens.Count == 0)).Select(a => $"<{a.Name}>").ToList();
+        var usage = string.Join(' ', CommandPath(parse).Concat(command.Arguments.Select(a => $"<{a.Name}>"))) + (command.Options.Count > 0 ? " [options]" : "");
+        var seen = new HashSet<string>();
+        foreach (var e in parse.Errors)
+        {
+            var line = e.Message.StartsWith("Required argument missing", StringComparison.Ordinal) && missing.Count > 0
+                ? $"missing {string.Join(" and ", missing)} (usage: {usage})"
+                : e.Message;
+            if (seen.Add(line)) yield return line;
+        }
+    }
 
     static string FirstLine(string s) => s.Split('\n')[0].TrimEnd('\r');
 

@@ -17,10 +17,10 @@ public sealed class BenchBabCommand : ICliCommand
     public Command Build()
     {
         var family = new Option<string>("--family") { Description = "Family folder with instances.csv (default ../shared/bench/acasxu).", DefaultValueFactory = _ => "../shared/bench/acasxu" };
-        var timeout = new Option<double>("--timeout") { Description = "Seconds per instance (default 10).", DefaultValueFactory = _ => 10 };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds per instance (default 10).", DefaultValueFactory = _ => 10 }.Seconds();
         var filter = new Option<string?>("--filter") { Description = "Only instances whose line contains this text." };
-        var batch = new Option<int>("--batch") { Description = "Domains per engine call (default 1024).", DefaultValueFactory = _ => 1024 };
-        var method = new Option<string>("--method") { Description = "crown or alpha-crown (default crown).", DefaultValueFactory = _ => "crown" };
+        var batch = new Option<int>("--batch") { Description = "Domains per engine call (default 1024).", DefaultValueFactory = _ => 1024 }.AtLeast(1);
+        var method = new Option<string>("--method") { Description = "crown or alpha-crown (default crown).", DefaultValueFactory = _ => "crown" }.OneOf("crown", "alpha-crown");
         var cmd = new Command("bench-bab", "Measure branch and bound (plus random sampling) on a benchmark family against its published labels.")
         {
             family, timeout, filter, batch, method

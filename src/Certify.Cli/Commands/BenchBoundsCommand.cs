@@ -22,8 +22,8 @@ public sealed class BenchBoundsCommand : ICliCommand
     {
         var shared = new Option<string>("--shared") { Description = "The shared folder holding bench/ and oracle/.", DefaultValueFactory = _ => "../shared" };
         var output = new Option<string>("--out") { Description = "Markdown file to write.", DefaultValueFactory = _ => "benchmarks/bounds/results.md" };
-        var repeat = new Option<int>("--repeat") { Description = "Timed runs per measurement (the median is reported).", DefaultValueFactory = _ => 5 };
-        var batch = new Option<int>("--batch") { Description = "ACAS Xu sub-boxes per batch (a power of 32 splits the 5 inputs evenly).", DefaultValueFactory = _ => 1024 };
+        var repeat = new Option<int>("--repeat") { Description = "Timed runs per measurement (the median is reported).", DefaultValueFactory = _ => 5 }.AtLeast(1);
+        var batch = new Option<int>("--batch") { Description = "ACAS Xu sub-boxes per batch (a power of 32 splits the 5 inputs evenly).", DefaultValueFactory = _ => 1024 }.AtLeast(1);
         var dbl = new Option<bool>("--double") { Description = "Run in float64 (default float32)." };
         var filter = new Option<string?>("--filter") { Description = "Only oracle instances whose name contains this text (and skip the ACAS Xu batch unless it matches 'batch')." };
         var methodsOpt = new Option<string?>("--methods") { Description = "Comma-separated subset of ibp,crown,alpha-crown." };
@@ -32,6 +32,7 @@ public sealed class BenchBoundsCommand : ICliCommand
             { shared, output, repeat, batch, dbl, filter, methodsOpt, noForward };
         cmd.SetAction(parse =>
         {
+            OutputFiles.Check(parse.GetValue(output), "--out");
             var dir = parse.GetValue(shared)!;
             var oracle = Path.Combine(dir, "oracle");
             if (!Directory.Exists(oracle)) throw new CliException($"{oracle}: not found (pass --shared DIR)");
@@ -79,8 +80,7 @@ public sealed class BenchBoundsCommand : ICliCommand
                 AcasBatch(dir, parse.GetValue(batch), 8, reps, baseOptions, md, methods);
             }
             var outFile = parse.GetValue(output)!;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
-            File.WriteAllText(outFile, md.ToString());
+            OutputFiles.Write(outFile, "--out", () => File.WriteAllText(outFile, md.ToString()));
             Console.WriteLine(md.ToString());
             return 0;
         });

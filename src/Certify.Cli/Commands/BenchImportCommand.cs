@@ -10,7 +10,7 @@ public sealed class BenchImportCommand : ICliCommand
     {
         var root = new Option<string>("--root") { Description = "Folder searched recursively for *.onnx (default ../shared/bench).", DefaultValueFactory = _ => "../shared/bench" };
         var output = new Option<string?>("--out") { Description = "Write the markdown report here too (e.g. benchmarks/import/results.md)." };
-        var samples = new Option<int>("--samples") { Description = "Random inputs per network (default 8).", DefaultValueFactory = _ => 8 };
+        var samples = new Option<int>("--samples") { Description = "Random inputs per network (default 8).", DefaultValueFactory = _ => 8 }.AtLeast(1);
         var machine = new Option<string>("--machine") { Description = "Machine description written in the report.", DefaultValueFactory = _ => $"{Environment.ProcessorCount}-core CPU" };
         var cmd = new Command("bench-import", "Import every ONNX network under a folder, compare with ONNX Runtime, and report a markdown table.")
         {
@@ -18,6 +18,7 @@ public sealed class BenchImportCommand : ICliCommand
         };
         cmd.SetAction(parse =>
         {
+            OutputFiles.Check(parse.GetValue(output), "--out");
             var dir = parse.GetValue(root)!;
             if (!Directory.Exists(dir)) throw new CliException($"{dir}: no such folder");
             int n = parse.GetValue(samples);
@@ -34,12 +35,7 @@ public sealed class BenchImportCommand : ICliCommand
             }
             var md = ImportSurvey.Markdown(dir, entries, parse.GetValue(machine)!);
             Console.WriteLine(md);
-            if (parse.GetValue(output) is { } path)
-            {
-                var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-                if (folder is not null) Directory.CreateDirectory(folder);
-                File.WriteAllText(path, md);
-            }
+            if (parse.GetValue(output) is { } path) OutputFiles.Write(path, "--out", () => File.WriteAllText(path, md));
             return 0;
         });
         return cmd;

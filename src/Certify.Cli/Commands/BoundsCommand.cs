@@ -14,24 +14,23 @@ public sealed class BoundsCommand : ICliCommand
     {
         var model = new Argument<string>("model") { Description = "Network file (.onnx or .nnet)." };
         var prop = new Argument<string>("property") { Description = "VNNLIB property file." };
-        var method = new Option<string>("--method") { Description = "ibp, crown or alpha-crown.", DefaultValueFactory = _ => "crown" };
+        var method = new Option<string>("--method") { Description = "ibp, crown or alpha-crown.", DefaultValueFactory = _ => "crown" }.OneOf("ibp", "crown", "alpha-crown");
         var json = new Option<string?>("--json") { Description = "Also write the bounds as JSON to this file." };
         var dbl = new Option<bool>("--double") { Description = "Compute in float64 instead of float32." };
         var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
-        var iters = new Option<int>("--alpha-iterations") { Description = "Adam iterations of alpha-CROWN.", DefaultValueFactory = _ => 20 };
+        var iters = new Option<int>("--alpha-iterations") { Description = "Adam iterations of alpha-CROWN.", DefaultValueFactory = _ => 20 }.AtLeast(1);
         var cmd = new Command("bounds", "Bound the outputs of a network and each row of a VNNLIB property over its input box.")
             { model, prop, method, json, dbl, device, iters };
         cmd.SetAction(parse =>
         {
+            var jsonPath = parse.GetValue(json);
+            OutputFiles.Check(jsonPath, "--json");
             BoundMethod m;
             try { m = BoundOptions.ParseMethod(parse.GetValue(method)!); }
             catch (ArgumentException e) { throw new CliException(e.Message); }
             var graph = ModelLoading.Load(parse.GetValue(model)!);
             var propPath = parse.GetValue(prop)!;
-            if (!File.Exists(propPath)) throw new CliException($"{propPath}: no such file");
-            Specification spec;
-            try { spec = VnnLibParser.Parse(propPath); }
-            catch (VnnLibException e) { throw new CliException(e.Message); }
+            var spec = VnnLibParser.Parse(propPath);
             var options = new BoundOptions
             {
                 Method = m,
@@ -43,8 +42,8 @@ public sealed class BoundsCommand : ICliCommand
             try { report = SpecificationBounds.Compute(new BoundEngine(graph, options), spec); }
             catch (Exception e) when (e is NotSupportedException or ArgumentException) { throw new CliException(e.Message); }
             Print(report);
-            if (parse.GetValue(json) is { } file) File.WriteAllText(file, ToJson(report));
-            return 0;
+            if (jsonPath is not null) OutputFiles.Write(jsonPath, "--json", () => File.WriteAllText(jsonPath, ToJson(report)));
+            return ExitCodes.Ok;
         });
         return cmd;
     }

@@ -18,14 +18,14 @@ public sealed class CertifyAccuracyCommand : ICliCommand
     public Command Build()
     {
         var model = new Argument<string>("model") { Description = "trained model: .onnx, or a .ckpt checkpoint from 'certify train'" };
-        var data = new Option<string>("--data") { Description = "data set: mnist", DefaultValueFactory = _ => "mnist" };
-        var eps = new Option<double>("--eps") { Description = "L-infinity radius in pixel units", DefaultValueFactory = _ => 0.1 };
-        var method = new Option<string>("--method") { Description = "ibp, crown, alpha-crown or complete", DefaultValueFactory = _ => "crown" };
-        var samples = new Option<int?>("--samples") { Description = "use only the first N test digits" };
+        var data = new Option<string>("--data") { Description = "data set: mnist", DefaultValueFactory = _ => "mnist" }.OneOf("mnist");
+        var eps = new Option<double>("--eps") { Description = "L-infinity radius in pixel units", DefaultValueFactory = _ => 0.1 }.InRange(0, 1);
+        var method = new Option<string>("--method") { Description = "ibp, crown, alpha-crown or complete", DefaultValueFactory = _ => "crown" }.OneOf("ibp", "crown", "alpha-crown", "crown-ibp", "complete");
+        var samples = new Option<int?>("--samples") { Description = "use only the first N test digits" }.AtLeast(1);
         var plot = new Option<string?>("--plot") { Description = "PNG file for the certified-accuracy-vs-epsilon chart (default: MODEL.certified.png)" };
         var noCurve = new Option<bool>("--no-curve") { Description = "skip the curve over epsilon (and the chart)" };
         var cache = new Option<string?>("--cache") { Description = "MNIST cache folder" };
-        var timeout = new Option<double>("--timeout") { Description = "--method complete: verifier seconds per sample that bounds and PGD leave open", DefaultValueFactory = _ => 10 };
+        var timeout = new Option<double>("--timeout") { Description = "--method complete: verifier seconds per sample that bounds and PGD leave open", DefaultValueFactory = _ => 10 }.Seconds();
         var cmd = new Command("certify-accuracy", "Clean, PGD and certified accuracy of a model on the MNIST test digits, with a chart over epsilon.")
         {
             model, data, eps, method, samples, plot, noCurve, cache, timeout,
@@ -46,7 +46,7 @@ public sealed class CertifyAccuracyCommand : ICliCommand
                 "crown-ibp" => BoundMethod.CrownIbp,
                 var other => throw new CliException($"--method {other}: supported: ibp, crown, alpha-crown, crown-ibp, complete"),
             };
-            if (complete && !(r.GetValue(timeout) > 0)) throw new CliException($"--timeout must be positive (got {r.GetValue(timeout)})");
+            if (!r.GetValue(noCurve)) OutputFiles.Check(r.GetValue(plot) ?? Path.ChangeExtension(path, ".certified.png"), "--plot");
             Certify.Graph.ComputationGraph graph;
             try { graph = ModelFiles.Load(path); }
             catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or Certify.Import.ImportException) { throw new CliException(ex.Message); }
@@ -76,7 +76,7 @@ public sealed class CertifyAccuracyCommand : ICliCommand
                 var chart = new PngBarChart($"certified accuracy ({result.CurveMethod}), {test.Count} test digits", "epsilon", "certified %");
                 chart.Add("clean", 100 * a.Clean);
                 foreach (var p in result.Curve) chart.Add(F(p.Eps), 100 * p.Certified);
-                chart.Save(png);
+                OutputFiles.Write(png, "--plot", () => chart.Save(png));
                 Console.WriteLine($"chart: {png}");
             }
             return 0;

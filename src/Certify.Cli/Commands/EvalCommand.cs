@@ -47,12 +47,13 @@ public sealed class EvalCommand : ICliCommand
 
     static double[] ReadInput(string file)
     {
-        if (!File.Exists(file)) throw new CliException($"{file}: no such file");
+        var bytes = Certify.IO.InputFile.ReadAllBytes(file, Certify.IO.InputFile.MaxListBytes, problem => new CliException($"{file}: {problem}"));
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(file));
+            using var doc = JsonDocument.Parse(bytes);
             if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new CliException($"{file}: expected a flat JSON array of numbers");
-            return doc.RootElement.EnumerateArray().Select((e, i) => e.ValueKind == JsonValueKind.Number ? e.GetDouble()
+            return doc.RootElement.EnumerateArray().Select((e, i) => e.ValueKind == JsonValueKind.Number && double.IsFinite(e.GetDouble()) ? e.GetDouble()
+                : e.ValueKind == JsonValueKind.Number ? throw new CliException($"{file}: element {i} ({e.GetRawText()}) is outside the range of double precision")
                 : throw new CliException($"{file}: element {i} is not a number (expected a flat JSON array of numbers)")).ToArray();
         }
         catch (JsonException e) { throw new CliException($"{file}: not valid JSON ({e.Message})"); }

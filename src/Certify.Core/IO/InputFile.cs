@@ -25,8 +25,8 @@ public static class InputFile
     {
         var info = Describe(path, error);
         if (info.Length > maxBytes) throw error($"the file is {Size(info.Length)}, more than the {Size(maxBytes)} Certify reads");
-        if (info.Length == 0 && YieldsData(path)) throw error("not a regular file (a device or a pipe); give a file");
-        try { return File.ReadAllBytes(path); }
+        if (info.Length == 0 && YieldsData(info.FullName)) throw error("not a regular file (a device or a pipe); give a file");
+        try { return File.ReadAllBytes(info.FullName); }
         catch (Exception e) when (IsIo(e)) { throw error($"cannot read the file ({e.Message})"); }
     }
 
@@ -58,6 +58,16 @@ public static class InputFile
         catch (Exception e) when (IsIo(e)) { throw error($"not a usable path ({e.Message})"); }
         if (Directory.Exists(path)) throw error("is a folder, not a file");
         if (!info.Exists) throw error("no such file");
+        // A symbolic link reports its own length, not its target's: judge the file it leads to (a link to /dev/zero).
+        try
+        {
+            if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target)
+            {
+                if (!target.Exists) throw error($"is a link to {target.FullName}, which does not exist");
+                return target;
+            }
+        }
+        catch (IOException e) { throw error($"is a link that cannot be followed ({e.Message})"); }
         return info;
     }
 

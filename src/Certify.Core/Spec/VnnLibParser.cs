@@ -141,8 +141,11 @@ internal sealed class VnnLibReader(VnnLibTokenizer tok, string file)
         else if (tok.IsAtom("declare-fun")) { tok.Next(); ReadDeclaration(functionForm: true); }
         else if (tok.IsAtom("assert"))
         {
+            int line = tok.Line, col = tok.Column;
             tok.Next();
             var dnf = ReadFormula();
+            // Name the assert that is left open, not the end of the file where that was noticed.
+            if (tok.Kind == VnnTokenKind.End) throw tok.Error(line, col, "'assert' is not closed before the end of the file");
             tok.Expect(VnnTokenKind.RParen, "')' closing the assert");
             AddAssertion(dnf);
         }

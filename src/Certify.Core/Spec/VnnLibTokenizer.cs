@@ -90,7 +90,7 @@ internal sealed class VnnLibTokenizer
             if (c == -1) { Line = _line; Column = _col; Kind = VnnTokenKind.End; return; }
             if (c == ';')
             {
-                while ((c = Peek()) != -1 && c != '\n') Advance();
+                while ((c = Peek()) != -1 && c != '\n' && c != '\r') Advance();   // a comment ends at LF, CRLF or a lone CR
                 continue;
             }
             if (char.IsWhiteSpace((char)c)) { Advance(); continue; }
@@ -125,6 +125,7 @@ internal sealed class VnnLibTokenizer
         }
         while ((c = Peek()) != -1 && c != '(' && c != ')' && c != ';' && !char.IsWhiteSpace((char)c))
         {
+            if (c < 0x20 || c == 0x7f) throw Error(_line, _col, $"binary data (character 0x{c:X2}) inside a token; this is not a VNNLIB text file");
             AppendAtom((char)c);
             Advance();
         }
