@@ -122,12 +122,12 @@ internal sealed class HostileCorpus
 
         // Structural damage, each naming what is wrong.
         OnnxCase("missing-initializer", m => m.Graph.Initializer.Remove(m.Graph.Initializer.First(i => i.Name == "b1")), "b1");
-        OnnxCase("duplicate-initializer", m => { var t = m.Graph.Initializer.First(i => i.Name == "W1").Clone(); t.FloatData[0] = 7; m.Graph.Initializer.Add(t); }, "W1");
-        OnnxCase("duplicate-node-output", m => m.Graph.Node.Add(new NodeProto { OpType = "Relu", Name = "again", Input = { "h" }, Output = { "r" } }), "'r'");
+        OnnxCase("duplicate-initializer", m => { var t = m.Graph.Initializer.First(i => i.Name == "W1").Clone(); t.FloatData[0] = 7; m.Graph.Initializer.Add(t); }, "'W1'", "twice");
+        OnnxCase("duplicate-node-output", m => m.Graph.Node.Add(new NodeProto { OpType = "Relu", Name = "again", Input = { "h" }, Output = { "r" } }), "'r'", "again");
         OnnxCase("cycle", m =>
         {
             m.Graph.Node.First(n => n.Name == "relu1").Input[0] = "y";   // relu1 reads gemm2's output, which reads relu1's
-        }, "relu1");
+        }, "relu1", "cycle");
         OnnxCase("unknown-operator", m => m.Graph.Node.First(n => n.Name == "relu1").OpType = "FooBar", "FooBar");
         OnnxCase("custom-domain", m => m.Graph.Node.First(n => n.Name == "relu1").Domain = "com.example", "com.example");
         foreach (var op in new[] { "LSTM", "NonMaxSuppression", "TopK", "Loop", "If", "Einsum", "Hardmax", "RandomNormalLike", "Scan", "Unique" })
@@ -215,7 +215,7 @@ internal sealed class HostileCorpus
         OnnxCase("opset-999", m => m.OpsetImport[0].Version = 999);
         OnnxCase("ir-version-99", m => m.IrVersion = 99);
         OnnxCase("no-graph", m => m.Graph = null, "no graph");
-        OnnxCase("node-output-empty-name", m => m.Graph.Node.First(n => n.Name == "relu1").Output[0] = "", "'r'");
+        OnnxCase("node-output-empty-name", m => m.Graph.Node.First(n => n.Name == "relu1").Output[0] = "", "relu1");
     }
 
     /// <summary>A mutation of the ground-truth model that must be refused naming <paramref name="mentions"/> (and the file).</summary>

@@ -194,7 +194,7 @@ public sealed class VnnLibParserTests
     // ---- errors ---------------------------------------------------------------------------------------------------
 
     [Theory]
-    [InlineData("(declare-const X_0 Real)\n(declare-const Y_0 Real)\n(assert (<= X_0 1)", 3, 19, "expected ')' closing the assert but found end of file")]
+    [InlineData("(declare-const X_0 Real)\n(declare-const Y_0 Real)\n(assert (<= X_0 1)", 3, 2, "'assert' is not closed before the end of the file")]
     [InlineData("(declare-const X_0 Real)\n(declare-const Y_0 Real)\n(assert (<= X_1 1))", 3, 13, "variable 'X_1' is used before it is declared")]
     [InlineData("(declare-const X_0 Real)\n(declare-const Y_0 Real)\n  (assert (<= X_0 abc))", 3, 19, "expected a number or a variable")]
     [InlineData("(declare-const X_0 Real)\n(declare-const Y_0 Real)\n(assert (<= X_0 1.2.3))", 3, 17, "malformed number '1.2.3'")]

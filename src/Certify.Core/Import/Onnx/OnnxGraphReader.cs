@@ -44,6 +44,7 @@ internal sealed partial class OnnxGraphReader
     ComputationGraph Translate()
     {
         var g = _model.Graph;
+        CheckNames(g);
         foreach (var init in g.Initializer)
             _values[init.Name] = new ConstValue(OnnxTensors.ToTorch(init, $"{_file}: initializer '{init.Name}'"));
         DeclareInput(g);
@@ -148,6 +149,33 @@ internal sealed partial class OnnxGraphReader
         return new VarValue(id, value.Shape, batched);
     }
 
+    /// <summary>
+    /// Refuses a graph in which one name is defined twice (two initializers, two node outputs, an output shadowing an
+    /// initializer or an input) or a node output has no name. ONNX requires single definitions; a runtime that accepts
+    /// duplicates picks one of them, and if Certify picked another, the network it proves things about would not be the
+    /// network that runs. (ONNX Runtime 1.31 ran a model with two initializers named alike: one per copy.)
+    /// </summary>
+    void CheckNames(GraphProto g)
+    {
+        var defined = new Dictionary<string, string>();
+        void Define(string name, string what)
+        {
+            if (defined.TryGetValue(name, out var first))
+                throw new ImportException($"{_file}: the name '{name}' is defined twice ({first} and {what}); ONNX requires each value to be defined once");
+            defined[name] = what;
+        }
+        foreach (var init in g.Initializer) Define(init.Name, $"initializer '{init.Name}'");
+        foreach (var input in g.Input)
+            if (!defined.ContainsKey(input.Name)) Define(input.Name, $"input '{input.Name}'");   // an input may repeat an initializer: that is its default
+        foreach (var n in g.Node)
+            foreach (var o in n.Output)
+            {
+                if (o.Length == 0 && n.Output.Count == 1)
+                    throw new ImportException($"{_file}: node '{n.Name}' (op {n.OpType}) has an output without a name");
+                if (o.Length > 0) Define(o, $"the output of node '{n.Name}' (op {n.OpType})");
+            }
+    }
+
     /// <summary>The nodes in an order where every input is produced first (files are not always sorted).</summary>
     List<NodeProto> TopologicalOrder(GraphProto g)
     {
@@ -167,6 +195,8 @@ internal sealed partial class OnnxGraphReader
             {
                 var n = rest[0];
                 var missing = n.Input.First(i => !available.Contains(i));
+                if (rest.FirstOrDefault(r => r.Output.Contains(missing)) is { } producer)
+                    throw new ImportException($"{_file}: node '{n.Name}' (op {n.OpType}) reads '{missing}', the output of node '{producer.Name}' (op {producer.OpType}), which depends on it in turn: the graph has a cycle");
                 throw new ImportException($"{_file}: node '{n.Name}' (op {n.OpType}) reads '{missing}', which is neither an input, an initializer nor produced by a node (missing initializer?)");
             }
             pending = rest;
