@@ -120,6 +120,19 @@ internal sealed class HostileCorpus
             Add("onnx", $"weights-scaled-{scale:E0}-sat", new Expectation.Verdict("sat"), Verify(p, sat));
         }
 
+        // Huge input boxes: sums near and past float32's range (3.4e38). Where real arithmetic and the float32 network
+        // that ONNX Runtime runs agree, the answer is known; overflowing bounds may leave the answer open, never wrong.
+        void Box(string name, double hi, string unsafeSet, string truth, bool mayStayOpen)
+        {
+            var prop = Write(name + ".vnnlib", GroundTruthModels.Property(unsafeSet, hi: hi));
+            Add("onnx", name, new Expectation.Verdict(truth, mayStayOpen), mayStayOpen ? new[] { "verify", Model, prop, "--timeout", "2" } : Verify(Model, prop));
+        }
+        Box("box-1e38-unreachable", 1e38, "(>= Y_0 3e38)", "unsat", mayStayOpen: false);
+        Box("box-1e38-reachable", 1e38, "(>= Y_0 1e38)", "sat", mayStayOpen: false);
+        Box("box-1e308-reachable", 1e308, "(>= Y_0 1e300)", "sat", mayStayOpen: true);   // 1e300 is +inf in float32: a float32 search cannot reach it
+        Box("box-1e308-negative-output", 1e308, "(<= Y_0 -1)", "unsat", mayStayOpen: true);
+        Box("box-3e38-negative-output", 3e38, "(<= Y_1 -1)", "unsat", mayStayOpen: true);
+
         // Structural damage, each naming what is wrong.
         OnnxCase("missing-initializer", m => m.Graph.Initializer.Remove(m.Graph.Initializer.First(i => i.Name == "b1")), "b1");
         OnnxCase("duplicate-initializer", m => { var t = m.Graph.Initializer.First(i => i.Name == "W1").Clone(); t.FloatData[0] = 7; m.Graph.Initializer.Add(t); }, "'W1'", "twice");
