@@ -158,12 +158,14 @@ public static class NNetReader
             for (int k = 0; k < layers; k++)
             {
                 int nin = sizes[k], nout = sizes[k + 1];
+                // Rows are read before the matrix is allocated, so memory follows what the file holds, not what its header
+                // claims: a header declaring 2,000,000,000 neurons ends in "file ends before weight row 3", not in an
+                // out-of-memory crash.
+                var rows = new List<double[]>();
+                for (int o = 0; o < nout; o++) rows.Add(Numbers($"weight row {o + 1} of layer {k + 1} ({nin} values)", nin));
                 var w = new double[nout, nin];
                 for (int o = 0; o < nout; o++)
-                {
-                    var row = Numbers($"weight row {o + 1} of layer {k + 1} ({nin} values)", nin);
-                    for (int i = 0; i < nin; i++) w[o, i] = row[i];
-                }
+                    for (int i = 0; i < nin; i++) w[o, i] = rows[o][i];
                 var bias = new double[nout];
                 for (int o = 0; o < nout; o++) bias[o] = Numbers($"bias {o + 1} of layer {k + 1}", 1)[0];
                 weights.Add(w);
