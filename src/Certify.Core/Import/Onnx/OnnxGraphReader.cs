@@ -327,7 +327,7 @@ internal sealed partial class OnnxGraphReader
             return new ImportException($"{_file}: initializer '{init}' (node '{_node.Name}', {_node.OpType}) holds {FiniteParameters.Text(src.Value)} at index {src.Index}; {only}");
         if (src is not null)
             return new ImportException($"{_file}: {Describe(src)}, used by node '{_node.Name}' ({_node.OpType}); {only}");
-        return new ImportException($"{_file}: node '{_node.Name}' (op {_node.OpType}) gives its {op.Kind} {bad} (from finite constants); {only}");
+        return new ImportException($"{_file}: node '{_node.Name}' (op {_node.OpType}) computes a {op.Kind} {bad.Parameter} holding {FiniteParameters.Text(bad.Value)} at index {bad.Index} from finite constants; {only}");
     }
 
     /// <summary>Per-sample shape of graph node <paramref name="id"/>.</summary>
