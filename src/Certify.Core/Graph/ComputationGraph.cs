@@ -7,7 +7,9 @@ namespace Certify.Graph;
 /// <summary>
 /// An immutable computational graph of layers with one input and one output. Nodes are stored in topological order
 /// (a node's inputs have smaller ids); the same structure is exposed as a QuikGraph graph for graph algorithms.
-/// Build one with <see cref="GraphBuilder"/> or an importer (<c>OnnxImporter</c>, <c>NNetReader</c>).
+/// Build one with <see cref="GraphBuilder"/> or an importer (<c>OnnxImporter</c>, <c>NNetReader</c>). Every parameter
+/// is finite: construction (mapped copies included) refuses NaN and ±∞ with a <see cref="GraphException"/> naming the
+/// node (see <see cref="FiniteParameters"/>).
 /// </summary>
 public sealed class ComputationGraph
 {
@@ -15,6 +17,8 @@ public sealed class ComputationGraph
 
     internal ComputationGraph(IReadOnlyList<Node> nodes, int outputId, string? source)
     {
+        // The one check every graph passes (GraphBuilder.Build, MapParameters, To): no NaN or infinite parameter.
+        foreach (var n in nodes) FiniteParameters.Require(n.Op, n.Name, n.Origin);
         Nodes = nodes;
         OutputId = outputId;
         Source = source;
@@ -90,10 +94,15 @@ public sealed class ComputationGraph
     }
 
     /// <summary>A copy with every parameter converted to <paramref name="dtype"/> on <paramref name="device"/> (null keeps the device).</summary>
-    public ComputationGraph To(ScalarType dtype, Device? device = null) =>
-        MapParameters(p => device is null ? p.to_type(dtype) : p.to(dtype, device));
+    /// <exception cref="GraphException">when a parameter overflows <paramref name="dtype"/> (e.g. 1e39 in float32).</exception>
+    public ComputationGraph To(ScalarType dtype, Device? device = null)
+    {
+        try { return MapParameters(p => device is null ? p.to_type(dtype) : p.to(dtype, device)); }
+        catch (GraphException e) { throw new GraphException($"{e.Message} (after conversion to {dtype})"); }
+    }
 
     /// <summary>A copy with every parameter tensor replaced by <paramref name="map"/> of it (e.g. <c>p => p.detach()</c>).</summary>
+    /// <exception cref="GraphException">when a mapped parameter holds NaN or ±∞.</exception>
     public ComputationGraph MapParameters(Func<Tensor, Tensor> map)
     {
         var nodes = Nodes.Select(n => n with { Op = n.Op.MapParameters(map) }).ToList();

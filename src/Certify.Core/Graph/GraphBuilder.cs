@@ -25,9 +25,11 @@ public sealed class GraphBuilder
     public int InputId => 0;
 
     /// <summary>Adds <paramref name="op"/> applied to the given input node ids and returns the new node's id.</summary>
-    /// <exception cref="GraphException">when the op does not accept the inputs' shapes.</exception>
+    /// <exception cref="GraphException">when the op does not accept the inputs' shapes, or holds a NaN or infinite
+    /// parameter (Certify accepts finite parameters only, see <see cref="FiniteParameters"/>).</exception>
     public int Add(Op op, string name, string origin, params int[] inputs)
     {
+        FiniteParameters.Require(op, name, origin);
         if (op.Arity >= 0 && op.Arity != inputs.Length)
             throw new GraphException($"node '{name}' ({op.Kind}) takes {op.Arity} input(s) but was given {inputs.Length}");
         foreach (var i in inputs)

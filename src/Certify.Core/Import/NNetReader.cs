@@ -66,7 +66,15 @@ public static class NNetReader
     /// <see cref="ComputationGraph.To"/>). With <paramref name="rawUnits"/>, an <see cref="AffineOp"/> normalises raw
     /// inputs first and another maps the outputs back to raw units.
     /// </summary>
+    /// <exception cref="NNetException">when a parameter is not finite (e.g. a normalisation range so small that 1/range overflows).</exception>
     public static ComputationGraph ToGraph(NNetNetwork net, bool rawUnits = false)
+    {
+        // The parser already refuses non-finite numbers (naming the line); this catches what the arithmetic below makes of them.
+        try { return BuildGraph(net, rawUnits); }
+        catch (GraphException e) { throw new NNetException(net.Source, 0, e.Message); }
+    }
+
+    static ComputationGraph BuildGraph(NNetNetwork net, bool rawUnits)
     {
         var b = new GraphBuilder(new long[] { net.InputSize }, "input", net.Source);
         int x = b.InputId;

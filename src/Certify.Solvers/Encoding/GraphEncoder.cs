@@ -8,6 +8,13 @@ namespace Certify.Solvers.Encoding;
 public sealed class EncodingNotSupportedException(string message) : Exception(message);
 
 /// <summary>
+/// The encoding would hold a NaN or infinite coefficient, constant or bound (a non-finite weight, or interval bounds
+/// that overflow, e.g. on a box with bounds near 1e308). Solvers must never see such numbers (SCIP segfaults or claims
+/// infeasibility on them), so the back-ends answer <see cref="ExactStatus.Unknown"/> with this message, never infeasible.
+/// </summary>
+public sealed class NonFiniteEncodingException(string message) : Exception(message);
+
+/// <summary>
 /// Writes a graph restricted to an input box as a <see cref="PiecewiseLinearModel"/>. Affine ops become exact linear
 /// definitions (see <see cref="AffineProbe"/>), index-only ops and elementwise scalings are substituted without new
 /// variables, ReLU (and LeakyRelu and Clip, rewritten through ReLU) become <see cref="ReluConstraint"/>s unless stable,
@@ -42,6 +49,8 @@ public sealed class GraphEncoder
 
     /// <summary>Encodes <paramref name="graph"/> on the box [<paramref name="lower"/>, <paramref name="upper"/>] (flat input).</summary>
     /// <exception cref="EncodingNotSupportedException">for an op without a piecewise-linear encoding or an unbounded box.</exception>
+    /// <exception cref="NonFiniteEncodingException">when a coefficient, constant or bound of the result would be NaN or
+    /// infinite; checked on the whole model before it is returned, so no back-end ever receives one.</exception>
     public static Result Encode(ComputationGraph graph, double[] lower, double[] upper, IntermediateBounds? bounds = null)
     {
         if (lower.Length != graph.InputSize || upper.Length != graph.InputSize)
@@ -49,6 +58,9 @@ public sealed class GraphEncoder
         var g64 = graph.Nodes.Skip(1).Any(n => n.Op.Parameters.Any(p => p.dtype != torch.ScalarType.Float64)) ? graph.To(torch.ScalarType.Float64) : graph;
         var enc = new GraphEncoder(g64, bounds);
         enc.EncodeAll(lower, upper);
+        // Before anything reads the model (EmptyReason included: a comparison with an infinite bound can fake emptiness).
+        if ((enc.NonFiniteBound() ?? enc._model.NonFiniteReason()) is { } why)
+            throw new NonFiniteEncodingException($"not encodable with finite numbers: {why}");
         return new Result(enc._model, enc._lo, enc._hi);
     }
 
@@ -69,6 +81,16 @@ public sealed class GraphEncoder
         foreach (var node in _graph.Nodes.Skip(1))
             SetNode(node.Id, EncodeNode(node));
         _model.Output = _forms[_graph.OutputId];
+    }
+
+    /// <summary>The first node bound (after intersection with outside bounds) that is NaN or infinite, or null.</summary>
+    string? NonFiniteBound()
+    {
+        for (int id = 0; id < _lo.Length; id++)
+            for (int j = 0; j < _lo[id].Length; j++)
+                if (!double.IsFinite(_lo[id][j]) || !double.IsFinite(_hi[id][j]))
+                    return $"node '{_graph.Nodes[id].Name}'[{j}] has bounds [{_lo[id][j]}, {_hi[id][j]}]";
+        return null;
     }
 
     LinExpr[] EncodeNode(Node node)

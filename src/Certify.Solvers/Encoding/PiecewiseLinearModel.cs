@@ -60,6 +60,30 @@ public sealed class PiecewiseLinearModel
     /// <summary>Interval of <paramref name="e"/> over the variable bounds.</summary>
     public (double Lower, double Upper) IntervalOf(LinExpr e) => e.Interval(_lower, _upper);
 
+    /// <summary>
+    /// The first NaN or infinite number in the model, or null when there is none: variable bounds, coefficients and
+    /// constants of every expression, ReLU and max bounds must be finite; a range may be one-sided (−∞ below or +∞
+    /// above) but never NaN. <see cref="GraphEncoder.Encode"/> refuses a model for which this is not null.
+    /// </summary>
+    public string? NonFiniteReason()
+    {
+        static bool Finite(LinExpr e) => double.IsFinite(e.Constant) && e.Coefs.All(double.IsFinite);
+        for (int v = 0; v < VariableCount; v++)
+            if (!double.IsFinite(_lower[v]) || !double.IsFinite(_upper[v])) return $"variable {_names[v]} has bounds [{_lower[v]}, {_upper[v]}]";
+        foreach (var (v, e) in Definitions)
+            if (!Finite(e)) return $"the definition of {_names[v]} ({e}) is not finite";
+        foreach (var (e, lo, hi) in Ranges)
+            if (!Finite(e) || double.IsNaN(lo) || double.IsNaN(hi) || double.IsPositiveInfinity(lo) || double.IsNegativeInfinity(hi))
+                return $"a side constraint {lo} <= {e} <= {hi} is not finite";
+        foreach (var r in Relus)
+            if (!Finite(r.Input) || !double.IsFinite(r.Lower) || !double.IsFinite(r.Upper)) return $"the ReLU {_names[r.Var]} has input {r.Input} in [{r.Lower}, {r.Upper}]";
+        foreach (var m in Maxes)
+            if (!m.Inputs.All(Finite) || !m.Lowers.All(double.IsFinite) || !m.Uppers.All(double.IsFinite)) return $"the max group {_names[m.Var]} is not finite";
+        foreach (var e in Output)
+            if (!Finite(e)) return $"an output expression ({e}) is not finite";
+        return null;
+    }
+
     /// <summary>Number of binaries the MILP translation needs.</summary>
     public int BinaryCount => Relus.Count + Maxes.Sum(m => m.Inputs.Length);
 

@@ -29,6 +29,7 @@ public sealed class LpRelaxation
         PiecewiseLinearModel model;
         try { model = GraphEncoder.Encode(graph, lower, upper, bounds).Model; }
         catch (EncodingNotSupportedException e) { return (LpVerdict.NotSupported, null, e.Message); }
+        catch (NonFiniteEncodingException e) { return (LpVerdict.Unknown, null, e.Message); }
         if (model.EmptyReason is not null) return (LpVerdict.Infeasible, null, "the sub-domain is empty: " + model.EmptyReason);
         for (int k = 0; k < @unsafe.Disjuncts.Count; k++)
         {

@@ -42,7 +42,8 @@ public sealed class MilpBackend : IExactBackend
         double worst = 0;
         foreach (var r in model.Relus) worst = Math.Max(worst, Math.Max(-r.Lower, r.Upper));
         foreach (var m in model.Maxes) worst = Math.Max(worst, m.Uppers.Max() - m.Lowers.Min());
-        return worst > maxBigM ? $"big-M constants up to {worst:G3} exceed {maxBigM:G3}; numerically unsafe without tighter intermediate bounds" : null;
+        // Written so that a NaN (which GraphEncoder already refuses) would count as trouble too.
+        return !(worst <= maxBigM) ? $"big-M constants up to {worst:G3} exceed {maxBigM:G3}; numerically unsafe without tighter intermediate bounds" : null;
     }
 
     /// <inheritdoc/>
@@ -52,6 +53,7 @@ public sealed class MilpBackend : IExactBackend
         PiecewiseLinearModel model;
         try { model = GraphEncoder.Encode(graph, query.Lower, query.Upper, query.Bounds).Model; }
         catch (EncodingNotSupportedException e) { return ExactOutcome.NotSupported(e.Message); }
+        catch (NonFiniteEncodingException e) { return ExactOutcome.Unknown($"{Name}: {e.Message}"); }
         if (model.EmptyReason is not null) return ExactOutcome.Infeasible($"the region is empty: {model.EmptyReason}");
         if (BigMTrouble(model, MaxBigM) is { } trouble) return ExactOutcome.Unknown($"{Name}: {trouble}");
 
@@ -76,6 +78,10 @@ public sealed class MilpBackend : IExactBackend
                         return ExactOutcome.Unknown($"{Name}: solver returned {status} on disjunct {k + 1}");
                 }
             }
+            catch (NonFiniteEncodingException e)
+            {
+                return ExactOutcome.Unknown($"{Name}: disjunct {k + 1}: {e.Message}");
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 return ExactOutcome.Unknown($"{Name}: solver failure on disjunct {k + 1}: {e.Message}");
@@ -98,6 +104,7 @@ public sealed class MilpBackend : IExactBackend
         PiecewiseLinearModel model;
         try { model = GraphEncoder.Encode(graph, lower, upper, bounds).Model; }
         catch (EncodingNotSupportedException e) { return new OptimumResult(OptimumStatus.NotSupported, double.NaN, double.NaN, null, e.Message); }
+        catch (NonFiniteEncodingException e) { return new OptimumResult(OptimumStatus.Unknown, double.NaN, double.NaN, null, e.Message); }
         if (model.EmptyReason is not null) return new OptimumResult(OptimumStatus.Infeasible, double.NaN, double.NaN, null, model.EmptyReason);
         try
         {

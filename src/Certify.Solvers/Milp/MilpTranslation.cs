@@ -22,18 +22,18 @@ internal sealed class MilpTranslation : IDisposable
         _model = model;
         Solver = Solver.CreateSolver(solverId) ?? throw new InvalidOperationException($"OR-Tools solver '{solverId}' is not available");
         Vars = new Variable[model.VariableCount];
-        for (int v = 0; v < Vars.Length; v++) Vars[v] = Solver.MakeNumVar(model.Lower[v], model.Upper[v], "v" + v);
+        for (int v = 0; v < Vars.Length; v++) Vars[v] = Solver.MakeNumVar(Finite(model.Lower[v], "a variable bound"), Finite(model.Upper[v], "a variable bound"), "v" + v);
 
         foreach (var (v, e) in model.Definitions)
         {
             // v − Σ cᵢxᵢ = const
-            var ct = Solver.MakeConstraint(e.Constant, e.Constant);
-            ct.SetCoefficient(Vars[v], 1);
+            var ct = Row(e.Constant, e.Constant);
+            Coef(ct, Vars[v], 1);
             AddTerms(ct, e, -1);
         }
         foreach (var (e, lo, hi) in model.Ranges)
         {
-            var ct = Solver.MakeConstraint(lo - e.Constant, hi - e.Constant);
+            var ct = Row(lo - e.Constant, hi - e.Constant);
             AddTerms(ct, e, 1);
         }
         foreach (var r in model.Relus)
@@ -41,38 +41,58 @@ internal sealed class MilpTranslation : IDisposable
             var z = relax ? Solver.MakeNumVar(0, 1, "") : Solver.MakeBoolVar("");
             var y = Vars[r.Var];
             // y − x ≥ 0
-            var c1 = Solver.MakeConstraint(r.Input.Constant, double.PositiveInfinity);
-            c1.SetCoefficient(y, 1); AddTerms(c1, r.Input, -1);
+            var c1 = Row(r.Input.Constant, double.PositiveInfinity);
+            Coef(c1, y, 1); AddTerms(c1, r.Input, -1);
             // y − x − l·z ≤ −l  (y ≤ x − l(1 − z))
-            var c2 = Solver.MakeConstraint(double.NegativeInfinity, r.Input.Constant - r.Lower);
-            c2.SetCoefficient(y, 1); AddTerms(c2, r.Input, -1); c2.SetCoefficient(z, -r.Lower);
+            var c2 = Row(double.NegativeInfinity, r.Input.Constant - r.Lower);
+            Coef(c2, y, 1); AddTerms(c2, r.Input, -1); Coef(c2, z, -r.Lower);
             // y − u·z ≤ 0
-            var c3 = Solver.MakeConstraint(double.NegativeInfinity, 0);
-            c3.SetCoefficient(y, 1); c3.SetCoefficient(z, -r.Upper);
+            var c3 = Row(double.NegativeInfinity, 0);
+            Coef(c3, y, 1); Coef(c3, z, -r.Upper);
         }
         foreach (var m in model.Maxes)
         {
             var y = Vars[m.Var];
             double top = m.Uppers.Max();
-            var one = Solver.MakeConstraint(1, 1);
+            var one = Row(1, 1);
             for (int k = 0; k < m.Inputs.Length; k++)
             {
                 var x = m.Inputs[k];
                 var z = relax ? Solver.MakeNumVar(0, 1, "") : Solver.MakeBoolVar("");
-                one.SetCoefficient(z, 1);
-                var ge = Solver.MakeConstraint(x.Constant, double.PositiveInfinity);
-                ge.SetCoefficient(y, 1); AddTerms(ge, x, -1);
+                Coef(one, z, 1);
+                var ge = Row(x.Constant, double.PositiveInfinity);
+                Coef(ge, y, 1); AddTerms(ge, x, -1);
                 double big = top - m.Lowers[k];
-                var le = Solver.MakeConstraint(double.NegativeInfinity, x.Constant + big);
-                le.SetCoefficient(y, 1); AddTerms(le, x, -1); le.SetCoefficient(z, big);
+                var le = Row(double.NegativeInfinity, x.Constant + big);
+                Coef(le, y, 1); AddTerms(le, x, -1); Coef(le, z, big);
             }
         }
     }
 
     static void AddTerms(Constraint ct, LinExpr e, double sign, Variable[] vars)
     {
-        for (int k = 0; k < e.Vars.Length; k++) ct.SetCoefficient(vars[e.Vars[k]], sign * e.Coefs[k]);
+        for (int k = 0; k < e.Vars.Length; k++) Coef(ct, vars[e.Vars[k]], sign * e.Coefs[k]);
     }
+
+    // Every number handed to OR-Tools passes one of these three: a NaN or infinite coefficient (or big-M constant, or a
+    // right-hand side that overflowed) makes SCIP crash or claim infeasibility, so it is refused before the solver sees it
+    // (the back-ends answer unknown). GraphEncoder already refuses such models; this covers the unsafe rows and the
+    // arithmetic done here (x.Constant + big, row.D − margin − constant).
+
+    static void Coef(Constraint ct, Variable v, double c) => ct.SetCoefficient(v, Finite(c, "a coefficient"));
+
+    static void Coef(Objective o, Variable v, double c) => o.SetCoefficient(v, Finite(c, "an objective coefficient"));
+
+    /// <summary>A constraint <c>lo ≤ · ≤ hi</c>; one side may be infinite (one-sided), neither may be NaN or infinite the wrong way.</summary>
+    Constraint Row(double lo, double hi)
+    {
+        if (double.IsNaN(lo) || double.IsNaN(hi) || double.IsPositiveInfinity(lo) || double.IsNegativeInfinity(hi))
+            throw new NonFiniteEncodingException($"MILP translation: a constraint's bounds [{lo}, {hi}] are not finite");
+        return Solver.MakeConstraint(lo, hi);
+    }
+
+    static double Finite(double v, string what) =>
+        double.IsFinite(v) ? v : throw new NonFiniteEncodingException($"MILP translation: {what} is {v}");
 
     void AddTerms(Constraint ct, LinExpr e, double sign) => AddTerms(ct, e, sign, Vars);
 
@@ -89,7 +109,7 @@ internal sealed class MilpTranslation : IDisposable
         foreach (var row in conj.Rows)
         {
             var e = OutputCombination(row.C);
-            var ct = Solver.MakeConstraint(double.NegativeInfinity, row.D - margin - e.Constant);
+            var ct = Row(double.NegativeInfinity, row.D - margin - e.Constant);
             AddTerms(ct, e, 1);
         }
     }
@@ -99,8 +119,8 @@ internal sealed class MilpTranslation : IDisposable
     {
         var e = OutputCombination(c);
         var obj = Solver.Objective();
-        for (int k = 0; k < e.Vars.Length; k++) obj.SetCoefficient(Vars[e.Vars[k]], e.Coefs[k]);
-        obj.SetOffset(e.Constant);
+        for (int k = 0; k < e.Vars.Length; k++) Coef(obj, Vars[e.Vars[k]], e.Coefs[k]);
+        obj.SetOffset(Finite(e.Constant, "the objective offset"));
         if (maximize) obj.SetMaximization(); else obj.SetMinimization();
     }
 

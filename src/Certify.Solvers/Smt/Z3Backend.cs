@@ -25,6 +25,7 @@ public sealed class Z3Backend : IExactBackend
         PiecewiseLinearModel model;
         try { model = GraphEncoder.Encode(graph, query.Lower, query.Upper, query.Bounds).Model; }
         catch (EncodingNotSupportedException e) { return ExactOutcome.NotSupported(e.Message); }
+        catch (NonFiniteEncodingException e) { return ExactOutcome.Unknown($"{Name}: {e.Message}"); }
         if (model.EmptyReason is not null) return ExactOutcome.Infeasible($"the region is empty: {model.EmptyReason}");
 
         var disjuncts = query.Unsafe.Disjuncts;
@@ -55,6 +56,10 @@ public sealed class Z3Backend : IExactBackend
                 return clock.Elapsed >= timeLimit || cancel.IsCancellationRequested || reason.Contains("timeout") || reason.Contains("canceled")
                     ? ExactOutcome.Timeout($"{Name}: {reason} on disjunct {k + 1} of {disjuncts.Count}")
                     : ExactOutcome.Unknown($"{Name}: unknown ({reason}) on disjunct {k + 1}");
+            }
+            catch (NonFiniteEncodingException e)
+            {
+                return ExactOutcome.Unknown($"{Name}: disjunct {k + 1}: {e.Message}");
             }
             catch (Z3Exception e)
             {
@@ -143,7 +148,7 @@ public sealed class Z3Backend : IExactBackend
         /// <summary>The exact value of a finite double.</summary>
         public static Rational Of(double v)
         {
-            if (!double.IsFinite(v)) throw new ArgumentException($"non-finite coefficient {v}");
+            if (!double.IsFinite(v)) throw new NonFiniteEncodingException($"Z3 translation: a coefficient or bound is {v}");
             if (v == 0) return new Rational(0, 1);
             long bits = BitConverter.DoubleToInt64Bits(v);
             int exp = (int)((bits >> 52) & 0x7FF);

@@ -8,6 +8,11 @@ namespace Certify.Verification;
 /// the reference model's output (ONNX Runtime on the original file, in its own float precision) satisfies one of the
 /// region's unsafe disjuncts. A candidate that violates the property only in Certify's float64 arithmetic, or only by
 /// a solver tolerance, fails here and never becomes sat.
+/// <para>Non-finite outputs follow IEEE 754 comparison semantics, deliberately: the reference model's output is what the
+/// network computes, so <c>Y_0 = +∞</c> satisfies <c>Y_0 ≥ 1.5</c> (a genuine violation), while a NaN satisfies no
+/// comparison, so a row whose value is NaN never holds. A row reads only the outputs it has a non-zero coefficient for
+/// (<c>0·∞</c> would otherwise turn an output the property does not mention into NaN). With finite parameters (the
+/// importers refuse others) an infinite output comes from overflow in the reference model's own precision.</para>
 /// </summary>
 public sealed class CounterexampleChecker
 {
@@ -67,7 +72,6 @@ public sealed class CounterexampleChecker
             var y = _model.Run(x);
             if (y.Length != _spec.OutputSize)
                 return new CheckResult(null, best, $"{_model.Description} returned {y.Length} outputs, the specification has {_spec.OutputSize}");
-            if (y.Any(v => !double.IsFinite(v))) continue;
             for (int k = 0; k < region.Unsafe.Disjuncts.Count; k++)
             {
                 double margin = Margin(region.Unsafe.Disjuncts[k], y);
@@ -82,11 +86,22 @@ public sealed class CounterexampleChecker
             : new CheckResult(null, best, $"not reproduced on {_model.Description}: best margin {best:G6} > {OutputTolerance:G3}");
     }
 
-    /// <summary><c>max over rows of (C·y − D)</c>: ≤ 0 exactly when y satisfies the conjunction.</summary>
+    /// <summary>
+    /// <c>max over rows of (C·y − D)</c>: ≤ 0 exactly when y satisfies the conjunction. IEEE semantics for non-finite
+    /// outputs (see the class summary): terms with a zero coefficient are skipped, an infinite value compares as
+    /// infinite, and a row whose value is NaN (a NaN output, or +∞ − ∞) counts as failing (+∞), never as holding.
+    /// </summary>
     public static double Margin(Conjunction conj, ReadOnlySpan<double> y)
     {
         double m = double.NegativeInfinity;
-        foreach (var row in conj.Rows) m = Math.Max(m, row.Evaluate(y) - row.D);
+        foreach (var row in conj.Rows)
+        {
+            double s = 0;
+            for (int i = 0; i < row.C.Length; i++)
+                if (row.C[i] != 0) s += row.C[i] * y[i];
+            double r = s - row.D;
+            m = Math.Max(m, double.IsNaN(r) ? double.PositiveInfinity : r);
+        }
         return m;
     }
 

@@ -209,7 +209,9 @@ public sealed class BranchAndBound
         var rhs = rows.Rhs.to_type(ScalarType.Float32).unsqueeze(0);                              // [1, S]
         var best = maximum(batch["best"], lower - rhs);                                           // a parent's bound holds on its children
         var tolerance = Options.Tolerance * (1 + rhs.abs() + (best + rhs).abs());
-        var provenRow = best.gt(tolerance);
+        // Only a finite bound proves a row: NaN fails every comparison, and +inf (an overflow; with Certify's finite
+        // parameters a sound lower bound on a finite box is finite) is refused explicitly rather than by inf > inf.
+        var provenRow = best.gt(tolerance).logical_and(best.isfinite());
         var proven = rows.AllDisjunctsRefuted(provenRow);                                         // [B]
         if (brancher.Empty(bounds) is { } empty) proven = proven.logical_or(empty);
         var close = proven.logical_not().logical_and(rows.AllDisjunctsRefuted(best.gt(0)));
@@ -221,7 +223,7 @@ public sealed class BranchAndBound
             run.EngineCalls++;
             run.Rechecks += idx.shape[0];
             var m64 = b64.Lower - rows.Rhs64.unsqueeze(0);
-            var ok64 = m64.gt(1e-9 * (1 + rows.Rhs64.abs().unsqueeze(0) + b64.Lower.abs()));
+            var ok64 = m64.gt(1e-9 * (1 + rows.Rhs64.abs().unsqueeze(0) + b64.Lower.abs())).logical_and(m64.isfinite());
             var proven64 = rows.AllDisjunctsRefuted(provenRow.index_select(0, idx).logical_or(ok64));
             proven = proven.index_put_(proven.index_select(0, idx).logical_or(proven64), idx);
         }

@@ -127,7 +127,8 @@ sealed class ReluBrancher : Brancher
         {
             if (bounds.Node(pre) is not { } iv) continue;
             var l = iv.Lower.flatten(1); var u = iv.Upper.flatten(1);
-            var crossed = (l - u).gt(1e-5 * (1 + l.abs() + u.abs())).any(1);
+            // Finite bounds only: a NaN or infinite bound proves no emptiness (NaN fails the comparison; inf − x is not a crossing).
+            var crossed = (l - u).gt(1e-5 * (1 + l.abs() + u.abs())).logical_and(l.isfinite()).logical_and(u.isfinite()).any(1);
             empty = empty is null ? crossed : empty.logical_or(crossed);
         }
         return empty;

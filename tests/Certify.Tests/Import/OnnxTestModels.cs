@@ -41,6 +41,16 @@ internal sealed class OnnxTestModel
         return this;
     }
 
+    /// <summary>A float64 (double) initializer.</summary>
+    public OnnxTestModel InitDoubles(string name, double[] values, params long[] dims)
+    {
+        var t = new TensorProto { Name = name, DataType = 11 };
+        t.Dims.AddRange(dims);
+        t.DoubleData.AddRange(values);
+        _g.Initializer.Add(t);
+        return this;
+    }
+
     public OnnxTestModel InitInts(string name, long[] values, params long[] dims)
     {
         var t = new TensorProto { Name = name, DataType = 7 };

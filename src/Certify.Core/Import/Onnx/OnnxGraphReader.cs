@@ -46,7 +46,11 @@ internal sealed partial class OnnxGraphReader
         var g = _model.Graph;
         CheckNames(g);
         foreach (var init in g.Initializer)
-            _values[init.Name] = new ConstValue(OnnxTensors.ToTorch(init, $"{_file}: initializer '{init.Name}'"));
+        {
+            var t = OnnxTensors.ToTorch(init, $"{_file}: initializer '{init.Name}'");
+            var bad = FiniteParameters.FirstNonFinite(t) is { } b ? new NonFiniteSource(init.Name, null, null, b.Index, b.Value) : null;
+            _values[init.Name] = new ConstValue(t, bad);
+        }
         DeclareInput(g);
         foreach (var node in TopologicalOrder(g))
         {
@@ -60,6 +64,8 @@ internal sealed partial class OnnxGraphReader
         var outName = g.Output[0].Name;
         if (!_values.TryGetValue(outName, out var outValue))
             throw new ImportException($"{_file}: the graph output '{outName}' is never produced by any node");
+        if (outValue is ConstValue { NonFinite: { } badOut })
+            throw new ImportException($"{_file}: the graph output '{outName}' is a constant: {Describe(badOut)}; Certify accepts finite parameters only");
         var output = outValue as VarValue ?? ConstantOutput(outName, (ConstValue)outValue);
         try
         {
@@ -231,7 +237,7 @@ internal sealed partial class OnnxGraphReader
         if (inputs.All(v => v is null or ConstValue) && ConstantFolder.CanFold(n.OpType))
         {
             var outs = ConstantFolder.Evaluate(this, n, inputs.Select(v => (v as ConstValue)?.Value).ToArray());
-            for (int i = 0; i < outs.Length && i < n.Output.Count; i++) Set(i, new ConstValue(outs[i]));
+            for (int i = 0; i < outs.Length && i < n.Output.Count; i++) Set(i, new ConstValue(outs[i], FoldedNonFinite(n, inputs, outs[i])));
             return;
         }
         if (!Translators.TryGetValue(n.OpType, out var translate)) throw Unsupported();
@@ -311,8 +317,47 @@ internal sealed partial class OnnxGraphReader
 
     int Add(Op op, string name, params int[] inputs)
     {
+        if (FiniteParameters.Find(op) is { } bad) throw NonFiniteParameter(op, bad);
         int id = _builder.Add(op, name, Origin, inputs);
         return id;
+    }
+
+    // ---- non-finite constants -----------------------------------------------------------------------------------
+    // Certify accepts finite parameters only (see FiniteParameters): a NaN or ±∞ that would become part of the network
+    // (a weight, bias, scale, shift, Pad value, ...) is refused here, naming the initializer or folded node it came from.
+    // A non-finite constant that never becomes a parameter (e.g. a Clip limit of +∞, ONNX's own "no limit") is fine.
+
+    /// <summary>Where a folded output's NaN/±∞ comes from: a non-finite constant input (values flow through folding), or this node.</summary>
+    static NonFiniteSource? FoldedNonFinite(NodeProto n, OnnxValue?[] inputs, Tensor output)
+    {
+        if (FiniteParameters.FirstNonFinite(output) is not { } bad) return null;
+        foreach (var v in inputs)
+            if (v is ConstValue { NonFinite: { } src } && SameKind(src.Value, bad.Value)) return src;
+        return new NonFiniteSource(null, n.Name, n.OpType, bad.Index, bad.Value);
+    }
+
+    static bool SameKind(double a, double b) => double.IsNaN(a) ? double.IsNaN(b) : a.Equals(b);
+
+    static string Describe(NonFiniteSource s) => s.Initializer is not null
+        ? $"initializer '{s.Initializer}' holds {FiniteParameters.Text(s.Value)} at index {s.Index}"
+        : $"node '{s.Node}' ({s.OpType}) computes a constant holding {FiniteParameters.Text(s.Value)} at index {s.Index}";
+
+    /// <summary>
+    /// The error for an op of the current node that holds a non-finite parameter: it names the constant operand the
+    /// value came from (preferring one holding the same value), or else the node itself (finite constants whose
+    /// combination overflowed, e.g. a Div by a zero constant).
+    /// </summary>
+    ImportException NonFiniteParameter(Op op, FiniteParameters.NonFinite bad)
+    {
+        var sources = _node.Input.Where(i => i != "" && _values.TryGetValue(i, out var v) && v is ConstValue { NonFinite: not null })
+            .Select(i => ((ConstValue)_values[i]).NonFinite!).ToList();
+        var src = sources.FirstOrDefault(s => SameKind(s.Value, bad.Value)) ?? sources.FirstOrDefault();
+        const string only = "Certify accepts finite parameters only";
+        if (src?.Initializer is { } init)
+            return new ImportException($"{_file}: initializer '{init}' (node '{_node.Name}', {_node.OpType}) holds {FiniteParameters.Text(src.Value)} at index {src.Index}; {only}");
+        if (src is not null)
+            return new ImportException($"{_file}: {Describe(src)}, used by node '{_node.Name}' ({_node.OpType}); {only}");
+        return new ImportException($"{_file}: node '{_node.Name}' (op {_node.OpType}) computes a {op.Kind} {bad.Parameter} holding {FiniteParameters.Text(bad.Value)} at index {bad.Index} from finite constants; {only}");
     }
 
     /// <summary>Per-sample shape of graph node <paramref name="id"/>.</summary>

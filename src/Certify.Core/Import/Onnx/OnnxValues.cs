@@ -7,9 +7,11 @@ internal abstract record OnnxValue;
 
 /// <summary>
 /// A constant known at import time (initializer, Constant, or folded). <see cref="Value"/> has the full ONNX shape and
-/// is float64 (any float type), int64 (any integer type) or bool.
+/// is float64 (any float type), int64 (any integer type) or bool. <see cref="NonFinite"/> says where a NaN or ±∞ in it
+/// came from (an initializer, or the folded node that computed it), so that an error can name it if the value ever
+/// becomes a network parameter; null when every element is finite.
 /// </summary>
-internal sealed record ConstValue(Tensor Value) : OnnxValue
+internal sealed record ConstValue(Tensor Value, NonFiniteSource? NonFinite = null) : OnnxValue
 {
     public long[] Shape => Value.shape;
     public bool IsFloat => Value.dtype == ScalarType.Float64;
@@ -26,3 +28,9 @@ internal sealed record VarValue(int Id, long[] Shape, bool Batched) : OnnxValue
     public int Rank => Shape.Length;
     public long[] Sample => Batched ? Shape[1..] : Shape;
 }
+
+/// <summary>
+/// Where a constant's first NaN or ±∞ came from: initializer <see cref="Initializer"/>, or else the folded node
+/// <see cref="Node"/> (with op <see cref="OpType"/>) that computed it; the flat index and value are those in that constant.
+/// </summary>
+internal sealed record NonFiniteSource(string? Initializer, string? Node, string? OpType, long Index, double Value);
