@@ -52,6 +52,7 @@ public static class Program
     {
         CliException c => c.Message,
         ImportException or NNetException or VnnLibException => FirstLine(e.Message),
+        Certify.Graph.GraphException => FirstLine(e.Message),   // a network Certify cannot compute with (a float64 weight past float32's range)
         FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or PathTooLongException => FirstLine(e.Message),
         IOException io when io.GetType() == typeof(IOException) => FirstLine(e.Message),   // disk full, read-only file system
         _ => null,
