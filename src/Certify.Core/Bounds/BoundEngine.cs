@@ -235,7 +235,7 @@ public sealed class BoundEngine
     /// CROWN bounds for the neurons of node <paramref name="id"/> that its consumers need (union over the batch), computed
     /// in chunks of rows; the other neurons keep <paramref name="reference"/>.
     /// </summary>
-    Interval Refine(int id, Interval reference, Interval?[] bounds, DateTime? until)
+    Interval Refine(int id, Interval reference, Interval?[] bounds, Deadline until)
     {
         var node = Graph.Nodes[id];
         long batch = reference.Batch, n = node.Size;
@@ -293,7 +293,7 @@ public sealed class BoundEngine
         for (long s = 0; s < k; s += chunk)
         {
             long rows = Math.Min(chunk, k - s);
-            if (until is { } t && DateTime.UtcNow >= t)
+            if (until.IsPast)
             {
                 // Out of time: the remaining rows keep their interval bounds (sound, looser), so one huge layer cannot
                 // hold a caller past its deadline.
@@ -334,7 +334,7 @@ public sealed class BoundEngine
     /// one row, with the bounds of the nodes before <paramref name="id"/> gathered from its sub-problem. No padding, at the
     /// price of copying those bounds per pair (small next to the coefficients of a row).
     /// </summary>
-    Interval RefineFlattened(int id, Interval reference, Interval?[] bounds, Tensor pairs, DateTime? until)
+    Interval RefineFlattened(int id, Interval reference, Interval?[] bounds, Tensor pairs, Deadline until)
     {
         var node = Graph.Nodes[id];
         long batch = reference.Batch, n = node.Size, count = pairs.shape[0];
@@ -349,7 +349,7 @@ public sealed class BoundEngine
         for (long s = 0; s < count; s += chunk)
         {
             long rows = Math.Min(chunk, count - s);
-            if (until is { } t && DateTime.UtcNow >= t)
+            if (until.IsPast)
             {
                 var rest = flatIndex.narrow(0, s, count - s);   // out of time: the remaining pairs keep their interval bounds
                 lows.Add(refL.gather(0, rest)); highs.Add(refU.gather(0, rest));
@@ -480,7 +480,7 @@ public sealed class BoundEngine
                             bestU.MoveToOuterDisposeScope();
                         }
                     }
-                    if (it == iterations || sub.OptimiseUntil is { } until && DateTime.UtcNow >= until) break;
+                    if (it == iterations || sub.OptimiseUntil.IsPast) break;
                     var loss = -lo!.sum();
                     if (hi is not null) loss = loss + hi.sum();
                     if (!loss.requires_grad) break; // nothing reaches the rows (e.g. cut off by an IBP fallback): nothing to optimise

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Certify.Graph;
 using Certify.Solvers.Encoding;
 using Google.OrTools.LinearSolver;
@@ -46,9 +45,9 @@ public sealed class MilpBackend : IExactBackend
     }
 
     /// <inheritdoc/>
-    public ExactOutcome FindViolation(ComputationGraph graph, ExactQuery query, TimeSpan timeLimit, CancellationToken cancel = default)
+    public ExactOutcome FindViolation(ComputationGraph graph, ExactQuery query, Deadline deadline)
     {
-        var clock = Stopwatch.StartNew();
+        if (deadline.IsPast) return ExactOutcome.Timeout($"{Name}: time limit reached before the model was encoded");
         PiecewiseLinearModel model;
         try { model = GraphEncoder.Encode(graph, query.Lower, query.Upper, query.Bounds).Model; }
         catch (EncodingNotSupportedException e) { return ExactOutcome.NotSupported(e.Message); }
@@ -58,23 +57,26 @@ public sealed class MilpBackend : IExactBackend
         var disjuncts = query.Unsafe.Disjuncts;
         for (int k = 0; k < disjuncts.Count; k++)
         {
-            var left = timeLimit - clock.Elapsed;
-            if (left <= TimeSpan.Zero || cancel.IsCancellationRequested) return ExactOutcome.Timeout($"{Name}: time limit reached before disjunct {k + 1} of {disjuncts.Count}");
+            if (deadline.IsPast) return ExactOutcome.Timeout($"{Name}: time limit reached before disjunct {k + 1} of {disjuncts.Count}");
             try
             {
-                using var milp = new MilpTranslation(model, SolverId, relax: false);
+                using var milp = new MilpTranslation(model, SolverId, relax: false, deadline);
                 milp.AddUnsafeRows(disjuncts[k], query.RequiredMargin);
-                var status = milp.Solve(left, cancel);
+                var status = milp.Solve(deadline);
                 switch (status)
                 {
                     case Solver.ResultStatus.INFEASIBLE: continue;
                     case Solver.ResultStatus.OPTIMAL or Solver.ResultStatus.FEASIBLE:
                         return new ExactOutcome(ExactStatus.Candidate, milp.InputSolution(), k, $"{Name}: feasible assignment for disjunct {k + 1}");
-                    case Solver.ResultStatus.NOT_SOLVED when clock.Elapsed >= timeLimit || cancel.IsCancellationRequested:
+                    case Solver.ResultStatus.NOT_SOLVED or Solver.ResultStatus.ABNORMAL when deadline.IsPast:
                         return ExactOutcome.Timeout($"{Name}: time limit reached on disjunct {k + 1} of {disjuncts.Count}");
                     default:
                         return ExactOutcome.Unknown($"{Name}: solver returned {status} on disjunct {k + 1}");
                 }
+            }
+            catch (TimeoutException)
+            {
+                return ExactOutcome.Timeout($"{Name}: time limit reached while building the model of disjunct {k + 1} of {disjuncts.Count}");
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -90,10 +92,10 @@ public sealed class MilpBackend : IExactBackend
     /// </summary>
     public OptimumResult Optimize(ComputationGraph graph, double[] lower, double[] upper, double[] c, bool maximize,
                                   TimeSpan timeLimit, IntermediateBounds? bounds = null, CancellationToken cancel = default) =>
-        OptimizeModel(graph, lower, upper, c, maximize, timeLimit, bounds, SolverId, relax: false, cancel);
+        OptimizeModel(graph, lower, upper, c, maximize, Deadline.After(timeLimit, cancel), bounds, SolverId, relax: false);
 
     internal static OptimumResult OptimizeModel(ComputationGraph graph, double[] lower, double[] upper, double[] c, bool maximize,
-                                                TimeSpan timeLimit, IntermediateBounds? bounds, string solverId, bool relax, CancellationToken cancel)
+                                                Deadline deadline, IntermediateBounds? bounds, string solverId, bool relax)
     {
         PiecewiseLinearModel model;
         try { model = GraphEncoder.Encode(graph, lower, upper, bounds).Model; }
@@ -101,9 +103,9 @@ public sealed class MilpBackend : IExactBackend
         if (model.EmptyReason is not null) return new OptimumResult(OptimumStatus.Infeasible, double.NaN, double.NaN, null, model.EmptyReason);
         try
         {
-            using var milp = new MilpTranslation(model, solverId, relax);
+            using var milp = new MilpTranslation(model, solverId, relax, deadline);
             milp.SetObjective(c, maximize);
-            var status = milp.Solve(timeLimit, cancel);
+            var status = milp.Solve(deadline);
             var obj = milp.Solver.Objective();
             return status switch
             {
@@ -113,6 +115,10 @@ public sealed class MilpBackend : IExactBackend
                 Solver.ResultStatus.NOT_SOLVED => new OptimumResult(OptimumStatus.Timeout, double.NaN, double.NaN, null, "stopped without a solution"),
                 _ => new OptimumResult(OptimumStatus.Unknown, double.NaN, double.NaN, null, status.ToString()),
             };
+        }
+        catch (TimeoutException)
+        {
+            return new OptimumResult(OptimumStatus.Timeout, double.NaN, double.NaN, null, "stopped while building the model");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
