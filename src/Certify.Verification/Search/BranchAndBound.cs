@@ -224,7 +224,7 @@ public sealed class BranchAndBound
         var proven = rows.AllDisjunctsRefuted(provenRow);                                         // [B]
         if (brancher.Empty(bounds) is { } empty) proven = proven.logical_or(empty);
         var close = proven.logical_not().logical_and(rows.AllDisjunctsRefuted(best.gt(0)));
-        if (Options.DType != ScalarType.Float64 && close.any().ToBoolean())
+        if (Options.DType != ScalarType.Float64 && !run.Deadline.IsPast && close.any().ToBoolean())
         {
             var idx = close.nonzero().squeeze(1);
             using var sub = batch.Select(idx);
@@ -247,6 +247,9 @@ public sealed class BranchAndBound
         run.MaxDepth = Math.Max(run.MaxDepth, open["depth"].max().ToInt32() + 1);
         var candidate = FindCandidate(open, bounds, openIndex, rows, regionIndex);
         if (candidate is not null) return (candidate, null);
+        // Out of time: the open sub-problems go back unsplit (branching costs a CROWN pass per candidate split, 2.6 s on
+        // ml4acopf past the deadline) and the run stops with them in its queue.
+        if (run.Deadline.IsPast) return (null, open.Select(arange(open.Count, dtype: ScalarType.Int64)));
         var children = brancher.Branch(open, bounds, openIndex, targetRow);
         if (Options.UnsoundDropSecondChildForTesting)
         {

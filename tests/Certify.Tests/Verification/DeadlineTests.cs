@@ -108,21 +108,24 @@ public class DeadlineTests
     }
 
     [Fact]
-    public void Past_its_deadline_alpha_crown_stops_after_its_first_evaluation()
+    public void Past_its_deadline_the_bound_engine_makes_no_crown_pass_and_stays_sound()
     {
-        // Iteration 0 evaluates CROWN's slopes; past the deadline no Adam step follows, so the bound is that of zero
-        // iterations, while with time the optimisation tightens it.
+        // Past the deadline alpha-CROWN neither refines nor optimises: its rows get IBP's bound (sound, looser), while with
+        // time the same engine tightens them. No forward-mode prefilter, so that without refinement the bounds are IBP's.
         var graph = TestNetworks.Mlp(7, 3, 16, 16, 2);
         using var lo = TorchSharp.torch.tensor(new[] { -1.0, -1, -1 }).unsqueeze(0);
         using var hi = TorchSharp.torch.tensor(new[] { 1.0, 1, 1 }).unsqueeze(0);
-        BoundEngine Engine(int iterations) => new(graph, new BoundOptions
-            { Method = BoundMethod.AlphaCrown, DType = TorchSharp.torch.ScalarType.Float64, AlphaIterations = iterations });
-        var late = new SubproblemInputs { OptimiseUntil = Past };
-        using var stopped = Engine(50).Compute(lo, hi, null, late);
-        using var none = Engine(0).Compute(lo, hi, null, late);
-        using var optimised = Engine(50).Compute(lo, hi, null, new SubproblemInputs());
-        Assert.Equal(none.Lower.data<double>().ToArray(), stopped.Lower.data<double>().ToArray());
+        BoundEngine Engine(BoundMethod method) => new(graph, new BoundOptions
+            { Method = method, DType = TorchSharp.torch.ScalarType.Float64, AlphaIterations = 50, ForwardPrefilterMaxInputSize = 0 });
+        using var stopped = Engine(BoundMethod.AlphaCrown).Compute(lo, hi, null, new SubproblemInputs { OptimiseUntil = Past });
+        using var ibp = Engine(BoundMethod.Ibp).Compute(lo, hi, null);
+        using var optimised = Engine(BoundMethod.AlphaCrown).Compute(lo, hi, null, new SubproblemInputs { OptimiseUntil = Hour });
+        Assert.Equal(ibp.Lower.data<double>().ToArray(), stopped.Lower.data<double>().ToArray());
+        Assert.Equal(BoundMethod.Ibp, stopped.Method);
         Assert.True((optimised.Lower - stopped.Lower).min().item<double>() >= -1e-9);
+        Assert.True((optimised.Lower - stopped.Lower).max().item<double>() > 1e-6);
+        var y = TestNetworks.Forward(graph, new[] { 0.3, -0.2, 0.9 });
+        for (int k = 0; k < y.Length; k++) Assert.True(stopped.Lower[0, k].item<double>() <= y[k] + 1e-9);
     }
 
     static ExactQuery Query(double[] lo, double[] hi) =>
