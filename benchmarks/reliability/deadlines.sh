@@ -44,6 +44,8 @@ PY
 [ "${DRY:-0}" = 1 ] && { echo "$sample"; exit 0; }   # DRY=1: print the sample only
 csv="$out.csv"; md="$out-table.md"
 CERTIFY_NO_BUILD=0 "$root/certify" version >/dev/null   # build once, outside the measurement
+load_before="$(uptime)"
+started="$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "family,model,property,model_bytes,timeout_s,wall_s,over_s,verdict,exit" > "$csv"
 while IFS=, read -r fam onnx prop sz; do
   t0=$(date +%s.%N)
@@ -57,16 +59,18 @@ while IFS=, read -r fam onnx prop sz; do
   printf '%s,%s,%s,%s,%s,%.2f,%.2f,%s,%s\n' "$fam" "$onnx" "$prop" "$sz" "$T" "$wall" "$over" "${verdict:-none}" "$rc" | tee -a "$csv" >&2
 done <<< "$sample"
 
-python3 - "$csv" "$md" <<'PY'
+load_after="$(uptime)"
+python3 - "$csv" "$md" "$started" "$load_before" "$load_after" "$(nproc)" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 t = float(rows[0]["timeout_s"]) if rows else 0
 ok = sum(float(r["wall_s"]) <= t + 2 for r in rows)
 worst = max(rows, key=lambda r: float(r["over_s"])) if rows else None
 with open(sys.argv[2], "w") as f:
+    f.write(f"Started {sys.argv[3]} on {sys.argv[6]} cores. Load before: `{sys.argv[4].strip()}`; after: `{sys.argv[5].strip()}`.\n\n")
     f.write(f"{ok} of {len(rows)} within timeout + 2 s ({t:g} + 2 s); worst: {worst['wall_s']} s ({worst['family']}, {worst['model'].split('/')[-1]}).\n\n")
     f.write("| family | model | property | MB | wall (s) | over T (s) | verdict |\n|---|---|---|---:|---:|---:|---|\n")
     for r in rows:
         f.write(f"| {r['family']} | {r['model'].split('/')[-1]} | {r['property'].split('/')[-1]} | {int(r['model_bytes'])/1e6:.1f} | {float(r['wall_s']):.2f} | {float(r['over_s']):+.2f} | {r['verdict']} |\n")
-print(open(sys.argv[2]).readline().strip())
+print(open(sys.argv[2]).read().split("\n\n")[1])
 PY
