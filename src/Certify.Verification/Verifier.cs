@@ -14,7 +14,10 @@ namespace Certify.Verification;
 /// <summary>Settings of a complete verification run (see <see cref="Verifier"/>).</summary>
 public sealed record VerifierOptions
 {
-    /// <summary>Wall-clock budget for the whole run, attack included.</summary>
+    /// <summary>
+    /// Wall-clock budget for the whole run, attack included; <see cref="Verifier.Verify"/> counts loading in it and
+    /// <see cref="Verifier.Run(CancellationToken)"/> starts it then. <see cref="Verifier.Run(Deadline)"/> takes a deadline instead.
+    /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Run the PGD/sampling attack first (cheap, finds most sat answers before any bound is computed).</summary>
