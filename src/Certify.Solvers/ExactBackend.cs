@@ -53,7 +53,17 @@ public interface IExactBackend
     /// <summary>
     /// Searches for an input in the box whose output satisfies some disjunct of the unsafe condition. Never throws for
     /// solver trouble or unsupported ops: those come back as <see cref="ExactStatus.Unknown"/> or
-    /// <see cref="ExactStatus.NotSupported"/>.
+    /// <see cref="ExactStatus.NotSupported"/>. Stops with <see cref="ExactStatus.Timeout"/> when <paramref name="deadline"/>
+    /// passes: the solver's own time limit is the time remaining at the moment it starts, and set-up work before it (model
+    /// building) checks the deadline too.
     /// </summary>
-    ExactOutcome FindViolation(ComputationGraph graph, ExactQuery query, TimeSpan timeLimit, CancellationToken cancel = default);
+    ExactOutcome FindViolation(ComputationGraph graph, ExactQuery query, Deadline deadline);
+}
+
+/// <summary>Conveniences over <see cref="IExactBackend"/>.</summary>
+public static class ExactBackendExtensions
+{
+    /// <summary><see cref="IExactBackend.FindViolation"/> with a time limit from now (and an optional cancellation).</summary>
+    public static ExactOutcome FindViolation(this IExactBackend backend, ComputationGraph graph, ExactQuery query, TimeSpan timeLimit, CancellationToken cancel = default) =>
+        backend.FindViolation(graph, query, Deadline.After(timeLimit, cancel));
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Certify.Graph;
 using Certify.Solvers;
 using Certify.Solvers.Encoding;
@@ -29,19 +28,27 @@ public sealed class ExactVerifier
     /// Decides the checker's specification on <paramref name="graph"/> within <paramref name="timeLimit"/>.
     /// <paramref name="boundsForRegion"/> may supply valid intermediate bounds per region index.
     /// </summary>
-    public Verdict Verify(ComputationGraph graph, TimeSpan timeLimit, Func<int, IntermediateBounds?>? boundsForRegion = null, CancellationToken cancel = default)
+    public Verdict Verify(ComputationGraph graph, TimeSpan timeLimit, Func<int, IntermediateBounds?>? boundsForRegion = null, CancellationToken cancel = default) =>
+        Verify(graph, Deadline.After(timeLimit, cancel), boundsForRegion == null ? null : (r, _) => boundsForRegion(r));
+
+    /// <summary>
+    /// Decides the checker's specification on <paramref name="graph"/> before <paramref name="deadline"/>, which the
+    /// back-end receives as it is (it reads the time remaining when its solver starts). <paramref name="boundsForRegion"/>
+    /// may supply valid intermediate bounds per region index; it gets the deadline too (its bound computation is part of
+    /// the budget), and the back-end is not called when the deadline has passed by the time the bounds are ready.
+    /// </summary>
+    public Verdict Verify(ComputationGraph graph, Deadline deadline, Func<int, Deadline, IntermediateBounds?>? boundsForRegion = null)
     {
-        var clock = Stopwatch.StartNew();
         var spec = _checker.Specification;
         Verdict? inconclusive = null;
         for (int r = 0; r < spec.Regions.Count; r++)
         {
             var region = spec.Regions[r];
-            var query = new ExactQuery(region.Lower, region.Upper, region.Unsafe, boundsForRegion?.Invoke(r));
-            var left = timeLimit - clock.Elapsed;
-            if (left <= TimeSpan.Zero || cancel.IsCancellationRequested) return Verdict.Timeout($"{_backend.Name}: time limit reached at region {r + 1} of {spec.Regions.Count}");
-            var outcome = _backend.FindViolation(graph, query, left, cancel);
-            var v = Decide(graph, query, outcome, r, clock, timeLimit, cancel);
+            if (deadline.IsPast) return TimedOut(r, spec.Regions.Count);
+            var query = new ExactQuery(region.Lower, region.Upper, region.Unsafe, boundsForRegion?.Invoke(r, deadline));
+            if (deadline.IsPast) return TimedOut(r, spec.Regions.Count);
+            var outcome = _backend.FindViolation(graph, query, deadline);
+            var v = Decide(graph, query, outcome, r, deadline);
             if (v is null) continue;                        // region proven safe
             if (v.Kind == VerdictKind.Sat) return v;
             if (outcome.Status == ExactStatus.NotSupported) return v; // the same op blocks every region
@@ -50,8 +57,10 @@ public sealed class ExactVerifier
         return inconclusive ?? Verdict.Unsat($"{_backend.Name}: every unsafe disjunct infeasible in all {spec.Regions.Count} region(s)");
     }
 
+    Verdict TimedOut(int r, int regions) => Verdict.Timeout($"{_backend.Name}: time limit reached at region {r + 1} of {regions}");
+
     /// <summary>Null when the region is proven safe; otherwise the region's verdict.</summary>
-    Verdict? Decide(ComputationGraph graph, ExactQuery query, ExactOutcome outcome, int r, Stopwatch clock, TimeSpan limit, CancellationToken cancel)
+    Verdict? Decide(ComputationGraph graph, ExactQuery query, ExactOutcome outcome, int r, Deadline deadline)
     {
         switch (outcome.Status)
         {
@@ -65,10 +74,9 @@ public sealed class ExactVerifier
         string last = check.Detail;
         foreach (var margin in RetryMargins)
         {
-            var left = limit - clock.Elapsed;
-            if (left <= TimeSpan.Zero || cancel.IsCancellationRequested)
+            if (deadline.IsPast)
                 return Verdict.Timeout($"{_backend.Name}: candidate in region {r} did not reproduce ({last}); time ran out while looking for a deeper one");
-            var deeper = _backend.FindViolation(graph, query with { RequiredMargin = margin }, left, cancel);
+            var deeper = _backend.FindViolation(graph, query with { RequiredMargin = margin }, deadline);
             if (deeper.Status == ExactStatus.Candidate)
             {
                 check = _checker.Check(deeper.X!);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Certify.Bounds;
 using Certify.Graph;
 using Certify.Import;
+using Certify.Solvers;
 using Certify.Solvers.Encoding;
 using Certify.Solvers.Milp;
 using Certify.Spec;
@@ -13,7 +14,10 @@ namespace Certify.Verification;
 /// <summary>Settings of a complete verification run (see <see cref="Verifier"/>).</summary>
 public sealed record VerifierOptions
 {
-    /// <summary>Wall-clock budget for the whole run, attack included.</summary>
+    /// <summary>
+    /// Wall-clock budget for the whole run, attack included; <see cref="Verifier.Verify"/> counts loading in it and
+    /// <see cref="Verifier.Run(CancellationToken)"/> starts it then. <see cref="Verifier.Run(Deadline)"/> takes a deadline instead.
+    /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Run the PGD/sampling attack first (cheap, finds most sat answers before any bound is computed).</summary>
@@ -33,6 +37,15 @@ public sealed record VerifierOptions
 
     /// <summary>Share of the time left after the attack that branch and bound may use when MILP follows it.</summary>
     public double BabShareBeforeMilp { get; init; } = 0.7;
+
+    /// <summary>
+    /// The MILP stage starts only with at least this much time left (building and presolving a model takes about that
+    /// long on small networks; less is wasted). It never gets more than what remains of the run's deadline.
+    /// </summary>
+    public TimeSpan MilpMinTime { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The exact back-end of the last stage; null means <see cref="MilpBackend"/> (SCIP).</summary>
+    public IExactBackend? ExactBackend { get; init; }
 
     /// <summary>Progress messages (stage names and results) for a CLI or log.</summary>
     public Action<string>? Log { get; init; }
@@ -100,14 +113,13 @@ public sealed class Verifier
     {
         // Every tensor of this verification, the network's included, is freed here on this thread when it ends (see Run).
         using var scope = TorchSharp.torch.NewDisposeScope();
-        var clock = Stopwatch.StartNew();
+        var opts = options ?? new VerifierOptions();
+        // Loading (import, ONNX Runtime session) counts against the budget, as it does in VNN-COMP: the deadline starts now.
+        var deadline = Deadline.After(opts.Timeout, cancel);
         var graph = LoadModel(modelPath);
         var spec = VnnLibParser.Parse(vnnlibPath);
         using var reference = ReferenceFor(modelPath, graph);
-        var opts = options ?? new VerifierOptions();
-        // Loading counts against the budget, as it does in VNN-COMP.
-        opts = opts with { Timeout = opts.Timeout - clock.Elapsed };
-        return new Verifier(graph, spec, (IReferenceModel)reference, opts).Run(cancel);
+        return new Verifier(graph, spec, (IReferenceModel)reference, opts).Run(deadline);
     }
 
     /// <summary>Reads an ONNX or NNet network by its extension.</summary>
@@ -118,8 +130,17 @@ public sealed class Verifier
     public static IDisposable ReferenceFor(string path, ComputationGraph graph) =>
         path.EndsWith(".nnet", StringComparison.OrdinalIgnoreCase) ? new GraphReferenceModel(graph) : new OnnxReferenceModel(path);
 
-    /// <summary>Runs the stages until one of them decides or the budget ends.</summary>
-    public VerificationReport Run(CancellationToken cancel = default)
+    /// <summary>Runs the stages until one of them decides or <see cref="VerifierOptions.Timeout"/> (from now) ends.</summary>
+    public VerificationReport Run(CancellationToken cancel = default) => Run(Deadline.After(Options.Timeout, cancel));
+
+    /// <summary>
+    /// Runs the stages until one of them decides or <paramref name="deadline"/> passes; <see cref="VerifierOptions.Timeout"/>
+    /// is not used (the deadline is the budget: a caller that loads the model first makes it before loading). Each stage
+    /// gets a sub-deadline that never ends later than it: the attack a share (<see cref="VerifierOptions.AttackShare"/>, at
+    /// most <see cref="VerifierOptions.AttackMaxTime"/>), branch and bound a share of what is left when MILP follows
+    /// (<see cref="VerifierOptions.BabShareBeforeMilp"/>), and MILP the rest, if at least <see cref="VerifierOptions.MilpMinTime"/>.
+    /// </summary>
+    public VerificationReport Run(Deadline deadline)
     {
         // Tensors that escape the stages' own scopes are freed here, on this thread, instead of by the GC's finalizer
         // thread while libtorch runs on this one: in runs of hundreds of instances in one process, that concurrency
@@ -128,7 +149,6 @@ public sealed class Verifier
         using var scope = TorchSharp.torch.NewDisposeScope();
         var clock = Stopwatch.StartNew();
         var steps = new List<string>();
-        TimeSpan Left() => Options.Timeout - clock.Elapsed;
         VerificationReport Done(Verdict v) { Log($"verdict: {v}"); return new VerificationReport(v, clock.Elapsed, steps); }
         void Step(string s) { steps.Add(s); Log(s); }
 
@@ -141,8 +161,9 @@ public sealed class Verifier
         if (Options.Attack)
         {
             var t = clock.Elapsed;
-            var budget = TimeSpan.FromTicks(Math.Min(Options.AttackMaxTime.Ticks, (long)(Left().Ticks * Options.AttackShare)));
-            var sat = new PgdAttack(new AttackOptions { TimeLimit = budget }).Falsify(_graph, _checker, cancel);
+            var end = deadline.Share(Options.AttackShare).Within(Options.AttackMaxTime);
+            var budget = end.Remaining;
+            var sat = new PgdAttack(new AttackOptions { TimeLimit = Options.AttackMaxTime }).Falsify(_graph, _checker, end);
             Step($"attack (PGD + sampling, {budget.TotalSeconds:F1} s budget): {(sat is null ? "no counterexample" : "counterexample reproduced")} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
             if (sat is not null) return Done(sat);
         }
@@ -150,10 +171,10 @@ public sealed class Verifier
         Verdict? pending = null;
         {
             var t = clock.Elapsed;
-            var babTime = Options.Milp ? Left() * Options.BabShareBeforeMilp : Left();
-            if (babTime <= TimeSpan.Zero) return Done(Verdict.Timeout("no time left for branch and bound"));
-            var bab = new BranchAndBound(_graph, Options.Bab with { TimeLimit = babTime });
-            var result = bab.Run(_spec, cancel);
+            var end = Options.Milp ? deadline.Share(Options.BabShareBeforeMilp) : deadline;
+            if (end.IsPast) return Done(Verdict.Timeout("no time left for branch and bound"));
+            var bab = new BranchAndBound(_graph, Options.Bab with { TimeLimit = null });
+            var result = bab.Run(_spec, end);
             Step($"branch and bound ({bab.Strategy}, {bab.MethodDescription}): {result.Status}; {result.Statistics} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
             switch (result.Status)
             {
@@ -178,26 +199,32 @@ public sealed class Verifier
             }
         }
 
-        if (Options.Milp && Left() > TimeSpan.FromSeconds(1) && !cancel.IsCancellationRequested)
+        if (Options.Milp && !deadline.IsPast && deadline.Remaining >= Options.MilpMinTime)
         {
             var t = clock.Elapsed;
-            var exact = new ExactVerifier(new MilpBackend(), _checker);
-            var v = exact.Verify(_graph, Left(), r => CrownBounds(_spec.Regions[r]), cancel);
-            Step($"MILP (SCIP, big-M on CROWN intermediate bounds): {v} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+            var backend = Options.ExactBackend ?? new MilpBackend();
+            var exact = new ExactVerifier(backend, _checker);
+            // The back-end gets the run's own deadline (not a span measured now), so the CROWN bounds for its big-M
+            // constants and its model building come out of the same budget as its solver.
+            var v = exact.Verify(_graph, deadline, (r, d) => CrownBounds(_spec.Regions[r], d));
+            Step($"{backend.Name}, big-M on CROWN intermediate bounds: {v} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
             if (v.Kind is VerdictKind.Unsat or VerdictKind.Sat) return Done(v);
             pending = v.Kind == VerdictKind.Timeout ? Verdict.Timeout("branch and bound and MILP ran out of time") : v;
         }
-        if (Left() <= TimeSpan.Zero || cancel.IsCancellationRequested) return Done(Verdict.Timeout("time limit reached"));
+        if (deadline.IsPast) return Done(Verdict.Timeout("time limit reached"));
         return Done(pending ?? Verdict.Unknown("no stage decided the property"));
     }
 
-    /// <summary>CROWN bounds of every node over a region's box, widened for float32 rounding, for the MILP's big-M constants.</summary>
-    IntermediateBounds? CrownBounds(InputRegion region)
+    /// <summary>
+    /// CROWN bounds of every node over a region's box, widened for float32 rounding, for the MILP's big-M constants. At
+    /// <paramref name="deadline"/> the refinement stops (the remaining neurons keep interval bounds, still sound).
+    /// </summary>
+    IntermediateBounds? CrownBounds(InputRegion region, Deadline deadline)
     {
         try
         {
             var engine = new BoundEngine(_graph, new BoundOptions { Method = BoundMethod.Crown });
-            using var r = engine.Compute(region);
+            using var r = engine.Compute(region, new SubproblemInputs { OptimiseUntil = deadline });
             return IntermediateBounds.FromBoundResult(r);
         }
         catch (NotSupportedException)

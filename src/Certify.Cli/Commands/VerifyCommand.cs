@@ -26,6 +26,10 @@ public sealed class VerifyCommand : ICliCommand
         cmd.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
+            var startedAgo = ProcessAge();
+            // The whole process counts, as in VNN-COMP: the deadline is made before loading the model, less the time the
+            // runtime took to start and reach this point.
+            var deadline = Deadline.After(TimeSpan.FromSeconds(parse.GetValue(timeout)) - startedAgo);
             string modelPath = parse.GetValue(model)!, propPath = parse.GetValue(prop)!;
             bool q = parse.GetValue(quiet);
             var resultPath = parse.GetValue(results);
@@ -39,13 +43,13 @@ public sealed class VerifyCommand : ICliCommand
                 Log = q ? null : s => Console.Error.WriteLine("  " + s),
             };
             VerificationReport report;
-            try { report = Verify(modelPath, propPath, options); }
+            try { report = Verify(modelPath, propPath, options, deadline); }
             catch (ArgumentException e) { throw new CliException(e.Message); }
             if (resultPath is not null) OutputFiles.Write(resultPath, "--results", () => report.WriteResultFile(resultPath));
             if (q) Console.WriteLine(report.Verdict.Word);
             else
             {
-                Console.WriteLine($"{report.Verdict.Word}  ({clock.Elapsed.TotalSeconds:F2} s)");
+                Console.WriteLine($"{report.Verdict.Word}  ({(clock.Elapsed + startedAgo).TotalSeconds:F2} s)");
                 Console.WriteLine(report.Verdict.Kind switch
                 {
                     VerdictKind.Unsat => $"  proved by: {report.Verdict.ProvedBy}",
@@ -58,13 +62,30 @@ public sealed class VerifyCommand : ICliCommand
         return cmd;
     }
 
-    static VerificationReport Verify(string modelPath, string propPath, VerifierOptions options)
+    static VerificationReport Verify(string modelPath, string propPath, VerifierOptions options, Deadline deadline)
     {
         using var scope = TorchSharp.torch.NewDisposeScope();   // tensors freed on this thread, not by the finalizer (see Verifier.Run)
         var graph = ModelLoading.Load(modelPath);
         var spec = VnnLibParser.Parse(propPath);
         using var reference = Verifier.ReferenceFor(modelPath, graph);
-        return new Verifier(graph, spec, (IReferenceModel)reference, options).Run();
+        return new Verifier(graph, spec, (IReferenceModel)reference, options).Run(deadline);
+    }
+
+    /// <summary>
+    /// How long ago this process started (runtime start-up and JIT before the command runs), from the process start time;
+    /// zero when it cannot be read. Read once, so the wall clock it uses cannot move a deadline afterwards.
+    /// </summary>
+    static TimeSpan ProcessAge()
+    {
+        try
+        {
+            var age = DateTime.Now - Process.GetCurrentProcess().StartTime;
+            return age < TimeSpan.Zero || age > TimeSpan.FromMinutes(1) ? TimeSpan.Zero : age;
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or System.ComponentModel.Win32Exception)
+        {
+            return TimeSpan.Zero;
+        }
     }
 
     /// <summary>A bound method name, or null for "auto" (branch and bound picks by split strategy).</summary>

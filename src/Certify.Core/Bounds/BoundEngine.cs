@@ -86,9 +86,13 @@ public sealed class BoundEngine
         var spec = SpecMatrix(c, batch);                                     // [B, S, *outShape]
         Tensor rowsL, rowsU;
         AlphaState? alphas = null;
-        var capture = sub.CoefficientNodes is { Count: > 0 } && Options.Method != BoundMethod.Ibp
+        // Past the deadline (the intermediate bounds above are then mostly interval bounds already), the rows get IBP's
+        // bound instead of a CROWN pass: a sound bound at once. One CROWN pass with ml4acopf's 276 rows took 4 s, and the
+        // caller is out of time anyway.
+        var method = Options.Method != BoundMethod.Ibp && sub.OptimiseUntil.IsPast ? BoundMethod.Ibp : Options.Method;
+        var capture = sub.CoefficientNodes is { Count: > 0 } && method != BoundMethod.Ibp
             ? sub.CoefficientNodes.ToDictionary(k => k, _ => (Tensor?)null) : null;
-        switch (Options.Method)
+        switch (method)
         {
             case BoundMethod.Ibp:
             {
@@ -110,7 +114,7 @@ public sealed class BoundEngine
                         _detachedCrown.Value.Backward(Graph.OutputId, spec.detach(), null, bounds.Select(b => b?.Detach()).ToArray(), alphas, captureLower: capture);
                 break;
         }
-        var fallbacks = Options.Method == BoundMethod.Ibp ? (IReadOnlyList<string>)Array.Empty<string>() : IbpFallbackNodes;
+        var fallbacks = method == BoundMethod.Ibp ? (IReadOnlyList<string>)Array.Empty<string>() : IbpFallbackNodes;
         rowsL.MoveToOuterDisposeScope();
         rowsU.MoveToOuterDisposeScope();
         var kept = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
@@ -137,7 +141,7 @@ public sealed class BoundEngine
                 coefficients[id] = own;
             }
         }
-        return new BoundResult(Options.Method, rowsL, rowsU, nodes, fallbacks, alphas, coefficients);
+        return new BoundResult(method, rowsL, rowsU, nodes, fallbacks, alphas, coefficients);
     }
 
     /// <summary>
@@ -235,7 +239,7 @@ public sealed class BoundEngine
     /// CROWN bounds for the neurons of node <paramref name="id"/> that its consumers need (union over the batch), computed
     /// in chunks of rows; the other neurons keep <paramref name="reference"/>.
     /// </summary>
-    Interval Refine(int id, Interval reference, Interval?[] bounds, DateTime? until)
+    Interval Refine(int id, Interval reference, Interval?[] bounds, Deadline until)
     {
         var node = Graph.Nodes[id];
         long batch = reference.Batch, n = node.Size;
@@ -288,12 +292,12 @@ public sealed class BoundEngine
         var refL = reference.Lower.reshape(batch, n);
         var refU = reference.Upper.reshape(batch, n);
         var selL = refL.gather(1, index); var selU = refU.gather(1, index);
-        long chunk = Math.Max(1, Options.MaxCoefficientElements / Math.Max(1, batch * _maxNodeSize));
+        var pace = new ChunkPacer(until, Math.Max(1, Options.MaxCoefficientElements / Math.Max(1, batch * _maxNodeSize)));
         var lows = new List<Tensor>(); var highs = new List<Tensor>();
-        for (long s = 0; s < k; s += chunk)
+        for (long s = 0, rows; s < k; s += rows)
         {
-            long rows = Math.Min(chunk, k - s);
-            if (until is { } t && DateTime.UtcNow >= t)
+            rows = pace.Next(k - s);
+            if (rows == 0)
             {
                 // Out of time: the remaining rows keep their interval bounds (sound, looser), so one huge layer cannot
                 // hold a caller past its deadline.
@@ -318,6 +322,7 @@ public sealed class BoundEngine
             a = a.reshape(ComputationGraph.ShapeWithBatch(batch, new[] { rows }.Concat(node.Shape).ToArray()));
             var (lo, hi) = _crown.Backward(id, a, a, bounds);
             lows.Add(lo!.MoveToOuterDisposeScope()); highs.Add(hi!.MoveToOuterDisposeScope());
+            pace.Done(rows);
         }
         var crownL = lows.Count == 1 ? lows[0] : cat(lows.ToArray(), 1);    // [B, k]
         var crownU = highs.Count == 1 ? highs[0] : cat(highs.ToArray(), 1);
@@ -334,7 +339,7 @@ public sealed class BoundEngine
     /// one row, with the bounds of the nodes before <paramref name="id"/> gathered from its sub-problem. No padding, at the
     /// price of copying those bounds per pair (small next to the coefficients of a row).
     /// </summary>
-    Interval RefineFlattened(int id, Interval reference, Interval?[] bounds, Tensor pairs, DateTime? until)
+    Interval RefineFlattened(int id, Interval reference, Interval?[] bounds, Tensor pairs, Deadline until)
     {
         var node = Graph.Nodes[id];
         long batch = reference.Batch, n = node.Size, count = pairs.shape[0];
@@ -344,12 +349,12 @@ public sealed class BoundEngine
         var flatIndex = owner * n + neuron;                                              // [U] into the flattened [B·n] bounds
         var refL = reference.Lower.reshape(batch * n);
         var refU = reference.Upper.reshape(batch * n);
-        long chunk = Math.Max(1, Options.MaxCoefficientElements / Math.Max(1, _maxNodeSize));
+        var pace = new ChunkPacer(until, Math.Max(1, Options.MaxCoefficientElements / Math.Max(1, _maxNodeSize)));
         var lows = new List<Tensor>(); var highs = new List<Tensor>();
-        for (long s = 0; s < count; s += chunk)
+        for (long s = 0, rows; s < count; s += rows)
         {
-            long rows = Math.Min(chunk, count - s);
-            if (until is { } t && DateTime.UtcNow >= t)
+            rows = pace.Next(count - s);
+            if (rows == 0)
             {
                 var rest = flatIndex.narrow(0, s, count - s);   // out of time: the remaining pairs keep their interval bounds
                 lows.Add(refL.gather(0, rest)); highs.Add(refU.gather(0, rest));
@@ -364,12 +369,47 @@ public sealed class BoundEngine
                 .reshape(ComputationGraph.ShapeWithBatch(rows, new[] { 1L }.Concat(node.Shape).ToArray()));
             var (lo, hi) = _crown.Backward(id, a, a, sub);
             lows.Add(lo!.reshape(rows).MoveToOuterDisposeScope()); highs.Add(hi!.reshape(rows).MoveToOuterDisposeScope());
+            pace.Done(rows);
         }
         var crownL = lows.Count == 1 ? lows[0] : cat(lows.ToArray());                   // [U]
         var crownU = highs.Count == 1 ? highs[0] : cat(highs.ToArray());
         if (Options.IntersectIntermediate) { crownL = maximum(crownL, refL.gather(0, flatIndex)); crownU = minimum(crownU, refU.gather(0, flatIndex)); }
         var shape = ComputationGraph.ShapeWithBatch(batch, node.Shape);
         return new Interval(refL.scatter(0, flatIndex, crownL).reshape(shape), refU.scatter(0, flatIndex, crownU).reshape(shape));
+    }
+
+    /// <summary>
+    /// Sizes the chunks of rows of a CROWN refinement under a deadline. One chunk of a large layer is one backward pass
+    /// of up to <see cref="BoundOptions.MaxCoefficientElements"/> coefficients, which took 2-3 s on cifar10_resnet on a
+    /// loaded 2-core machine: checking the deadline only between such chunks overran it by that much. With a time limit
+    /// the first chunk is an eighth of the full size and each next one doubles; from the measured time per row, a chunk
+    /// is cut to what fits in the time left, and none starts when not even one row fits (the remaining rows keep their
+    /// interval bounds: sound, looser). Without a time limit chunks are full size and only cancellation stops them.
+    /// Chunking does not change the bounds of the rows computed.
+    /// </summary>
+    sealed class ChunkPacer(Deadline until, long full)
+    {
+        long _size = until.HasTimeLimit ? Math.Max(1, full / 8) : full;
+        double _secondsPerRow;
+        long _started;
+
+        /// <summary>Rows of the next chunk (at most <paramref name="left"/>); 0 when out of time.</summary>
+        public long Next(long left)
+        {
+            if (until.IsPast) return 0;
+            long rows = Math.Min(_size, left);
+            if (_secondsPerRow > 0 && until.HasTimeLimit)
+                rows = Math.Min(rows, (long)Math.Min(long.MaxValue / 2, until.Remaining.TotalSeconds / _secondsPerRow));
+            _started = System.Diagnostics.Stopwatch.GetTimestamp();
+            return Math.Max(0, rows);
+        }
+
+        /// <summary>Records the chunk of <paramref name="rows"/> rows just finished.</summary>
+        public void Done(long rows)
+        {
+            _secondsPerRow = System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds / Math.Max(1, rows);
+            _size = Math.Min(full, _size * 2);
+        }
     }
 
     /// <summary>Applies ReLU split decisions to the bounds of the ReLU's input node: active ⇒ l ≥ 0, inactive ⇒ u ≤ 0.</summary>
@@ -459,8 +499,13 @@ public sealed class BoundEngine
             if (all.Count == 0) iterations = 0;
             try
             {
+                var until = sub.OptimiseUntil;
+                long iterationStart = 0;
+                TimeSpan lastIteration = TimeSpan.Zero;
                 for (int it = 0; it <= iterations; it++)
                 {
+                    if (it > 0) lastIteration = System.Diagnostics.Stopwatch.GetElapsedTime(iterationStart);
+                    iterationStart = System.Diagnostics.Stopwatch.GetTimestamp();
                     using var iterScope = NewDisposeScope();
                     var (lo, hi) = crown.Backward(Graph.OutputId, c, needUpper ? c : null, fixedBounds, alphas);
                     using (no_grad())
@@ -480,7 +525,9 @@ public sealed class BoundEngine
                             bestU.MoveToOuterDisposeScope();
                         }
                     }
-                    if (it == iterations || sub.OptimiseUntil is { } until && DateTime.UtcNow >= until) break;
+                    // Stop at the deadline, or before it when the last iteration took longer than the time left (one iteration
+                    // of beta-CROWN on a large network takes seconds; the best bound so far is kept either way).
+                    if (it == iterations || until.IsPast || (until.HasTimeLimit && until.Remaining < lastIteration)) break;
                     var loss = -lo!.sum();
                     if (hi is not null) loss = loss + hi.sum();
                     if (!loss.requires_grad) break; // nothing reaches the rows (e.g. cut off by an IBP fallback): nothing to optimise

@@ -29,11 +29,12 @@ public sealed class SubproblemInputs
     public AlphaState? Alphas { get; init; }
 
     /// <summary>
-    /// When set (UTC), optional tightening stops after this time, so that a caller's time limit is not overrun by one slow
-    /// batch: alpha/beta optimisation at its next iteration (returning the best bound so far), and the CROWN refinement of
-    /// intermediate bounds at its next chunk of rows (the remaining neurons keep interval bounds). Bounds stay sound.
+    /// When this deadline passes (or its token is cancelled), optional tightening stops, so that a caller's time limit is
+    /// not overrun by one slow batch: alpha/beta optimisation at its next iteration (returning the best bound so far), and
+    /// the CROWN refinement of intermediate bounds at its next chunk of rows (the remaining neurons keep interval bounds).
+    /// Bounds stay sound. <see cref="Deadline.None"/> (the default) never stops.
     /// </summary>
-    public DateTime? OptimiseUntil { get; init; }
+    public Deadline OptimiseUntil { get; init; }
 
     /// <summary>When false only the lower bounds of the rows are computed (upper bounds are +inf); saves half the work.</summary>
     public bool NeedUpper { get; init; } = true;

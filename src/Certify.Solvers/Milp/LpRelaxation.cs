@@ -26,6 +26,7 @@ public sealed class LpRelaxation
     public (LpVerdict Verdict, double[]? X, string Detail) Check(ComputationGraph graph, double[] lower, double[] upper,
         OutputCondition @unsafe, IntermediateBounds? bounds, TimeSpan timeLimit, CancellationToken cancel = default)
     {
+        var deadline = Deadline.After(timeLimit, cancel);
         PiecewiseLinearModel model;
         try { model = GraphEncoder.Encode(graph, lower, upper, bounds).Model; }
         catch (EncodingNotSupportedException e) { return (LpVerdict.NotSupported, null, e.Message); }
@@ -35,13 +36,18 @@ public sealed class LpRelaxation
         {
             try
             {
-                using var lp = new MilpTranslation(model, SolverId, relax: true);
+                if (deadline.IsPast) return (LpVerdict.Unknown, null, $"time limit reached before disjunct {k + 1}");
+                using var lp = new MilpTranslation(model, SolverId, relax: true, deadline);
                 lp.AddUnsafeRows(@unsafe.Disjuncts[k], 0);
-                var status = lp.Solve(timeLimit, cancel);
+                var status = lp.Solve(deadline);
                 if (status == Solver.ResultStatus.INFEASIBLE) continue;
                 if (status is Solver.ResultStatus.OPTIMAL or Solver.ResultStatus.FEASIBLE)
                     return (LpVerdict.Feasible, lp.InputSolution(), $"LP relaxation feasible for disjunct {k + 1}");
                 return (LpVerdict.Unknown, null, $"LP solver returned {status} on disjunct {k + 1}");
+            }
+            catch (TimeoutException)
+            {
+                return (LpVerdict.Unknown, null, $"time limit reached while building the LP of disjunct {k + 1}");
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -57,5 +63,5 @@ public sealed class LpRelaxation
     /// </summary>
     public OptimumResult Bound(ComputationGraph graph, double[] lower, double[] upper, double[] c, bool maximize,
                                TimeSpan timeLimit, IntermediateBounds? bounds = null, CancellationToken cancel = default) =>
-        MilpBackend.OptimizeModel(graph, lower, upper, c, maximize, timeLimit, bounds, SolverId, relax: true, cancel);
+        MilpBackend.OptimizeModel(graph, lower, upper, c, maximize, Deadline.After(timeLimit, cancel), bounds, SolverId, relax: true);
 }

@@ -17,15 +17,25 @@ internal sealed class MilpTranslation : IDisposable
     public Variable[] Vars { get; }
     readonly PiecewiseLinearModel _model;
 
-    public MilpTranslation(PiecewiseLinearModel model, string solverId, bool relax)
+    /// <summary>
+    /// Writes <paramref name="model"/> into a new solver. Building a large model takes seconds (a ResNet has tens of
+    /// thousands of neurons): past <paramref name="deadline"/> it stops with a <see cref="TimeoutException"/>.
+    /// </summary>
+    public MilpTranslation(PiecewiseLinearModel model, string solverId, bool relax, Deadline deadline = default)
     {
         _model = model;
         Solver = Solver.CreateSolver(solverId) ?? throw new InvalidOperationException($"OR-Tools solver '{solverId}' is not available");
         Vars = new Variable[model.VariableCount];
         for (int v = 0; v < Vars.Length; v++) Vars[v] = Solver.MakeNumVar(Finite(model.Lower[v], "a variable bound"), Finite(model.Upper[v], "a variable bound"), "v" + v);
 
+        int written = 0;
+        void Check()
+        {
+            if ((++written & 255) == 0 && deadline.IsPast) throw new TimeoutException("the deadline passed while the solver model was being built");
+        }
         foreach (var (v, e) in model.Definitions)
         {
+            Check();
             // v − Σ cᵢxᵢ = const
             var ct = Row(e.Constant, e.Constant);
             Coef(ct, Vars[v], 1);
@@ -33,11 +43,13 @@ internal sealed class MilpTranslation : IDisposable
         }
         foreach (var (e, lo, hi) in model.Ranges)
         {
+            Check();
             var ct = Row(lo - e.Constant, hi - e.Constant);
             AddTerms(ct, e, 1);
         }
         foreach (var r in model.Relus)
         {
+            Check();
             var z = relax ? Solver.MakeNumVar(0, 1, "") : Solver.MakeBoolVar("");
             var y = Vars[r.Var];
             // y − x ≥ 0
@@ -52,6 +64,7 @@ internal sealed class MilpTranslation : IDisposable
         }
         foreach (var m in model.Maxes)
         {
+            Check();
             var y = Vars[m.Var];
             double top = m.Uppers.Max();
             var one = Row(1, 1);
@@ -124,13 +137,29 @@ internal sealed class MilpTranslation : IDisposable
         if (maximize) obj.SetMaximization(); else obj.SetMinimization();
     }
 
-    /// <summary>Solves within the time limit; a cancellation interrupts the solver.</summary>
-    public Solver.ResultStatus Solve(TimeSpan limit, CancellationToken cancel)
+    /// <summary>
+    /// Solves until <paramref name="deadline"/>: the solver's own limit is the time remaining now (not when the caller
+    /// started, so model building is not counted twice), and a timer interrupts it at the deadline in case the solver
+    /// overruns its limit (SCIP checks it only between its own steps); a cancellation interrupts it as well.
+    /// Already past the deadline, it does not start and returns NOT_SOLVED.
+    /// </summary>
+    public Solver.ResultStatus Solve(Deadline deadline)
     {
-        Solver.SetTimeLimit((long)Math.Max(1, Math.Min(int.MaxValue, limit.TotalMilliseconds)));
-        using var reg = cancel.Register(() => Solver.InterruptSolve());
-        return Solver.Solve();
+        if (deadline.IsPast) return Solver.ResultStatus.NOT_SOLVED;
+        Solver.SetTimeLimit(deadline.RemainingMilliseconds());
+        var gate = new object();
+        bool solving = true;
+        void Interrupt() { lock (gate) if (solving) Solver.InterruptSolve(); }   // never on a solver that has returned (and may be disposed)
+        using var reg = deadline.Cancellation.Register(Interrupt);
+        using var timer = deadline.HasTimeLimit
+            ? new Timer(_ => Interrupt(), null, deadline.RemainingMilliseconds() + InterruptGraceMilliseconds, Timeout.Infinite)
+            : null;
+        try { return Solver.Solve(); }
+        finally { lock (gate) solving = false; }
     }
+
+    /// <summary>How long after the deadline the timer interrupts a solver that has not stopped by its own limit.</summary>
+    const long InterruptGraceMilliseconds = 250;
 
     /// <summary>The input part of the current solution.</summary>
     public double[] InputSolution() => _model.InputVars.Select(v => Vars[v].SolutionValue()).ToArray();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
 using Certify.Graph;
@@ -19,9 +18,9 @@ public sealed class Z3Backend : IExactBackend
     public string Name => "SMT (Z3)";
 
     /// <inheritdoc/>
-    public ExactOutcome FindViolation(ComputationGraph graph, ExactQuery query, TimeSpan timeLimit, CancellationToken cancel = default)
+    public ExactOutcome FindViolation(ComputationGraph graph, ExactQuery query, Deadline deadline)
     {
-        var clock = Stopwatch.StartNew();
+        if (deadline.IsPast) return ExactOutcome.Timeout($"{Name}: time limit reached before the model was encoded");
         PiecewiseLinearModel model;
         try { model = GraphEncoder.Encode(graph, query.Lower, query.Upper, query.Bounds).Model; }
         catch (EncodingNotSupportedException e) { return ExactOutcome.NotSupported(e.Message); }
@@ -31,16 +30,17 @@ public sealed class Z3Backend : IExactBackend
         var disjuncts = query.Unsafe.Disjuncts;
         for (int k = 0; k < disjuncts.Count; k++)
         {
-            var left = timeLimit - clock.Elapsed;
-            if (left <= TimeSpan.Zero || cancel.IsCancellationRequested) return ExactOutcome.Timeout($"{Name}: time limit reached before disjunct {k + 1} of {disjuncts.Count}");
+            if (deadline.IsPast) return ExactOutcome.Timeout($"{Name}: time limit reached before disjunct {k + 1} of {disjuncts.Count}");
             try
             {
                 using var ctx = new Context();
-                using var reg = cancel.Register(ctx.Interrupt);
+                using var reg = deadline.Cancellation.Register(ctx.Interrupt);
                 var t = new Translation(ctx, model);
+                if (deadline.IsPast) return ExactOutcome.Timeout($"{Name}: time limit reached while translating disjunct {k + 1} of {disjuncts.Count}");
                 var solver = ctx.MkSolver();
                 var p = ctx.MkParams();
-                p.Add("timeout", (uint)Math.Clamp(left.TotalMilliseconds, 1, uint.MaxValue));
+                // The time remaining now, after the translation (not when the call started).
+                p.Add("timeout", (uint)deadline.RemainingMilliseconds(1, uint.MaxValue));
                 solver.Parameters = p;
                 solver.Assert(t.Constraints.ToArray());
                 foreach (var row in disjuncts[k].Rows)
@@ -53,7 +53,7 @@ public sealed class Z3Backend : IExactBackend
                     return new ExactOutcome(ExactStatus.Candidate, x, k, $"{Name}: model found for disjunct {k + 1}");
                 }
                 var reason = solver.ReasonUnknown;
-                return clock.Elapsed >= timeLimit || cancel.IsCancellationRequested || reason.Contains("timeout") || reason.Contains("canceled")
+                return deadline.IsPast || reason.Contains("timeout") || reason.Contains("canceled")
                     ? ExactOutcome.Timeout($"{Name}: {reason} on disjunct {k + 1} of {disjuncts.Count}")
                     : ExactOutcome.Unknown($"{Name}: unknown ({reason}) on disjunct {k + 1}");
             }

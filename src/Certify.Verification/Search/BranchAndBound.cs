@@ -90,11 +90,18 @@ public sealed class BranchAndBound
     /// Searches every region of <paramref name="spec"/> (sharing the time and domain limits). Verified only when every
     /// region is; the first candidate found ends the run; otherwise the first region's stop reason is reported.
     /// </summary>
-    public BabResult Run(Specification spec, CancellationToken cancel = default)
+    public BabResult Run(Specification spec, CancellationToken cancel = default) => Run(spec, Deadline.Cancelled(cancel));
+
+    /// <summary>
+    /// <see cref="Run(Specification, CancellationToken)"/> until <paramref name="deadline"/> or <see cref="BabOptions.TimeLimit"/>
+    /// from now, whichever comes first. The deadline reaches the bound engine's inner loops too, so one slow batch stops
+    /// early (with sound, looser bounds) instead of running past it.
+    /// </summary>
+    public BabResult Run(Specification spec, Deadline deadline)
     {
         if (spec.InputSize != _graph.InputSize || spec.OutputSize != _graph.OutputSize)
             throw new ArgumentException($"the specification has {spec.InputSize} inputs and {spec.OutputSize} outputs but the network has {_graph.InputSize} and {_graph.OutputSize}");
-        var run = new RunState(Options, Strategy, cancel);
+        var run = new RunState(Options, Strategy, deadline);
         BabStatus? stop = null;
         for (int r = 0; r < spec.Regions.Count; r++)
         {
@@ -129,9 +136,13 @@ public sealed class BranchAndBound
     }
 
     /// <summary>Searches one region (its index <paramref name="regionIndex"/> is recorded in a candidate).</summary>
-    public BabResult Run(InputRegion region, int regionIndex = 0, CancellationToken cancel = default)
+    public BabResult Run(InputRegion region, int regionIndex = 0, CancellationToken cancel = default) =>
+        Run(region, Deadline.Cancelled(cancel), regionIndex);
+
+    /// <summary>Searches one region until <paramref name="deadline"/> or <see cref="BabOptions.TimeLimit"/>, whichever comes first.</summary>
+    public BabResult Run(InputRegion region, Deadline deadline, int regionIndex = 0)
     {
-        var run = new RunState(Options, Strategy, cancel);
+        var run = new RunState(Options, Strategy, deadline);
         var (status, candidate) = Search(region, regionIndex, run);
         run.Report(regionIndex, 0, force: true);
         return new BabResult(status, candidate, run.Statistics());
@@ -152,9 +163,9 @@ public sealed class BranchAndBound
         // the sub-boxes CROWN left open and their children. Its optimised slopes close sub-boxes that CROWN's fixed ones
         // leave open however finely they are cut (ACAS Xu 3_3 prop_2: CROWN bounded 750k sub-boxes in 60 s without
         // finishing; alpha-CROWN proves it in about 20k).
-        var phaseEnd = Options.TimeLimit is { } limit ? DateTime.UtcNow + limit * Options.InputSplitFirstPhaseShare : (DateTime?)null;
+        var phaseEnd = run.Deadline.Share(Options.InputSplitFirstPhaseShare);
         long phaseDomains = run.Bounded + (long)Math.Min(Options.InputSplitFirstPhaseDomains, Options.MaxDomains * Options.InputSplitFirstPhaseShare);
-        bool PhaseOver() => run.Bounded >= phaseDomains || (phaseEnd is { } end && DateTime.UtcNow >= end);
+        bool PhaseOver() => run.Bounded >= phaseDomains || phaseEnd.IsPast;
         if (Drain(regionIndex, run, rows, pool, first, _engines, PhaseOver) is { } done) return done;
         var alpha = _alphaEngines!;
         return Drain(regionIndex, run, rows, pool, new InputBrancher(alpha.Search, Options.InputSplitCoefficientFloor), alpha, phaseOver: null)!.Value;
@@ -215,7 +226,7 @@ public sealed class BranchAndBound
         var proven = rows.AllDisjunctsRefuted(provenRow);                                         // [B]
         if (brancher.Empty(bounds) is { } empty) proven = proven.logical_or(empty);
         var close = proven.logical_not().logical_and(rows.AllDisjunctsRefuted(best.gt(0)));
-        if (Options.DType != ScalarType.Float64 && close.any().ToBoolean())
+        if (Options.DType != ScalarType.Float64 && !run.Deadline.IsPast && close.any().ToBoolean())
         {
             var idx = close.nonzero().squeeze(1);
             using var sub = batch.Select(idx);
@@ -238,6 +249,9 @@ public sealed class BranchAndBound
         run.MaxDepth = Math.Max(run.MaxDepth, open["depth"].max().ToInt32() + 1);
         var candidate = FindCandidate(open, bounds, openIndex, rows, regionIndex);
         if (candidate is not null) return (candidate, null);
+        // Out of time: the open sub-problems go back unsplit (branching costs a CROWN pass per candidate split, 2.6 s on
+        // ml4acopf past the deadline) and the run stops with them in its queue.
+        if (run.Deadline.IsPast) return (null, open.Select(arange(open.Count, dtype: ScalarType.Int64)));
         var children = brancher.Branch(open, bounds, openIndex, targetRow);
         if (Options.UnsoundDropSecondChildForTesting)
         {
@@ -287,7 +301,7 @@ public sealed class BranchAndBound
     }
 
     /// <summary>Counters, limits and progress reporting of one run.</summary>
-    sealed class RunState(BabOptions options, SplitStrategy strategy, CancellationToken cancel)
+    sealed class RunState(BabOptions options, SplitStrategy strategy, Deadline deadline)
     {
         readonly Stopwatch _clock = Stopwatch.StartNew();
         TimeSpan _lastReport = TimeSpan.Zero;
@@ -295,11 +309,11 @@ public sealed class BranchAndBound
         public int MaxDepth;
         public double Worst = double.PositiveInfinity;
 
-        /// <summary>When the time limit ends (UTC), or null without one.</summary>
-        public DateTime? Deadline { get; } = options.TimeLimit is { } limit ? DateTime.UtcNow + limit : null;
+        /// <summary>The run's deadline: the caller's, or the time limit from the start of the run when that comes first.</summary>
+        public Deadline Deadline { get; } = options.TimeLimit is { } limit ? deadline.Within(limit) : deadline;
 
         public BabStatus? Stopped =>
-            cancel.IsCancellationRequested || (options.TimeLimit is { } t && _clock.Elapsed >= t) ? BabStatus.Timeout
+            Deadline.IsPast ? BabStatus.Timeout
             : Bounded >= options.MaxDomains ? BabStatus.DomainLimit : null;
 
         /// <summary>Records the open domains left when a region's search stops.</summary>

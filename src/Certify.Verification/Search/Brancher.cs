@@ -15,8 +15,8 @@ abstract class Brancher
 
     protected BoundEngine Engine { get; }
 
-    /// <summary>When set (UTC), alpha/beta optimisation inside <see cref="Bound"/> stops at this time (the search's time limit).</summary>
-    public DateTime? OptimiseUntil { get; set; }
+    /// <summary>The search's deadline: optional tightening inside <see cref="Bound"/> (alpha/beta iterations, CROWN refinement chunks) stops when it passes.</summary>
+    public Deadline OptimiseUntil { get; set; }
 
     public abstract SplitStrategy Strategy { get; }
 

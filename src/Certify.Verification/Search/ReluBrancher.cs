@@ -225,7 +225,7 @@ sealed class ReluBrancher : Brancher
                 preU.narrow(1, l.Offset, l.Size).index_select(0, rep).reshape(shape));
         }
         using var r = engine.Compute(open["lo"].index_select(0, rep), open["hi"].index_select(0, rep), _c!,
-            new SubproblemInputs { Splits = splits, KnownBounds = known, NeedUpper = false });
+            new SubproblemInputs { Splits = splits, KnownBounds = known, NeedUpper = false, OptimiseUntil = OptimiseUntil });
         var row = targetRow.index_select(0, rep).unsqueeze(1);                                           // [b·2k, 1]
         var child = r.Lower.gather(1, row).to_type(ScalarType.Float32).view(b, k, 2);
         var worse = child.amin(new long[] { 2 });                                                        // [b, k]

@@ -242,7 +242,7 @@ public class BoundEngineTests
         BoundEngine Engine(BoundMethod m) => new(graph, new BoundOptions { Method = m, DType = ScalarType.Float64, ForwardPrefilterMaxInputSize = 0 });
         using var ibp = Engine(BoundMethod.Ibp).Compute(l, u, c);
         using var crown = Engine(BoundMethod.Crown).Compute(l, u, c);
-        using var late = Engine(BoundMethod.Crown).Compute(l, u, c, new SubproblemInputs { OptimiseUntil = DateTime.UtcNow.AddSeconds(-1) });
+        using var late = Engine(BoundMethod.Crown).Compute(l, u, c, new SubproblemInputs { OptimiseUntil = Deadline.After(TimeSpan.Zero) });
         double Width(BoundResult r, int id) => (r.Node(id)!.Value.Upper - r.Node(id)!.Value.Lower).sum().item<double>();
         var pre = graph.Nodes.Where(n => n.Op is ReluOp).Select(n => n.Inputs[0]).Skip(1).ToList(); // the first one is interval-exact
         Assert.Contains(pre, id => Width(crown, id) < Width(ibp, id) - 1e-9);                      // refinement does tighten here
