@@ -74,7 +74,7 @@ public sealed class RunCommand : ICliCommand
 
             var rows = new List<(Instance Inst, string Result, double Seconds, string How)>();
             using var results = outPath is null ? null : RunResultsFile.Open(outPath, resuming);
-            if (results?.Note is { } note) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(note)}[/]");
+            if (results?.Note is { } note) Console.Error.WriteLine($"certify: {note}");   // one plain line, also in logs
             if (resuming)
             {
                 var done = results!.Done;
@@ -163,6 +163,8 @@ public sealed class RunCommand : ICliCommand
     /// Runs one instance as a child <c>certify verify</c> process and reads its result file. A child that crashes or writes
     /// no result is an error (with its exit code); one that overruns its limit by more than 30 s is killed (a timeout).
     /// </summary>
+    const string SetPriv = "/usr/bin/setpriv";
+
     static (string Result, double Seconds, string How) RunIsolated(Instance inst, double timeoutSeconds, string method, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
@@ -173,6 +175,14 @@ public sealed class RunCommand : ICliCommand
             var host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
                 : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
             var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            // A run killed with SIGKILL cannot end its child, which then went on as an orphan to its own time limit (the
+            // fault drill found one per kill). Where util-linux's setpriv exists, the kernel kills the child with its
+            // parent (PR_SET_PDEATHSIG; it fires when the forking thread ends, and this is the run's own thread).
+            if (OperatingSystem.IsLinux() && File.Exists(SetPriv))
+            {
+                start.FileName = SetPriv;
+                foreach (var a in new[] { "--pdeathsig", "KILL", "--", host }) start.ArgumentList.Add(a);
+            }
             start.ArgumentList.Add(typeof(RunCommand).Assembly.Location);
             foreach (var a in new[] { "verify", inst.Onnx, inst.Vnnlib, "--timeout", timeoutSeconds.ToString("R", CultureInfo.InvariantCulture),
                          "--results", resultFile, "--method", method, "--quiet" })
