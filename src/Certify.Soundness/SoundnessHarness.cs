@@ -40,6 +40,13 @@ public sealed record HarnessSummary(IReadOnlyList<InstanceOutcome> Outcomes)
     public int Found => Outcomes.Count(o => o.Class == Classification.Correct && o.Status == ResultStatus.Sat);
     public int Planted => Outcomes.Count(o => o.Kind == BenchmarkManifest.Planted);
     public bool AnyWrong => Outcomes.Any(o => o.IsWrong);
+    /// <summary>True when the tool failed on some instance (crash, no or unreadable result file): that instance was not tested.</summary>
+    public bool AnyError => Outcomes.Any(o => o.Class == Classification.Error);
+    /// <summary>
+    /// True when the audit must fail: a wrong answer, or an instance the tool could not answer at all. A tool that crashed
+    /// on every instance once passed the audit (exit 0), since crashing is never unsound.
+    /// </summary>
+    public bool Failed => AnyWrong || AnyError;
 }
 
 /// <summary>

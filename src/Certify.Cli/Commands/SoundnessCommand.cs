@@ -9,6 +9,10 @@ namespace Certify.Cli.Commands;
 /// <summary>
 /// <c>certify soundness generate</c>: builds a benchmark with planted counterexamples; <c>certify soundness run</c>:
 /// runs a verifier on a benchmark and flags unsound answers.
+/// <para>Exit codes (<see cref="ExitCodes"/>): <c>run</c> exits 0 when every answer is judged correct, missed or
+/// unjudged, 1 when one is UNSOUND, an invalid counterexample or a refuted label, or when the tool failed on an instance
+/// (an error is never 0); <c>generate</c> exits 0 when every network passed its checks, 1 when one failed them; both
+/// exit 2 for bad input.</para>
 /// </summary>
 public sealed class SoundnessCommand : ICliCommand
 {
@@ -24,19 +28,19 @@ public sealed class SoundnessCommand : ICliCommand
     {
         var arch = new Option<string>("--arch") { Description = "Architectures, comma-separated: mlp, cnn.", DefaultValueFactory = _ => "mlp" };
         var act = new Option<string>("--act") { Description = "Activations, comma-separated: relu, sigmoid, tanh.", DefaultValueFactory = _ => "relu" };
-        var inputs = new Option<int>("--inputs") { Description = "Inputs per network (a square such as 9 or 16 for cnn).", DefaultValueFactory = _ => 9 };
-        var eps = new Option<double>("--eps") { Description = "Half-width of each input box.", DefaultValueFactory = _ => 0.05 };
-        var count = new Option<int>("--count") { Description = "Networks per (arch, act); each gives a planted and a control instance.", DefaultValueFactory = _ => 1 };
+        var inputs = new Option<int>("--inputs") { Description = "Inputs per network (a square such as 9 or 16 for cnn).", DefaultValueFactory = _ => 9 }.AtLeast(1);
+        var eps = new Option<double>("--eps") { Description = "Half-width of each input box.", DefaultValueFactory = _ => 0.05 }.Positive();
+        var count = new Option<int>("--count") { Description = "Networks per (arch, act); each gives a planted and a control instance.", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var output = new Option<string>("--out") { Description = "Output folder (VNN-COMP layout).", Required = true };
         var seed = new Option<long>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
-        var timeout = new Option<double>("--timeout") { Description = "Time limit per instance written to instances.csv (seconds).", DefaultValueFactory = _ => 60 };
-        var steps = new Option<int>("--steps") { Description = "Training steps per network.", DefaultValueFactory = _ => 600 };
-        var hole = new Option<double>("--bump-radius") { Description = "L1 radius of the planted bump (the only place the property fails), as a fraction of the box half-width.", DefaultValueFactory = _ => 0.1 };
-        var margin = new Option<double>("--margin") { Description = "Output margin: the planted point violates by it, the rest of the boxes satisfy by it.", DefaultValueFactory = _ => 0.1 };
-        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 0.003 };
-        var restarts = new Option<int>("--attack-restarts") { Description = "Restarts of the checking PGD attack.", DefaultValueFactory = _ => 1000 };
-        var attackSteps = new Option<int>("--attack-steps") { Description = "Steps per restart of the checking attack.", DefaultValueFactory = _ => 100 };
-        var samples = new Option<int>("--attack-samples") { Description = "Random samples of the checking attack.", DefaultValueFactory = _ => 20000 };
+        var timeout = new Option<double>("--timeout") { Description = "Time limit per instance written to instances.csv (seconds).", DefaultValueFactory = _ => 60 }.Seconds();
+        var steps = new Option<int>("--steps") { Description = "Training steps per network.", DefaultValueFactory = _ => 600 }.AtLeast(1);
+        var hole = new Option<double>("--bump-radius") { Description = "L1 radius of the planted bump (the only place the property fails), as a fraction of the box half-width.", DefaultValueFactory = _ => 0.1 }.Positive();
+        var margin = new Option<double>("--margin") { Description = "Output margin: the planted point violates by it, the rest of the boxes satisfy by it.", DefaultValueFactory = _ => 0.1 }.Positive();
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 0.003 }.Positive();
+        var restarts = new Option<int>("--attack-restarts") { Description = "Restarts of the checking PGD attack.", DefaultValueFactory = _ => 1000 }.AtLeast(1);
+        var attackSteps = new Option<int>("--attack-steps") { Description = "Steps per restart of the checking attack.", DefaultValueFactory = _ => 100 }.AtLeast(1);
+        var samples = new Option<int>("--attack-samples") { Description = "Random samples of the checking attack.", DefaultValueFactory = _ => 20000 }.AtLeast(0);
         var verbose = new Option<bool>("--verbose") { Description = "Print each generation stage with its time." };
         var cmd = new Command("generate", "Train small networks robustly safe on a box, plant a counterexample with a tiny ReLU bump, and write a VNN-COMP benchmark (planted points kept in counterexamples/).")
         {
@@ -57,6 +61,7 @@ public sealed class SoundnessCommand : ICliCommand
             }
             catch (ArgumentException e) { throw new CliException(e.Message); }
             var dir = parse.GetValue(output)!;
+            OutputFiles.CheckFolder(dir, "--out");
             Console.Error.WriteLine($"check attack per box: {options.CheckAttack}");
             var clock = Stopwatch.StartNew();
             IReadOnlyList<GeneratedNetwork> nets;
@@ -72,7 +77,7 @@ public sealed class SoundnessCommand : ICliCommand
             int proven = nets.Sum(n => n.Instances.Count(i => !i.IsPlanted && i.Expected == "unsat"));
             Console.WriteLine($"{instances} instances in {dir}: {planted} planted, {instances - planted} controls ({proven} proved unsat by CROWN input splitting); " +
                               $"{nets.Count(n => !n.Ok)} network(s) failed the checks; {clock.Elapsed.TotalSeconds:F0} s");
-            return nets.All(n => n.Ok) ? 0 : 1;
+            return nets.All(n => n.Ok) ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return cmd;
     }
@@ -89,9 +94,10 @@ public sealed class SoundnessCommand : ICliCommand
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CERTIFY_SOUNDNESS_TOOL") is { Length: > 0 } t ? t : CommandTool.CertifyTemplate,
         };
         var results = new Option<string?>("--results-dir") { Description = "Where result files go (default: a new temporary folder)." };
-        var timeout = new Option<double?>("--timeout") { Description = "Override every instance's time limit (seconds)." };
-        var grace = new Option<double>("--grace") { Description = "Seconds a tool may run past its time limit before its process tree is killed.", DefaultValueFactory = _ => 10 };
-        var cmd = new Command("run", "Run a verifier on a benchmark and judge each answer (correct / missed / UNSOUND / invalid counterexample). Exit 1 on any wrong answer.")
+        var timeout = new Option<double?>("--timeout") { Description = "Override every instance's time limit (seconds)." }.Seconds();
+        var grace = new Option<double>("--grace") { Description = "Seconds a tool may run past its time limit before its process tree is killed.", DefaultValueFactory = _ => 10 }.NonNegative();
+        var cmd = new Command("run", "Run a verifier on a benchmark and judge each answer (correct / missed / UNSOUND / invalid counterexample). " +
+                                     "Exit 1 on any wrong answer or any instance the tool failed on (crash, no result file); 0 otherwise; 2 bad input.")
         {
             dir, tool, results, timeout, grace
         };
@@ -104,6 +110,7 @@ public sealed class SoundnessCommand : ICliCommand
             try { verifier = (IVerifierTool?)CertifyTool.TryParse(spec) ?? (IVerifierTool?)BuiltinProverTool.TryParse(spec) ?? new CommandTool(spec, parse.GetValue(grace)); }
             catch (ArgumentException e) { throw new CliException(e.Message); }
             var resultsDir = parse.GetValue(results) ?? Directory.CreateTempSubdirectory("certify-soundness-").FullName;
+            OutputFiles.CheckFolder(resultsDir, "--results-dir");
             var harness = new SoundnessHarness(verifier) { TimeoutOverride = parse.GetValue(timeout) };
             int total;
             try { total = BenchmarkInstance.ReadAll(bench).Count; }
@@ -125,7 +132,10 @@ public sealed class SoundnessCommand : ICliCommand
                         starting: i => { task.Description = Path.GetFileName(i.Vnnlib); refresh.Tick(force: true); });
                 });
             Print(summary);
-            return summary.AnyWrong ? 1 : 0;
+            if (summary.AnyError)
+                Console.Error.WriteLine($"certify: the tool failed on {summary.Count(Classification.Error)} of {summary.Outcomes.Count} instance(s) (no or unreadable result file): those were not tested; exit code {ExitCodes.Failure}");
+            if (summary.AnyWrong) Console.Error.WriteLine($"certify: wrong answers (UNSOUND, invalid counterexamples or refuted labels); exit code {ExitCodes.Failure}");
+            return summary.Failed ? ExitCodes.Failure : ExitCodes.Ok;
         });
         return cmd;
     }

@@ -11,6 +11,8 @@ namespace Certify.Cli.Commands;
 /// <c>certify train --data mnist --model fc|cnn-small|cnn7 --method standard|pgd|ibp|crown-ibp|sabr --eps 0.1</c>:
 /// trains a network (see <see cref="Trainer"/>), shows a progress bar with loss, clean and IBP-certified accuracy per
 /// epoch, writes a checkpoint after every epoch and exports the final model to ONNX.
+/// Exit codes: 0 trained and exported; 2 bad input (an option, an unwritable --out or a disk that fills up, MNIST
+/// unavailable); 3 an exported model that disagrees with ONNX Runtime (a bug in the exporter, not the user's input).
 /// </summary>
 public sealed class TrainCommand : ICliCommand
 {
@@ -18,18 +20,18 @@ public sealed class TrainCommand : ICliCommand
     {
         var data = new Option<string>("--data") { Description = "data set: mnist", DefaultValueFactory = _ => "mnist" };
         var model = new Option<string>("--model") { Description = "architecture: " + string.Join(", ", ModelZoo.Names), DefaultValueFactory = _ => "cnn-small" };
-        var method = new Option<string>("--method") { Description = "standard, pgd, ibp, crown-ibp or sabr", DefaultValueFactory = _ => "crown-ibp" };
-        var eps = new Option<double>("--eps") { Description = "L-infinity radius (pixel units, pixels in [0,1]) to certify", DefaultValueFactory = _ => 0.1 };
-        var epsTrain = new Option<double?>("--eps-train") { Description = "radius trained at after the ramp (default: --eps)" };
-        var epochs = new Option<int>("--epochs") { Description = "number of epochs", DefaultValueFactory = _ => 20 };
-        var batch = new Option<int>("--batch-size") { Description = "images per optimiser step", DefaultValueFactory = _ => 100 };
-        var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3 };
-        var warmup = new Option<int>("--warmup-epochs") { Description = "clean epochs before the epsilon ramp", DefaultValueFactory = _ => 1 };
-        var ramp = new Option<int?>("--ramp-epochs") { Description = "epochs of the epsilon/kappa/beta ramp (default: 40% of --epochs)" };
-        var kappa = new Option<double?>("--kappa-end") { Description = "final weight of the clean loss (default 0.5 for ibp, 0 for crown-ibp/sabr)" };
-        var lambda = new Option<double>("--sabr-lambda") { Description = "SABR's small-box factor", DefaultValueFactory = _ => 0.4 };
-        var maxBatches = new Option<int?>("--max-batches") { Description = "stop each epoch after this many batches (smoke runs)" };
-        var evalSamples = new Option<int?>("--eval-samples") { Description = "test images for the per-epoch evaluation (default: all 2,000)" };
+        var method = new Option<string>("--method") { Description = "standard, pgd, ibp, crown-ibp or sabr", DefaultValueFactory = _ => "crown-ibp" }.OneOf("standard", "pgd", "ibp", "crown-ibp", "sabr");
+        var eps = new Option<double>("--eps") { Description = "L-infinity radius (pixel units, pixels in [0,1]) to certify", DefaultValueFactory = _ => 0.1 }.InRange(0, 1);
+        var epsTrain = new Option<double?>("--eps-train") { Description = "radius trained at after the ramp (default: --eps)" }.InRange(0, 1);
+        var epochs = new Option<int>("--epochs") { Description = "number of epochs", DefaultValueFactory = _ => 20 }.AtLeast(1);
+        var batch = new Option<int>("--batch-size") { Description = "images per optimiser step", DefaultValueFactory = _ => 100 }.AtLeast(1);
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3 }.Positive();
+        var warmup = new Option<int>("--warmup-epochs") { Description = "clean epochs before the epsilon ramp", DefaultValueFactory = _ => 1 }.AtLeast(0);
+        var ramp = new Option<int?>("--ramp-epochs") { Description = "epochs of the epsilon/kappa/beta ramp (default: 40% of --epochs)" }.AtLeast(0);
+        var kappa = new Option<double?>("--kappa-end") { Description = "final weight of the clean loss, in [0, 1] (default 0.5 for ibp, 0 for pgd, crown-ibp and sabr: the robust or adversarial loss alone)" }.InRange(0, 1);
+        var lambda = new Option<double>("--sabr-lambda") { Description = "SABR's small-box factor, in (0, 1]", DefaultValueFactory = _ => 0.4 }.InRange(1e-9, 1);
+        var maxBatches = new Option<int?>("--max-batches") { Description = "stop each epoch after this many batches (smoke runs)" }.AtLeast(1);
+        var evalSamples = new Option<int?>("--eval-samples") { Description = "test images for the per-epoch evaluation (default: all 2,000)" }.AtLeast(1);
         var seed = new Option<long>("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
         var outPath = new Option<string>("--out") { Description = "ONNX file to write (a checkpoint goes beside it as .ckpt)", DefaultValueFactory = _ => "model.onnx" };
         var cache = new Option<string?>("--cache") { Description = "MNIST cache folder (default: .cache/mnist in the repository)" };
@@ -46,19 +48,20 @@ public sealed class TrainCommand : ICliCommand
             try { m = TrainingOptions.ParseMethod(r.GetValue(method)!); } catch (ArgumentException e) { throw new CliException(e.Message); }
             var options = new TrainingOptions
             {
-                Model = modelName, Method = m, Eps = Positive(r.GetValue(eps), "--eps", allowZero: true), EpsTrain = r.GetValue(epsTrain),
-                Epochs = (int)Positive(r.GetValue(epochs), "--epochs"), BatchSize = (int)Positive(r.GetValue(batch), "--batch-size"),
-                LearningRate = Positive(r.GetValue(lr), "--lr"), WarmupEpochs = r.GetValue(warmup), RampEpochs = r.GetValue(ramp),
+                Model = modelName, Method = m, Eps = r.GetValue(eps), EpsTrain = r.GetValue(epsTrain),
+                Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch),
+                LearningRate = r.GetValue(lr), WarmupEpochs = r.GetValue(warmup), RampEpochs = r.GetValue(ramp),
                 KappaEnd = r.GetValue(kappa), SabrLambda = r.GetValue(lambda), MaxBatchesPerEpoch = r.GetValue(maxBatches),
                 EvalSamples = r.GetValue(evalSamples), Seed = r.GetValue(seed),
             };
-            return Run(options, r.GetValue(outPath)!, r.GetValue(cache));
+            // Both files are checked before hours of training: a run that cannot write its model has lost them.
+            var onnxPath = r.GetValue(outPath)!;
+            OutputFiles.Check(onnxPath, "--out");
+            OutputFiles.Check(Path.ChangeExtension(onnxPath, ".ckpt"), "--out (its checkpoint)");
+            return Run(options, onnxPath, r.GetValue(cache));
         });
         return cmd;
     }
-
-    static double Positive(double v, string name, bool allowZero = false) =>
-        v > 0 || (allowZero && v == 0) ? v : throw new CliException($"{name} must be {(allowZero ? "non-negative" : "positive")} (got {v})");
 
     static int Run(TrainingOptions o, string outPath, string? cache)
     {
@@ -94,7 +97,7 @@ public sealed class TrainCommand : ICliCommand
                             task.Description = $"epoch {p.Epoch} batch {p.Batch}/{p.Batches} loss {p.Loss:F4} acc {P(p.TrainAccuracy)} eps {F(p.Schedule.Eps)}";
                             refresh.Tick();
                         },
-                        OnEpoch = (s, n) => { PrintEpoch(s); Checkpoint.Save(n, s.Epoch, ckpt); },
+                        OnEpoch = (s, n) => { PrintEpoch(s); OutputFiles.Write(ckpt, "--out (its checkpoint)", () => Checkpoint.Save(n, s.Epoch, ckpt)); },
                     };
                     summaries = trainer.Train(net, train, test);
                 });
@@ -104,15 +107,16 @@ public sealed class TrainCommand : ICliCommand
             var trainer = new Trainer(o)
             {
                 OnBatch = p => { if (p.Batch % 20 == 0) Console.WriteLine($"  epoch {p.Epoch} batch {p.Batch}/{p.Batches} loss {p.Loss:F4} acc {P(p.TrainAccuracy)} eps {F(p.Schedule.Eps)}"); },
-                OnEpoch = (s, n) => { PrintEpoch(s); Checkpoint.Save(n, s.Epoch, ckpt); },
+                OnEpoch = (s, n) => { PrintEpoch(s); OutputFiles.Write(ckpt, "--out (its checkpoint)", () => Checkpoint.Save(n, s.Epoch, ckpt)); },
             };
             summaries = trainer.Train(net, train, test);
         }
         Line($"checkpoint: {Markup.Escape(ckpt)}");
-        var agreement = ModelExport.Export(net, outPath);
+        Certify.Runtime.AgreementResult agreement = null!;
+        OutputFiles.Write(outPath, "--out", () => agreement = ModelExport.Export(net, outPath));
         Line($"ONNX model: {Markup.Escape(outPath)} (re-imported and run in ONNX Runtime on {agreement.Samples} images: max |difference| {agreement.MaxAbsoluteError:G3})");
         if (agreement.MaxScaledError > 1e-4)
-            throw new CliException($"{outPath}: the exported model disagrees with ONNX Runtime (scaled error {agreement.MaxScaledError:G3}); please report this");
+            throw new InvalidOperationException($"{outPath}: the exported model disagrees with ONNX Runtime (scaled error {agreement.MaxScaledError:G3}); please report this");
         return 0;
     }
 

@@ -47,7 +47,11 @@ public sealed record TrainingOptions
     public int? RampEpochs { get; init; }
     public RampShape RampShape { get; init; } = RampShape.Smooth;
 
-    /// <summary>Final weight of the clean loss; null: 0.5 for IBP (Gowal et al.), 0 for CROWN-IBP and SABR (Zhang et al.).</summary>
+    /// <summary>
+    /// Final weight of the clean loss; null: 0.5 for IBP (Gowal et al.), 0 for CROWN-IBP and SABR (Zhang et al.), 0 for PGD
+    /// (Madry et al. train on the adversarial loss alone). PGD once defaulted to 1, which gave the adversarial term weight
+    /// 0: standard training bit for bit at four times the CPU.
+    /// </summary>
     public double? KappaEnd { get; init; }
 
     /// <summary>SABR's box shrinking factor λ (the propagated box has radius λ·ε).</summary>
@@ -75,8 +79,8 @@ public sealed record TrainingOptions
     public double FinalKappa => KappaEnd ?? Method switch
     {
         TrainingMethod.Ibp => 0.5,
-        TrainingMethod.CrownIbp or TrainingMethod.Sabr => 0.0,
-        _ => 1.0,
+        TrainingMethod.CrownIbp or TrainingMethod.Sabr or TrainingMethod.Pgd => 0.0,
+        _ => 1.0,                                   // standard training: the clean loss is all there is
     };
 
     /// <summary>Initialisation: IBP-init for certified methods, Kaiming otherwise, unless set.</summary>

@@ -10,6 +10,9 @@ namespace Certify.Verification.Benchmarks;
 /// <param name="Label">Published answer (sat / unsat), or null when unknown.</param>
 public sealed record Instance(string Family, string Onnx, string Vnnlib, double TimeoutSeconds, string? Label)
 {
+    /// <summary>Line of the list this instance came from (1-based; 0 when not read from a list), so errors can name it.</summary>
+    public int Line { get; init; }
+
     /// <summary>File name of the network without extension.</summary>
     public string Network => Path.GetFileNameWithoutExtension(Onnx);
     /// <summary>File name of the property without extension.</summary>
@@ -24,8 +27,17 @@ public sealed record Instance(string Family, string Onnx, string Vnnlib, double 
 /// </summary>
 public static class InstanceList
 {
+    /// <summary>Longest instance time limit accepted: 10^7 s (about 115 days), as for the CLI's own time options; more is a typo.</summary>
+    public const double MaxTimeoutSeconds = 1e7;
+
+    /// <summary>Time limit of a list without a timeout column (a header list that names none).</summary>
+    public const double DefaultTimeoutSeconds = 60;
+
     /// <summary>Loads a list. <paramref name="root"/> overrides the folder that relative paths start from.</summary>
-    /// <exception cref="FormatException">on a malformed row (file and line named).</exception>
+    /// <exception cref="FormatException">
+    /// on a malformed row (file and line named), including a time limit that is missing, not a number, not positive or
+    /// absurdly large: 0, -5 and <c>abc</c> were once read as 60 s or as an instant timeout without a word.
+    /// </exception>
     public static IReadOnlyList<Instance> Load(string csvPath, string? root = null)
     {
         var lines = File.ReadAllLines(csvPath).Select((text, i) => (text: text.Trim(), line: i + 1)).Where(l => l.text.Length > 0).ToList();
@@ -53,12 +65,24 @@ public static class InstanceList
             if (f.Length <= Math.Max(iOnnx, iVnn))
                 throw new FormatException($"{csvPath}:{line}: expected at least onnx,vnnlib columns, got '{text}'");
             string onnx = f[iOnnx].Trim(), vnn = f[iVnn].Trim();
-            double timeout = iTime >= 0 && iTime < f.Length && double.TryParse(f[iTime], NumberStyles.Float, CultureInfo.InvariantCulture, out var t) ? t : 60;
+            double timeout = iTime < 0 ? DefaultTimeoutSeconds : Timeout(csvPath, line, f, iTime);
             string family = iFamily >= 0 && iFamily < f.Length ? f[iFamily].Trim() : defaultFamily;
             string? label = iLabel >= 0 && iLabel < f.Length ? Normalise(f[iLabel]) : labels?.GetValueOrDefault((onnx, vnn));
-            list.Add(new Instance(family, Path.GetFullPath(Path.Combine(baseDir, onnx)), Path.GetFullPath(Path.Combine(baseDir, vnn)), timeout, label));
+            list.Add(new Instance(family, Path.GetFullPath(Path.Combine(baseDir, onnx)), Path.GetFullPath(Path.Combine(baseDir, vnn)), timeout, label) { Line = line });
         }
         return list;
+    }
+
+    /// <summary>The time limit in column <paramref name="i"/>: a finite number of seconds in (0, <see cref="MaxTimeoutSeconds"/>].</summary>
+    static double Timeout(string csvPath, int line, string[] f, int i)
+    {
+        if (i >= f.Length || f[i].Trim().Length == 0) throw new FormatException($"{csvPath}:{line}: no timeout (expected onnx,vnnlib,timeout_seconds)");
+        var text = f[i].Trim();
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) || !double.IsFinite(t))
+            throw new FormatException($"{csvPath}:{line}: timeout '{text}' is not a number of seconds");
+        if (t <= 0 || t > MaxTimeoutSeconds)
+            throw new FormatException($"{csvPath}:{line}: timeout {text}: expected a number of seconds in (0, {MaxTimeoutSeconds:G}]");
+        return t;
     }
 
     /// <summary>The list's folder when its paths resolve there, else the parent (lists in <c>sets/</c> name paths from the bench root).</summary>

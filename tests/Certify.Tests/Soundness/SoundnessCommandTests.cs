@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Certify.Cli.Commands;
+using Certify.Soundness;
+
+namespace Certify.Tests.Soundness;
+
+/// <summary><c>certify soundness run</c>'s exit status: a tool that fails is never a passed audit.</summary>
+public sealed class SoundnessCommandTests
+{
+    static int Run(params string[] args)
+    {
+        var root = new RootCommand();
+        root.Subcommands.Add(new SoundnessCommand().Build());
+        return root.Parse(args).Invoke(new InvocationConfiguration { Output = new StringWriter(), EnableDefaultExceptionHandler = false });
+    }
+
+    static (string Bench, string Tool) BenchWithTool(string script)
+    {
+        var dir = SpikeBenchmark.TempDir();
+        var bench = SpikeBenchmark.Create(Path.Combine(dir, "bench"));
+        var path = Path.Combine(dir, "tool.sh");
+        File.WriteAllText(path, "#!/usr/bin/env bash\n" + script + "\n");
+        return (bench, $"bash {CommandTool.Quote(path)} {{onnx}} {{vnnlib}} {{results}} {{timeout}}");
+    }
+
+    [Fact]
+    public void A_tool_that_crashes_on_every_instance_fails_the_audit()
+    {
+        var (bench, tool) = BenchWithTool("echo 'segmentation fault' >&2; exit 139");
+        // The old harness exited 0: a crash is never unsound, so nothing counted as wrong.
+        Assert.Equal(1, Run("soundness", "run", bench, "--tool", tool, "--results-dir", Path.Combine(bench, "..", "results")));
+    }
+
+    [Fact]
+    public void A_tool_that_answers_unknown_everywhere_passes_it_has_claimed_nothing_wrong()
+    {
+        var (bench, tool) = BenchWithTool("printf 'unknown\\n' > \"$3\"");
+        Assert.Equal(0, Run("soundness", "run", bench, "--tool", tool, "--results-dir", Path.Combine(bench, "..", "results")));
+    }
+
+    [Fact]
+    public void The_summary_fails_on_a_single_error()
+    {
+        var ok = new InstanceOutcome("a.vnnlib", "n.onnx", "control", "unsat", null, Classification.Missed, 1, "");
+        var crash = ok with { Class = Classification.Error };
+        Assert.False(new HarnessSummary(new[] { ok, ok }).Failed);
+        Assert.True(new HarnessSummary(new[] { ok, crash }).Failed);
+        Assert.False(new HarnessSummary(new[] { ok, crash }).AnyWrong);      // an error is a failure, not an unsound answer
+    }
+
+    [Theory]
+    [InlineData("--timeout", "0")]
+    [InlineData("--timeout", "-5")]
+    [InlineData("--grace", "-1")]
+    public void Bad_numbers_are_refused(string option, string value)
+    {
+        var root = new RootCommand();
+        root.Subcommands.Add(new SoundnessCommand().Build());
+        Assert.Contains(root.Parse(new[] { "soundness", "run", "bench", option, value }).Errors, e => e.Message.StartsWith(option));
+    }
+}
