@@ -14,6 +14,7 @@ public static class Program
     /// </summary>
     public static int Main(string[] args)
     {
+        if (Interlocked.Exchange(ref _mainEntered, 1) == 0) _startUpTime = ProcessAge();
         var root = new RootCommand("Certify: formal verification and certified training of neural networks. Exit codes: 0 done (any verdict), 1 a failure found (wrong answer, unsound tool, rejected check, nothing answered), 2 bad input or option, 3 internal error, 130 interrupted.");
         foreach (var cmd in Commands().OrderBy(c => c.Name, StringComparer.Ordinal)) root.Subcommands.Add(cmd);
         try
@@ -44,6 +45,34 @@ public static class Program
             Console.Error.WriteLine($"certify: internal error: {e.GetType().Name}: {FirstLine(e.Message)}" +
                 (Environment.GetEnvironmentVariable("CERTIFY_DEBUG") == "1" ? "\n" + e : " (set CERTIFY_DEBUG=1 for the stack trace)"));
             return ExitCodes.InternalError;
+        }
+    }
+
+    static int _mainEntered;
+    static TimeSpan _startUpTime;
+
+    /// <summary>
+    /// The time the process took from its start to the first <see cref="Main"/> (runtime start-up, assembly loading),
+    /// once: a verification's deadline counts it, as VNN-COMP counts the whole process. A later call in the same process
+    /// (a test host, an embedding application) returns zero, since its process started long before that call.
+    /// </summary>
+    internal static TimeSpan TakeStartUpTime()
+    {
+        var t = _startUpTime;
+        _startUpTime = TimeSpan.Zero;
+        return t;
+    }
+
+    static TimeSpan ProcessAge()
+    {
+        try
+        {
+            var age = DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime;
+            return age < TimeSpan.Zero || age > TimeSpan.FromMinutes(1) ? TimeSpan.Zero : age;
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or System.ComponentModel.Win32Exception)
+        {
+            return TimeSpan.Zero;
         }
     }
 

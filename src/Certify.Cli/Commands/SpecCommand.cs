@@ -9,7 +9,7 @@ public sealed class SpecCommand : ICliCommand
 {
     public Command Build()
     {
-        var file = new Argument<string>("property") { Description = "VNNLIB property file (.vnnlib or .vnnlib.gz)." };
+        var file = new Argument<string>("property") { Description = "VNNLIB property file (.vnnlib or .vnnlib.gz). Strict comparisons (<, >) are read as <=, >= (the VNN-COMP convention; specs/vnnlib.md)." };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON." };
         var max = new Option<int>("--max") { Description = "Show at most this many regions, disjuncts per region and rows per disjunct.", DefaultValueFactory = _ => 10 }.AtLeast(1);
         var cmd = new Command("spec", "Summarise a VNNLIB property: inputs, outputs, input regions (box widths) and the unsafe output condition of each.");

@@ -13,7 +13,7 @@ public sealed class VerifyCommand : ICliCommand
     public Command Build()
     {
         var model = new Argument<string>("model") { Description = "Network file (.onnx or .nnet)." };
-        var prop = new Argument<string>("property") { Description = "VNNLIB property file." };
+        var prop = new Argument<string>("property") { Description = "VNNLIB property file (plain or .gz). Strict comparisons (<, >) are read as <=, >= (the VNN-COMP convention): a point on the unsafe set's boundary counts as a counterexample, and an unsat proof covers the boundary too (specs/vnnlib.md)." };
         var timeout = new Option<double>("--timeout") { Description = "Time limit in seconds (loading included).", DefaultValueFactory = _ => 60 }.Seconds();
         var results = new Option<string?>("--results") { Description = "Write the VNN-COMP result file here." };
         var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for ReLU splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" }.OneOf("auto", "crown", "alpha-crown", "beta-crown");
@@ -26,7 +26,7 @@ public sealed class VerifyCommand : ICliCommand
         cmd.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
-            var startedAgo = ProcessAge();
+            var startedAgo = Program.TakeStartUpTime();
             // The whole process counts, as in VNN-COMP: the deadline is made before loading the model, less the time the
             // runtime took to start and reach this point.
             var deadline = Deadline.After(TimeSpan.FromSeconds(parse.GetValue(timeout)) - startedAgo);
@@ -69,23 +69,6 @@ public sealed class VerifyCommand : ICliCommand
         var spec = VnnLibParser.Parse(propPath);
         using var reference = Verifier.ReferenceFor(modelPath, graph);
         return new Verifier(graph, spec, (IReferenceModel)reference, options).Run(deadline);
-    }
-
-    /// <summary>
-    /// How long ago this process started (runtime start-up and JIT before the command runs), from the process start time;
-    /// zero when it cannot be read. Read once, so the wall clock it uses cannot move a deadline afterwards.
-    /// </summary>
-    static TimeSpan ProcessAge()
-    {
-        try
-        {
-            var age = DateTime.Now - Process.GetCurrentProcess().StartTime;
-            return age < TimeSpan.Zero || age > TimeSpan.FromMinutes(1) ? TimeSpan.Zero : age;
-        }
-        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or System.ComponentModel.Win32Exception)
-        {
-            return TimeSpan.Zero;
-        }
     }
 
     /// <summary>A bound method name, or null for "auto" (branch and bound picks by split strategy).</summary>

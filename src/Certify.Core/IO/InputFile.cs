@@ -30,6 +30,16 @@ public static class InputFile
         catch (Exception e) when (IsIo(e)) { throw error($"cannot read the file ({e.Message})"); }
     }
 
+    /// <summary>The file's lines (UTF-8, any line ending), read as <see cref="ReadAllBytes"/> reads: a regular file of at most <paramref name="maxBytes"/>.</summary>
+    public static string[] ReadAllLines(string path, long maxBytes, Func<string, Exception> error)
+    {
+        var bytes = ReadAllBytes(path, maxBytes, error);
+        using var reader = new StreamReader(new MemoryStream(bytes), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line) lines.Add(line);
+        return lines.ToArray();
+    }
+
     /// <summary>
     /// Opens the file for streaming, with reading capped at <paramref name="maxBytes"/> (the cap also holds for what a
     /// decompressor wrapped around the stream yields, when the caller wraps the result of <see cref="Cap"/>).

@@ -40,7 +40,7 @@ public static class InstanceList
     /// </exception>
     public static IReadOnlyList<Instance> Load(string csvPath, string? root = null)
     {
-        var lines = File.ReadAllLines(csvPath).Select((text, i) => (text: text.Trim(), line: i + 1)).Where(l => l.text.Length > 0).ToList();
+        var lines = Certify.IO.InputFile.ReadAllLines(csvPath, Certify.IO.InputFile.MaxListBytes, problem => new FormatException($"{csvPath}: {problem}")).Select((text, i) => (text: text.Trim(), line: i + 1)).Where(l => l.text.Length > 0).ToList();
         if (lines.Count == 0) return Array.Empty<Instance>();
         var dir = Path.GetDirectoryName(Path.GetFullPath(csvPath))!;
         var header = lines[0].text.Split(',').Select(h => h.Trim().ToLowerInvariant()).ToArray();
@@ -97,7 +97,7 @@ public static class InstanceList
     static Dictionary<(string, string), string>? PublishedLabels(string path)
     {
         if (!File.Exists(path)) return null;
-        var lines = File.ReadAllLines(path);
+        var lines = Certify.IO.InputFile.ReadAllLines(path, Certify.IO.InputFile.MaxListBytes, problem => new FormatException($"{path}: {problem}"));
         if (lines.Length == 0) return null;
         var h = lines[0].Split(',').Select(x => x.Trim().ToLowerInvariant()).ToArray();
         int o = Array.IndexOf(h, "onnx"), v = Array.IndexOf(h, "vnnlib"), l = Array.IndexOf(h, "label");

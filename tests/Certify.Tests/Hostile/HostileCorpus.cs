@@ -463,9 +463,12 @@ internal sealed class HostileCorpus
         Add("list", "a-folder", Err(_dir), "run", _dir);
         var empty = Write("list-empty.csv", "");
         Add("list", "empty", Err(empty), "run", empty);
-        // Rows that name files that do not exist: each row is an error, and a run with nothing answered fails loudly.
+        // Rows that name files that do not exist are refused before any instance runs, naming the row.
         var missing = Write("list-missing-files.csv", $"{Path.Combine(_dir, "no.onnx")},{SatProperty},10\n{Model},{Path.Combine(_dir, "no.vnnlib")},10\n");
-        Add("list", "rows-name-missing-files", new Expectation.Error(1), "run", missing);
+        Add("list", "rows-name-missing-files", Err(missing, ":1", "no.onnx"), "run", missing);
+        // A row whose network fails during the run (it imports nowhere) is an error row, and the run fails loudly.
+        var broken = Write("list-broken-network.csv", $"{Write("broken.onnx", new byte[] { 1, 2, 3, 250 })},{SatProperty},10\n");
+        Add("list", "row-network-broken", new Expectation.Error(1), "run", broken);
         // A valid list: answers checked against the ground truth through the labels.
         var labelled = Write("list-labelled.csv", $"onnx,vnnlib,timeout,label\n{Model},{SatProperty},10,sat\n{Model},{UnsatProperty},10,unsat\n");
         Add("list", "labelled-ground-truth", new Expectation.Success(), "run", labelled);

@@ -21,12 +21,18 @@ public sealed class HostileCorpusTests
             var cases = HostileCorpus.Build(dir);
             Assert.True(cases.Count >= 300, $"the corpus has {cases.Count} cases; the issue asks for at least 300");
             var failures = new List<string>();
+            // CERTIFY_HOSTILE_LOG=FILE keeps every case's outcome (group, case, exit code, verdict word, seconds, first error line).
+            var log = Environment.GetEnvironmentVariable("CERTIFY_HOSTILE_LOG") is { Length: > 0 } logPath ? new StreamWriter(logPath) : null;
+            log?.WriteLine("group\tcase\texit\tverdict\tseconds\terror");
             foreach (var c in cases)
             {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 var (code, stdout, stderr) = RunCli(c.Args);
+                log?.WriteLine($"{c.Group}\t{c.Name}\t{code}\t{(code == 0 ? stdout.Split(' ', '\n')[0] : "")}\t{clock.Elapsed.TotalSeconds:F2}\t{stderr.Split('\n')[0].Replace('\t', ' ')}");
                 if (Judge(c, code, stdout, stderr) is { } problem)
                     failures.Add($"{c}: {problem}\n    args: {string.Join(' ', c.Args.Select(a => a.Length > 90 ? a[..90] + "…" : a))}\n    exit {code}; stderr: {Clip(stderr)}; stdout: {Clip(stdout)}");
             }
+            log?.Dispose();
             var summary = string.Join(", ", cases.GroupBy(c => c.Group).Select(g => $"{g.Key} {g.Count()}"));
             Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} hostile cases failed ({summary}):\n" + string.Join("\n", failures));
         }
