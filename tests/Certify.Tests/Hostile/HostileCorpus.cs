@@ -225,6 +225,23 @@ internal sealed class HostileCorpus
             m.Graph.Node.Insert(m.Graph.Node.IndexOf(relu) + 1, new NodeProto { OpType = "Mul", Name = "scale", Input = { "r", "infs" }, Output = { "rs" } });
             m.Graph.Node.First(n => n.Name == "gemm2").Input[0] = "rs";
         }, "div0");
+        // Constant matrix products whose operands disagree: libtorch's matmul aborts the process on them (found by the fuzzer).
+        void ConstantProduct(string name, string op, TensorProto a, TensorProto b, params AttributeProto[] attrs) => OnnxCase(name, m =>
+        {
+            m.Graph.Initializer.Add(a); m.Graph.Initializer.Add(b);
+            m.Graph.Node.Insert(0, new NodeProto { OpType = op, Name = "product", Input = { a.Name, b.Name }, Output = { "p" }, Attribute = { attrs } });
+            var relu = m.Graph.Node.First(n => n.Name == "relu1");
+            m.Graph.Node.Insert(m.Graph.Node.IndexOf(relu) + 1, new NodeProto { OpType = "Add", Name = "shift", Input = { "r", "p" }, Output = { "rp" } });
+            m.Graph.Node.First(n => n.Name == "gemm2").Input[0] = "rp";
+        }, "product");
+        TensorProto F32(string name, params long[] dims) => new() { Name = name, DataType = 1, Dims = { dims }, FloatData = { Enumerable.Repeat(1f, (int)dims.Aggregate(1L, (p, q) => p * q)) } };
+        TensorProto F64(string name, params long[] dims) => new() { Name = name, DataType = 11, Dims = { dims }, DoubleData = { Enumerable.Repeat(1.0, (int)dims.Aggregate(1L, (p, q) => p * q)) } };
+        ConstantProduct("constant-matmul-inner-sizes-differ", "MatMul", F32("A", 1, 3), F32("B", 2, 2));
+        ConstantProduct("constant-matmul-dtypes-differ", "MatMul", F32("A", 1, 2), F64("B", 2, 2));
+        ConstantProduct("constant-matmul-batch-mismatch", "MatMul", F32("A", 3, 1, 2), F32("B", 2, 2, 2));
+        ConstantProduct("constant-matmul-scalar", "MatMul", F32("A"), F32("B", 2, 2));
+        ConstantProduct("constant-gemm-rank-3", "Gemm", F32("A", 1, 1, 2), F32("B", 2, 2));
+        ConstantProduct("constant-gemm-inner-sizes-differ", "Gemm", F32("A", 1, 3), F32("B", 2, 2), new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
         OnnxCase("opset-999", m => m.OpsetImport[0].Version = 999);
         OnnxCase("ir-version-99", m => m.IrVersion = 99);
         OnnxCase("no-graph", m => m.Graph = null, "no graph");

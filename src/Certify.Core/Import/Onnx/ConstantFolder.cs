@@ -153,13 +153,14 @@ internal static class ConstantFolder
                 var shape = data.shape.Take((int)axis).Concat(idx.shape).Concat(data.shape.Skip((int)axis + 1)).ToArray();
                 return new[] { picked.reshape(shape).contiguous() };
             }
-            case "MatMul": return new[] { F(0).matmul(F(1)) };
+            case "MatMul": return new[] { MatMulCheck.MatMul(F(0), F(1), r.Fail) };
             case "Gemm":
             {
                 var a = F(0); var b = F(1);
+                if (a.dim() != 2 || b.dim() != 2) throw r.Fail($"multiplies tensors of rank {a.dim()} and {b.dim()}; Gemm takes matrices");
                 if (OnnxAttributes.Int(n, "transA", 0) != 0) a = a.t();
                 if (OnnxAttributes.Int(n, "transB", 0) != 0) b = b.t();
-                var y = a.matmul(b) * OnnxAttributes.Float(n, "alpha", 1);
+                var y = MatMulCheck.MatMul(a, b, r.Fail) * OnnxAttributes.Float(n, "alpha", 1);
                 if (x.Length > 2 && x[2] is not null) y = y + F(2) * OnnxAttributes.Float(n, "beta", 1);
                 return new[] { y };
             }
