@@ -27,7 +27,7 @@ public sealed class HostileCorpusTests
             foreach (var c in cases)
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                var (code, stdout, stderr) = RunCli(c.Args);
+                var (code, stdout, stderr) = CommandHarness.Certify(c.Args);
                 log?.WriteLine($"{c.Group}\t{c.Name}\t{code}\t{(code == 0 ? stdout.Split(' ', '\n')[0] : "")}\t{clock.Elapsed.TotalSeconds:F2}\t{stderr.Split('\n')[0].Replace('\t', ' ')}");
                 if (Judge(c, code, stdout, stderr) is { } problem)
                     failures.Add($"{c}: {problem}\n    args: {string.Join(' ', c.Args.Select(a => a.Length > 90 ? a[..90] + "…" : a))}\n    exit {code}; stderr: {Clip(stderr)}; stdout: {Clip(stdout)}");
@@ -89,24 +89,5 @@ public sealed class HostileCorpusTests
     {
         s = s.Replace("\n", " | ").Trim();
         return s.Length > 400 ? s[..400] + "…" : s;
-    }
-
-    /// <summary>Runs <c>certify ARGS</c> in this process, capturing both streams.</summary>
-    internal static (int Code, string Stdout, string Stderr) RunCli(string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
-        {
-            int code = Program.Main(args);
-            return (code, o.ToString(), e.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
     }
 }

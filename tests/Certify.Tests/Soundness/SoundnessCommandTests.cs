@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Certify.Cli.Commands;
 using Certify.Soundness;
 
@@ -7,12 +6,7 @@ namespace Certify.Tests.Soundness;
 /// <summary><c>certify soundness run</c>'s exit status: a tool that fails is never a passed audit.</summary>
 public sealed class SoundnessCommandTests
 {
-    static int Run(params string[] args)
-    {
-        var root = new RootCommand();
-        root.Subcommands.Add(new SoundnessCommand().Build());
-        return root.Parse(args).Invoke(new InvocationConfiguration { Output = new StringWriter(), EnableDefaultExceptionHandler = false });
-    }
+    static int Run(params string[] args) => CommandHarness.Run<SoundnessCommand>(args);
 
     static (string Bench, string Tool) BenchWithTool(string script)
     {
@@ -54,8 +48,6 @@ public sealed class SoundnessCommandTests
     [InlineData("--grace", "-1")]
     public void Bad_numbers_are_refused(string option, string value)
     {
-        var root = new RootCommand();
-        root.Subcommands.Add(new SoundnessCommand().Build());
-        Assert.Contains(root.Parse(new[] { "soundness", "run", "bench", option, value }).Errors, e => e.Message.StartsWith(option));
+        Assert.Contains(CommandHarness.ParseErrors<SoundnessCommand>("soundness", "run", "bench", option, value), e => e.StartsWith(option));
     }
 }

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Text.Json;
 using Certify.Cli;
 using Certify.Cli.Commands;
@@ -8,14 +7,7 @@ namespace Certify.Tests.Spec;
 /// <summary><c>certify spec</c> on real properties: text and JSON summaries, errors.</summary>
 public sealed class SpecCommandTests
 {
-    static (int Code, string Output) Run(params string[] args)
-    {
-        var root = new RootCommand();
-        root.Subcommands.Add(new SpecCommand().Build());
-        var output = new StringWriter();
-        int code = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, EnableDefaultExceptionHandler = false });
-        return (code, output.ToString());
-    }
+    static (int Code, string Output) Run(params string[] args) => CommandHarness.Invoke<SpecCommand>(args);
 
     [SkippableFact]
     public void TextSummaryOfMultiRegionProperty()

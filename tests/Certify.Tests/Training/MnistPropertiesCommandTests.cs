@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Certify.Cli;
 using Certify.Cli.Commands;
 using Certify.Verification.Benchmarks;
@@ -8,12 +7,7 @@ namespace Certify.Tests.Training;
 /// <summary><c>certify mnist-properties</c>: its instance list is one <c>certify run</c> can read, and bad output paths are one-line errors.</summary>
 public sealed class MnistPropertiesCommandTests
 {
-    static int Run(params string[] args)
-    {
-        var root = new RootCommand();
-        root.Subcommands.Add(new MnistPropertiesCommand().Build());
-        return root.Parse(args).Invoke(new InvocationConfiguration { Output = new StringWriter(), EnableDefaultExceptionHandler = false });
-    }
+    static int Run(params string[] args) => CommandHarness.Run<MnistPropertiesCommand>(args);
 
     [SkippableFact]
     public void The_instance_list_names_the_model_so_that_run_finds_it()
@@ -70,8 +64,6 @@ public sealed class MnistPropertiesCommandTests
     [InlineData("--timeout", "abc")]
     public void Bad_numbers_are_refused(string option, string value)
     {
-        var root = new RootCommand();
-        root.Subcommands.Add(new MnistPropertiesCommand().Build());
-        Assert.NotEmpty(root.Parse(new[] { "mnist-properties", option, value }).Errors);
+        Assert.NotEmpty(CommandHarness.ParseErrors<MnistPropertiesCommand>("mnist-properties", option, value));
     }
 }

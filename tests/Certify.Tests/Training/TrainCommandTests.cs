@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Certify.Cli;
 using Certify.Cli.Commands;
 
@@ -17,19 +16,15 @@ public sealed class TrainCommandTests
     [InlineData("--method", "adversarial")]
     public void Bad_options_are_refused(string option, string value)
     {
-        var root = new RootCommand();
-        root.Subcommands.Add(new TrainCommand().Build());
-        Assert.Contains(root.Parse(new[] { "train", option, value }).Errors, e => e.Message.StartsWith(option));
+        Assert.Contains(CommandHarness.ParseErrors<TrainCommand>("train", option, value), e => e.StartsWith(option));
     }
 
     [Fact]
     public void An_out_path_in_a_missing_folder_is_refused_before_training()
     {
-        var root = new RootCommand();
-        root.Subcommands.Add(new TrainCommand().Build());
         var path = Path.Combine(Path.GetTempPath(), $"certify-none-{Guid.NewGuid():N}", "model.onnx");
         // No --cache: the check comes before MNIST is loaded.
-        var e = Assert.Throws<CliException>(() => root.Parse(new[] { "train", "--out", path }).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+        var e = Assert.Throws<CliException>(() => CommandHarness.Run<TrainCommand>("train", "--out", path));
         Assert.Contains("--out", e.Message);
         Assert.Contains("does not exist", e.Message);
     }

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Certify.Cli;
 using Certify.Cli.Commands;
 
@@ -7,12 +6,7 @@ namespace Certify.Tests.Verification;
 /// <summary><c>certify run</c>: results are written row by row, and <c>--resume</c> runs only what the file lacks.</summary>
 public sealed class RunCommandTests
 {
-    static int Run(params string[] args)
-    {
-        var root = new RootCommand();
-        root.Subcommands.Add(new RunCommand().Build());
-        return root.Parse(args).Invoke(new InvocationConfiguration { Output = new StringWriter(), EnableDefaultExceptionHandler = false });
-    }
+    static int Run(params string[] args) => CommandHarness.Run<RunCommand>(args);
 
     [SkippableFact]
     public void Resume_keeps_the_rows_already_written_and_runs_only_the_missing_instances()
@@ -198,9 +192,6 @@ public sealed class RunCommandTests
     [InlineData("--method", "fast")]
     public void Bad_numbers_and_names_in_options_are_refused_before_anything_runs(string option, string value)
     {
-        var root = new RootCommand();
-        root.Subcommands.Add(new RunCommand().Build());
-        var parse = root.Parse(new[] { "run", "list.csv", option, value });
-        Assert.Contains(parse.Errors, e => e.Message.StartsWith(option));
+        Assert.Contains(CommandHarness.ParseErrors<RunCommand>("run", "list.csv", option, value), e => e.StartsWith(option));
     }
 }
