@@ -134,11 +134,18 @@ public sealed class BuiltinProverTool(ProverWeakening weakening = ProverWeakenin
 /// Certify's own <see cref="Certify.Verification.Verifier"/> run in-process (<c>--tool certify</c>), or deliberately weakened
 /// (<c>--tool certify:drop-split-branch</c>: branch and bound drops the second child of every split) for the harness's
 /// self-check. Same pipeline as <c>certify verify</c>, without a process per instance.
+/// <para><paramref name="options"/> (null: the defaults) sets the stages and their work budgets, e.g. an attack schedule
+/// and <see cref="Certify.Verification.Search.BabOptions.MaxDomains"/> so that a test's verdict does not depend on the
+/// machine's speed; its <see cref="Certify.Verification.VerifierOptions.Timeout"/> is replaced by each instance's time
+/// limit and its branch and bound's weakening flag by <paramref name="dropSecondChild"/>.</para>
 /// </summary>
-public sealed class CertifyTool(bool dropSecondChild = false) : IVerifierTool
+public sealed class CertifyTool(bool dropSecondChild = false, Certify.Verification.VerifierOptions? options = null) : IVerifierTool
 {
     /// <summary>True for the deliberately unsound variant.</summary>
     public bool Weakened { get; } = dropSecondChild;
+
+    /// <summary>The settings of each run, before the instance's time limit and the weakening are applied.</summary>
+    public Certify.Verification.VerifierOptions Options { get; } = options ?? new Certify.Verification.VerifierOptions();
 
     public string Name => Weakened ? "certify (weakened: drop-split-branch)" : "certify (in-process)";
 
@@ -147,10 +154,10 @@ public sealed class CertifyTool(bool dropSecondChild = false) : IVerifierTool
         var clock = Stopwatch.StartNew();
         try
         {
-            var report = Certify.Verification.Verifier.Verify(onnx, vnnlib, new Certify.Verification.VerifierOptions
+            var report = Certify.Verification.Verifier.Verify(onnx, vnnlib, Options with
             {
                 Timeout = TimeSpan.FromSeconds(timeoutSeconds),
-                Bab = new Certify.Verification.Search.BabOptions { UnsoundDropSecondChildForTesting = Weakened },
+                Bab = Options.Bab with { UnsoundDropSecondChildForTesting = Weakened },
             });
             report.WriteResultFile(results);
             return new ToolRun(false, 0, clock.Elapsed.TotalSeconds, report.Verdict.ToString());

@@ -29,6 +29,14 @@ public sealed record VerifierOptions
     /// <summary>Upper limit of the first attack's time.</summary>
     public TimeSpan AttackMaxTime { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Schedule and work budget of the first attack (samples, rounds, iterations per round, restarts, seed); null means
+    /// <see cref="AttackOptions"/>' defaults. Its <see cref="AttackOptions.TimeLimit"/> is ignored: the attack's time
+    /// comes from <see cref="AttackShare"/> and <see cref="AttackMaxTime"/>. With a small <see cref="AttackOptions.MaxRounds"/>
+    /// the attack ends by work rather than by time, so what it finds does not depend on the machine's speed (tests).
+    /// </summary>
+    public AttackOptions? AttackSchedule { get; init; }
+
     /// <summary>Branch and bound settings (strategy, batch size, bound method, dtype); its time limit is set by the verifier.</summary>
     public BabOptions Bab { get; init; } = new();
 
@@ -163,7 +171,7 @@ public sealed class Verifier
             var t = clock.Elapsed;
             var end = deadline.Share(Options.AttackShare).Within(Options.AttackMaxTime);
             var budget = end.Remaining;
-            var sat = new PgdAttack(new AttackOptions { TimeLimit = Options.AttackMaxTime }).Falsify(_graph, _checker, end);
+            var sat = new PgdAttack((Options.AttackSchedule ?? new AttackOptions()) with { TimeLimit = Options.AttackMaxTime }).Falsify(_graph, _checker, end);
             Step($"attack (PGD + sampling, {budget.TotalSeconds:F1} s budget): {(sat is null ? "no counterexample" : "counterexample reproduced")} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
             if (sat is not null) return Done(sat);
         }

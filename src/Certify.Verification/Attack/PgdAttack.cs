@@ -12,7 +12,11 @@ public sealed record AttackOptions
     public int RestartsPerDisjunct { get; init; } = 32;
     /// <summary>Gradient steps per round.</summary>
     public int Iterations { get; init; } = 100;
-    /// <summary>Most rounds per region (each round restarts from fresh points); the time limit usually ends it first.</summary>
+    /// <summary>
+    /// Most rounds per region (each round restarts from fresh points); the time limit usually ends it first. With the
+    /// corners, <see cref="RandomSamples"/> and <see cref="Iterations"/> it bounds the attack's work: given a time limit
+    /// it does not reach, the attack does the same work on a fast machine and a slow one (tests budget it this way).
+    /// </summary>
     public int MaxRounds { get; init; } = 20;
     /// <summary>First step, as a fraction of each input's box width.</summary>
     public double InitialStep { get; init; } = 0.1;

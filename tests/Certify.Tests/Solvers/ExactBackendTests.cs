@@ -11,7 +11,8 @@ namespace Certify.Tests.Solvers;
 
 public class ExactBackendTests
 {
-    static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+    /// <summary>Only a hang guard: these models solve in milliseconds, and no asserted outcome may depend on a time limit.</summary>
+    static readonly TimeSpan Limit = WorkBudgets.HangGuard;
 
     static ExactQuery Query(double[] lo, double[] hi, double[] c, double d, double margin = 0, IntermediateBounds? bounds = null) =>
         new(lo, hi, new OutputCondition(new[] { new Conjunction(new[] { new HalfSpace(c, d) }) }), bounds, margin);
@@ -169,8 +170,12 @@ public class ExactBackendTests
         var g = TestNetworks.Mlp(41, 10, 40, 40, 40, 5);
         var lo = Enumerable.Repeat(-1.0, 10).ToArray();
         var hi = Enumerable.Repeat(1.0, 10).ToArray();
-        // y0 ≥ y1 + 0.5 somewhere? Unknown answer; with 1 ms neither back-end can prove infeasibility.
-        var q = Query(lo, hi, new[] { -1.0, 1, 0, 0, 0 }, -50);
+        // A query that is feasible (a sample attains y1 − y0 ≤ d), so infeasible is wrong however fast the machine: a
+        // back-end stopped by its 1 ms limit must say timeout (or unknown), and one that finishes must say candidate. The
+        // query used to be one of unknown answer, on which a fast enough machine could rightly prove infeasibility.
+        var c = new[] { -1.0, 1, 0, 0, 0 };
+        double d = TestNetworks.ForwardBatch(g, TestNetworks.Samples(lo, hi, 200, 41)).Min(y => y[1] - y[0]);
+        var q = Query(lo, hi, c, d);
         foreach (var backend in new IExactBackend[] { new MilpBackend(), new Z3Backend() })
         {
             var o = backend.FindViolation(g, q, TimeSpan.FromMilliseconds(1));

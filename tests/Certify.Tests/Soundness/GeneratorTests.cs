@@ -24,7 +24,9 @@ public class GeneratorTests
         var dir = Path.Combine(SpikeBenchmark.TempDir(), "bench");
         var options = new GeneratorOptions(new[] { arch }, new[] { act }, Inputs: 9, Epsilon: 0.05, Count: 1, Seed: 7, Hidden: 16,
             Training: new TrainingOptions(Steps: 150), CheckAttack: TestAttack,
-            ControlProof: new ProverOptions(MaxBoxes: 200, TimeoutSeconds: 10));
+            // The control's proof is budgeted in boxes; its time limit is only the hang guard (with 10 s, a slow enough
+            // machine would fail the proof and with it the generation).
+            ControlProof: new ProverOptions(MaxBoxes: 200, TimeoutSeconds: WorkBudgets.HangGuard.TotalSeconds));
         var nets = new SoundnessGenerator(options).Generate(dir);
         Assert.True(nets.Single().Ok, nets.Single().Detail);
 

@@ -7,6 +7,8 @@ namespace Certify.Tests.Soundness;
 /// Self-check of the harness (issue item 3): the in-process input-split CROWN prover is sound on the spike benchmark (it
 /// finds the planted counterexample by splitting, where attacks alone fail, and proves the control), while each
 /// deliberately weakened variant answers unsat on the planted instance and is flagged UNSOUND.
+/// <para>The prover's budget is its 20,000 boxes; the time limit is only the hang guard (the spike benchmark's 30 s
+/// per instance, within which the sat and unsat answers had to come, is overridden).</para>
 /// </summary>
 public class WeakenedVerifierTests
 {
@@ -14,7 +16,8 @@ public class WeakenedVerifierTests
     {
         var dir = SpikeBenchmark.TempDir();
         var bench = SpikeBenchmark.Create(Path.Combine(dir, "bench"));
-        return new SoundnessHarness(new BuiltinProverTool(w)).Run(bench, Path.Combine(dir, "results"));
+        var tool = new BuiltinProverTool(w, maxBoxes: 20_000);
+        return new SoundnessHarness(tool) { TimeoutOverride = WorkBudgets.HangGuard.TotalSeconds }.Run(bench, Path.Combine(dir, "results"));
     }
 
     [Fact]
@@ -49,16 +52,23 @@ public class WeakenedVerifierTests
 }
 
 /// <summary>
-/// The same self-check on Certify's real verifier (attack, branch and bound, MILP), run in-process: sound as shipped,
+/// The same self-check on Certify's real verifier (attack, branch and bound), run in-process: sound as shipped,
 /// and caught as UNSOUND when its branch and bound deliberately drops the second child of every split.
+/// <para>The budget is work (<see cref="WorkBudgets.Verifier"/>: one attack round, at most <see cref="Domains"/>
+/// sub-domains, no MILP); the instances' time limit is only the hang guard. With a 20 s limit the planted sat and the
+/// weakened unsat had to come before the clock ran out.</para>
 /// </summary>
 public class WeakenedCertifyTests
 {
+    /// <summary>Sub-domains branch and bound may bound per instance.</summary>
+    const long Domains = 10_000;
+
     static HarnessSummary Run(bool weakened)
     {
         var dir = SpikeBenchmark.TempDir();
         var bench = SpikeBenchmark.Create(Path.Combine(dir, "bench"));
-        return new SoundnessHarness(new CertifyTool(weakened)) { TimeoutOverride = 20 }.Run(bench, Path.Combine(dir, "results"));
+        var tool = new CertifyTool(weakened, WorkBudgets.Verifier(Domains));
+        return new SoundnessHarness(tool) { TimeoutOverride = WorkBudgets.HangGuard.TotalSeconds }.Run(bench, Path.Combine(dir, "results"));
     }
 
     [Fact]

@@ -190,7 +190,7 @@ public class DeadlineTests
     {
         var graph = TestNetworks.Mlp(3, 4, 12, 12, 3);
         var lo = Enumerable.Repeat(-1.0, 4).ToArray(); var hi = Enumerable.Repeat(1.0, 4).ToArray();
-        var max = new MilpBackend().Optimize(graph, lo, hi, new[] { 1.0, 0, 0 }, true, TimeSpan.FromSeconds(60)).Value;
+        var max = new MilpBackend().Optimize(graph, lo, hi, new[] { 1.0, 0, 0 }, true, WorkBudgets.HangGuard).Value;
         return (graph, TestNetworks.HalfSpaceSpec(lo, hi, new[] { -1.0, 0, 0 }, -(max + 1e-3)), new GraphReferenceModel(graph));
     }
 
