@@ -36,6 +36,14 @@ public sealed class FuzzOptions
     public Action<FuzzStats>? Progress { get; init; }
     /// <summary>Least time between two progress reports.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Folder where corpus entries are kept across runs: read as extra seeds at the start, and every input added to the
+    /// corpus is written there. Why: an input that kills the process (a native crash no handler catches) ends the run,
+    /// and <c>certify fuzz</c> restarts it; the restarted run begins from the coverage already reached.
+    /// </summary>
+    public string? CorpusDirectory { get; init; }
+    /// <summary>File rewritten with the counters and findings at every progress tick and at the end (what a supervisor reads when the run dies).</summary>
+    public string? StatsFile { get; init; }
     /// <summary>Stops the run early (Ctrl-C).</summary>
     public CancellationToken Cancel { get; init; }
 }
@@ -126,8 +134,14 @@ public static class FuzzEngine
             _clock.Start();
             _sinceProgress.Start();
             if (_inFlight.Orphan is { } orphan)
-                Record(new FuzzFinding("died", "died:previous-run", "the previous fuzz run of this target ended while running this input (a stack overflow, a native crash, or the process was killed)", "", orphan, orphan.Length));
-            var seeds = _t.Seeds();
+                Record(new FuzzFinding("died", $"died:{OrphanTag(orphan)}", "the previous fuzz run of this target ended while running this input (a stack overflow, a native crash, or the process was killed)", "", orphan, orphan.Length));
+            var seeds = _t.Seeds().ToList();
+            if (_o.CorpusDirectory is { } cdir)
+            {
+                Directory.CreateDirectory(cdir);
+                foreach (var f in Directory.EnumerateFiles(cdir).Order(StringComparer.Ordinal)) seeds.Add(File.ReadAllBytes(f));
+                _kept = Directory.EnumerateFiles(cdir).Count();
+            }
             foreach (var s in seeds)
             {
                 if (Done()) break;
@@ -142,13 +156,35 @@ public static class FuzzEngine
                             ?? ByteMutator.Havoc(parent, _corpus, _t.Dictionary, _rng, _t.MaxInputBytes);
                 if (child.Length > _t.MaxInputBytes) child = child[.._t.MaxInputBytes];
                 var r = Execute(child, trackCoverage: true);
-                if (r.Outcome is Outcome.Ok && r.NewCoverage) _corpus.Add(child);
+                if (r.Outcome is Outcome.Ok && r.NewCoverage) Keep(child);
                 MaybeProgress();
             }
             _o.Progress?.Invoke(Stats());
-            return new FuzzReport(_t.Name, Stats(), seeds.Count, (_t.Coverage as InstrumentedCore)?.InstrumentedTypes ?? 0, _ordered, _stop,
+            var report = new FuzzReport(_t.Name, Stats(), seeds.Count, (_t.Coverage as InstrumentedCore)?.InstrumentedTypes ?? 0, _ordered, _stop,
                 new Dictionary<string, long>(_outcomes));
+            WriteStats(report);
+            return report;
         }
+
+        int _kept;
+
+        void Keep(byte[] input)
+        {
+            _corpus.Add(input);
+            if (_o.CorpusDirectory is { } dir) File.WriteAllBytes(Path.Combine(dir, $"{_t.Name}-{Environment.ProcessId}-{_kept++:D6}{_t.Extension}"), input);
+        }
+
+        void WriteStats(FuzzReport? report = null)
+        {
+            if (_o.StatsFile is not { } path) return;
+            report ??= new FuzzReport(_t.Name, Stats(), 0, 0, _ordered, _stop, new Dictionary<string, long>(_outcomes));
+            var tmp = path + ".tmp";
+            File.WriteAllText(tmp, FuzzReportText.Json(report));
+            File.Move(tmp, path, overwrite: true);
+        }
+
+        /// <summary>Deaths are told apart by their input's hash: each killing input is kept (they may be different bugs).</summary>
+        static string OrphanTag(byte[] input) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(input))[..12];
 
         /// <summary>Newer entries a little more often: they are the frontier of the coverage found so far.</summary>
         int PickParent() => _rng.Next(3) == 0 ? _corpus.Count - 1 - _rng.Next(Math.Min(_corpus.Count, 16)) : _rng.Next(_corpus.Count);
@@ -164,9 +200,10 @@ public static class FuzzEngine
 
         void MaybeProgress()
         {
-            if (_o.Progress is null || _sinceProgress.Elapsed < _o.ProgressInterval) return;
+            if ((_o.Progress is null && _o.StatsFile is null) || _sinceProgress.Elapsed < _o.ProgressInterval) return;
             _sinceProgress.Restart();
-            _o.Progress(Stats());
+            _o.Progress?.Invoke(Stats());
+            WriteStats();
         }
 
         FuzzStats Stats() => new(_execs, _clock.Elapsed, _edges, _paths.Count, _corpus.Count, _crashes, _hangs, _memory, _accepted, _rejected);
@@ -349,8 +386,9 @@ public static class FuzzEngine
         void Save(FuzzFinding f)
         {
             f = _findings[f.Signature];
-            int n = _ordered.IndexOf(f) + 1;
-            var stem = Path.Combine(_o.CrashDirectory, $"{_t.Name}-{f.Kind}-{n:D3}");
+            // Named by the signature's hash, so that runs writing to the same folder keep each other's files.
+            var tag = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(f.Signature)))[..10].ToLowerInvariant();
+            var stem = Path.Combine(_o.CrashDirectory, $"{_t.Name}-{f.Kind}-{tag}");
             File.WriteAllBytes(stem + _t.Extension, f.Input);
             var text = new StringBuilder()
                 .AppendLine(f.Summary)

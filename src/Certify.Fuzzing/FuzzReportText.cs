@@ -6,6 +6,15 @@ namespace Certify.Fuzzing;
 /// <summary>The summary table of a run, in markdown (printed by <c>certify fuzz</c> and pasted into the reliability report).</summary>
 public static class FuzzReportText
 {
+    /// <summary>The report as JSON (the stats file a supervising process reads).</summary>
+    public static string Json(FuzzReport r) => System.Text.Json.JsonSerializer.Serialize(new
+    {
+        r.Target, r.Stats.Executions, ElapsedSeconds = r.Stats.Elapsed.TotalSeconds, r.Stats.Edges, r.Stats.DistinctPaths, r.Stats.Corpus,
+        r.Stats.Crashes, r.Stats.Hangs, r.Stats.MemoryFindings, r.Stats.Accepted, r.Stats.Rejected, r.Seeds, r.InstrumentedTypes, r.StoppedEarly,
+        r.Outcomes,
+        Findings = r.Findings.Select(f => new { f.Kind, f.Signature, f.Summary, f.Count, Bytes = f.Input.Length, f.OriginalBytes, f.InputPath }),
+    });
+
     /// <summary>A table of the counters, the outcome counts, and one line per finding.</summary>
     public static string Markdown(FuzzReport r)
     {
