@@ -1,6 +1,8 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
+using dnlib.DotNet;
+using dnlib.DotNet.Emit;
 using SharpFuzz;
 using SharpFuzz.Common;
 
@@ -59,6 +61,9 @@ public sealed unsafe class InstrumentedCore : ICoverageMap
     /// <summary>Number of types SharpFuzz instrumented.</summary>
     public int InstrumentedTypes { get; }
 
+    /// <summary>Calls to matmul redirected to <see cref="TorchGuards.MatMul"/>.</summary>
+    public int GuardedCalls { get; }
+
     /// <summary>How long copying and instrumenting took.</summary>
     public TimeSpan InstrumentationTime { get; }
 
@@ -79,6 +84,7 @@ public sealed unsafe class InstrumentedCore : ICoverageMap
             File.Copy(source, copy);
             var types = Fuzzer.Instrument(copy, IsInstrumented, Options.Value);
             InstrumentedTypes = types.Count();
+            GuardedCalls = RedirectMatMul(copy);
             // Loaded from bytes so that the temporary folder can go at once.
             Assembly = new CoverageLoadContext().LoadFromStream(new MemoryStream(File.ReadAllBytes(copy)));
         }
@@ -87,6 +93,39 @@ public sealed unsafe class InstrumentedCore : ICoverageMap
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
         InstrumentationTime = sw.Elapsed;
+    }
+
+    /// <summary>
+    /// Rewrites every call to <c>Tensor.matmul(Tensor)</c> and <c>torch.matmul(Tensor, Tensor)</c> in the copy into a call
+    /// to <see cref="TorchGuards.MatMul"/> (same operands on the stack, same result), so that an input that would make
+    /// libtorch abort the process becomes an exception the fuzzer catches. Returns how many calls were redirected.
+    /// </summary>
+    static int RedirectMatMul(string path)
+    {
+        int n = 0;
+        using var module = ModuleDefMD.Load(File.ReadAllBytes(path));
+        var guard = module.Import(typeof(TorchGuards).GetMethod(nameof(TorchGuards.MatMul))!);
+        foreach (var type in module.GetTypes())
+            foreach (var method in type.Methods)
+            {
+                if (!method.HasBody) continue;
+                foreach (var ins in method.Body.Instructions)
+                {
+                    if ((ins.OpCode != OpCodes.Call && ins.OpCode != OpCodes.Callvirt) || ins.Operand is not IMethod target || target.Name != "matmul") continue;
+                    var owner = target.DeclaringType?.FullName;
+                    int parameters = target.MethodSig?.Params.Count ?? -1;
+                    bool instance = owner == "TorchSharp.torch/Tensor" && parameters == 1 && target.MethodSig!.HasThis;
+                    bool isStatic = owner == "TorchSharp.torch" && parameters == 2 && !target.MethodSig!.HasThis;
+                    if (!instance && !isStatic) continue;
+                    ins.OpCode = OpCodes.Call;
+                    ins.Operand = guard;
+                    n++;
+                }
+            }
+        module.Write(path + ".guarded");
+        module.Dispose();
+        File.Move(path + ".guarded", path, overwrite: true);
+        return n;
     }
 
     /// <summary>The parser, the importer and what they call (graph building and simplification, shape checks, file IO).</summary>

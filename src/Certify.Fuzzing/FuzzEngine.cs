@@ -258,11 +258,15 @@ public static class FuzzEngine
             if (!finished)
             {
                 // A hang. Give it the grace period: if it then ends it was only slow (still a finding), else abandon its thread.
-                finished = w.Wait(_o.HangGrace);
+                // Watched for memory meanwhile: a 533-byte model found here grew the process to 14 GB in a minute.
+                var graceEnd = sw.Elapsed + _o.HangGrace;
+                while (!(finished = w.Wait(Min(slice, Max(TimeSpan.Zero, graceEnd - sw.Elapsed)))) && sw.Elapsed < graceEnd)
+                    if (Environment.WorkingSet > _o.WorkingSetLimitBytes) { memoryHit = true; break; }
                 var took = sw.Elapsed;
                 string summary = finished
                     ? $"ran {took.TotalSeconds:F1} s, past the {_o.InputTimeout.TotalSeconds:G} s limit per input"
-                    : $"did not finish within {took.TotalSeconds:F1} s (limit {_o.InputTimeout.TotalSeconds:G} s per input); its thread was abandoned";
+                    : $"did not finish within {took.TotalSeconds:F1} s (limit {_o.InputTimeout.TotalSeconds:G} s per input); its thread was abandoned" +
+                      (memoryHit ? $"; the process's working set passed {Mb(_o.WorkingSetLimitBytes)} meanwhile" : "");
                 finding = new FuzzFinding("hang", finished ? "hang:slow" : "hang:stuck", summary, "", input, input.Length);
                 if (!finished)
                 {
@@ -289,6 +293,7 @@ public static class FuzzEngine
         }
 
         static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+        static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
         static string Mb(long bytes) => $"{bytes / (double)(1 << 20):F0} MiB";
 
         /// <summary>
@@ -337,7 +342,7 @@ public static class FuzzEngine
         static string Signature(Exception e)
         {
             var frames = new StackTrace(e, false).GetFrames();
-            var inner = frames.Select(f => f.GetMethod()).FirstOrDefault(m => m?.DeclaringType?.FullName?.StartsWith("Certify.", StringComparison.Ordinal) == true)
+            var inner = frames.Select(f => f.GetMethod()).FirstOrDefault(m => m?.DeclaringType?.FullName is { } t && t.StartsWith("Certify.", StringComparison.Ordinal) && !t.StartsWith("Certify.Fuzzing.", StringComparison.Ordinal))
                         ?? frames.FirstOrDefault()?.GetMethod();
             var where = inner is null ? "?" : $"{inner.DeclaringType?.FullName}.{inner.Name}";
             return $"crash:{e.GetType().FullName} at {where}";

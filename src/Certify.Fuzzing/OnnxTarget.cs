@@ -52,9 +52,16 @@ public sealed class OnnxTarget : IFuzzTarget
     {
         // Every tensor the import and the forward pass make is freed here, not left to finalizers (native memory would pile up).
         using var scope = NewDisposeScope();
+        TorchGuards.TakeAbort();
         object graph;
         try { graph = _import(input, "fuzz.onnx"); }
-        catch (Exception e) when (e.GetType() == _expected) { return "rejected"; }
+        catch (Exception e) when (e.GetType() == _expected)
+        {
+            // Rejected, but by way of a matmul that outside the fuzzer would have killed the process: a crash.
+            if (TorchGuards.TakeAbort() is { } abort) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(abort);
+            return "rejected";
+        }
+        if (TorchGuards.TakeAbort() is { } caught) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(caught);
         long n = (long)_inputSize.GetValue(graph)!;
         if (n > MaxForwardInputs) return "accepted (not run: large input)";
         var rng = new Random(input.Length);   // a fixed input per model size: a crash reproduces from the saved file

@@ -59,7 +59,7 @@ public sealed class FuzzCommand : ICliCommand
         TorchSharp.torch.set_num_threads(1);   // one core per fuzzer: the numbers then mean one core's throughput
         IFuzzTarget t = s.Target == "vnnlib" ? new VnnLibTarget(folders) : new OnnxTarget(folders);
         var core = InstrumentedCore.Shared;
-        Console.Error.WriteLine($"certify fuzz: {core.InstrumentedTypes} types of Certify.Core instrumented in {core.InstrumentationTime.TotalSeconds:F1} s");
+        Console.Error.WriteLine($"certify fuzz: {core.InstrumentedTypes} types of Certify.Core instrumented, {core.GuardedCalls} matmul calls guarded, in {core.InstrumentationTime.TotalSeconds:F1} s");
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
@@ -72,6 +72,9 @@ public sealed class FuzzCommand : ICliCommand
                 InputTimeout = TimeSpan.FromSeconds(s.InputTimeout),
                 CrashDirectory = s.Dir,
                 CorpusDirectory = s.CorpusDir,
+                // A stuck input's thread may go on allocating (one grew the process to 14 GB): end this process at the
+                // first one, which frees everything, and let the parent start a fresh one.
+                MaxAbandonedThreads = 1,
                 StatsFile = s.StatsFile,
                 Cancel = cancel.Token,
                 Progress = p => Console.Error.WriteLine(
@@ -122,8 +125,14 @@ public sealed class FuzzCommand : ICliCommand
             var why = last ?? $"exit code {code}, no message";
             var sig = "died:" + System.Text.RegularExpressions.Regex.Replace(why, "[0-9]+", "N");
             int known = total.Findings.FindIndex(f => f.Signature == sig);
-            if (known >= 0) total.Findings[known] = total.Findings[known] with { Count = total.Findings[known].Count + 1 };
-            else total.Findings.Add(("died", sig, $"{why} (exit {code}; first input {killer?.Length ?? 0} bytes)", 1, killer is null ? "" : path));
+            if (known < 0) total.Findings.Add(("died", sig, why, 1, killer is null ? "" : path));
+            else
+            {
+                // Keep the smallest input per kind of death: deaths are not minimised (each try would cost a process).
+                var k = total.Findings[known];
+                bool smaller = killer is not null && (k.Path.Length == 0 || killer.Length < new FileInfo(k.Path).Length);
+                total.Findings[known] = k with { Count = k.Count + 1, Path = smaller ? path : k.Path };
+            }
             Console.Error.WriteLine($"certify fuzz: the fuzzing process died (exit {code}); input saved to {path}; restarting");
         }
         Console.WriteLine(total.Markdown(s.Target, clock.Elapsed, segmentNo));
@@ -220,7 +229,9 @@ public sealed class FuzzCommand : ICliCommand
             sb.AppendLine("Outcomes: " + string.Join(", ", Outcomes.OrderByDescending(kv => kv.Value).Select(kv => string.Format(inv, "{0} {1:N0}", kv.Key, kv.Value))) +
                           string.Format(inv, ". Instrumented types: {0}. Fuzzing processes: {1} ({2} restarted after a death; edges and paths are the most one process reached, the other counts are sums).", Types, segments, Deaths));
             if (Findings.Count == 0) sb.AppendLine("No crash, hang, memory finding or process death.");
-            foreach (var f in Findings) sb.AppendLine(string.Format(inv, "- {0} ×{1:N0}: {2} ({3}) {4}", f.Kind, f.Count, f.Summary, f.Signature, f.Path));
+            foreach (var f in Findings)
+                sb.AppendLine(string.Format(inv, "- {0} ×{1:N0}: {2} ({3}) {4}{5}", f.Kind, f.Count, f.Summary, f.Signature, f.Path,
+                    File.Exists(f.Path) ? $" ({new FileInfo(f.Path).Length:N0} bytes)" : ""));
             return sb.ToString();
         }
     }
