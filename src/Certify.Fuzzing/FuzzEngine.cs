@@ -368,6 +368,17 @@ public static class FuzzEngine
         {
             var best = f.Input;
             int budget = _o.MinimizeExecutions;
+            // Structure-aware reductions first (greedy: restart from the first one after each success).
+            for (bool progress = true; progress && budget > 0 && _stop is null;)
+            {
+                progress = false;
+                foreach (var candidate in _t.Reductions(best))
+                {
+                    if (budget-- <= 0) break;
+                    var r = Execute(candidate, trackCoverage: false, minimising: true);
+                    if (r.Outcome is Outcome.Crash && r.Signature == f.Signature && candidate.Length < best.Length) { best = candidate; progress = true; break; }
+                }
+            }
             for (int chunk = Math.Max(1, best.Length / 2); chunk >= 1 && budget > 0; chunk /= 2)
             {
                 for (int at = 0; at < best.Length && budget > 0;)

@@ -28,6 +28,12 @@ public interface IFuzzTarget
     /// <summary>Tokens worth inserting during byte-level mutation (keywords, magic numbers).</summary>
     IReadOnlyList<byte[]> Dictionary { get; }
 
+    /// <summary>
+    /// Smaller variants of <paramref name="input"/> that keep its structure (for ONNX: the model without one node, one
+    /// initializer, one attribute), tried before byte-level deletion when a crash is minimised; empty when none apply.
+    /// </summary>
+    IEnumerable<byte[]> Reductions(byte[] input) => [];
+
     /// <summary>Runs one input; returns a short outcome label ("accepted", "rejected"); throws on a crash.</summary>
     string Run(byte[] input);
 }

@@ -128,6 +128,56 @@ public sealed class OnnxTarget : IFuzzTarget
         return bytes.Length > MaxInputBytes ? null : bytes;
     }
 
+    /// <inheritdoc/>
+    public IEnumerable<byte[]> Reductions(byte[] input)
+    {
+        ModelProto m;
+        try { m = ModelProto.Parser.ParseFrom(input); }
+        catch (InvalidProtocolBufferException) { yield break; }
+        if (m.Graph is null) yield break;
+        byte[] Without(Action<ModelProto> edit) { var c = m.Clone(); edit(c); return c.ToByteArray(); }
+        var g = m.Graph;
+        // Largest parts first: initializers hold most of the bytes.
+        foreach (int i in Enumerable.Range(0, g.Initializer.Count).OrderByDescending(i => g.Initializer[i].CalculateSize()))
+        {
+            yield return Without(c => c.Graph.Initializer.RemoveAt(i));
+            var t = g.Initializer[i];
+            if (t.FloatData.Count > 1 || t.RawData.Length > 8 || t.DoubleData.Count > 1)
+                yield return Without(c =>   // same dims, zeros in the smallest encoding: the data's bytes go, its shape stays
+                {
+                    var ct = c.Graph.Initializer[i];
+                    long n = ct.Dims.Aggregate(1L, (a, b) => a * b);
+                    ct.FloatData.Clear(); ct.DoubleData.Clear(); ct.RawData = ByteString.Empty;
+                    if (n is > 0 and <= 1 << 20 && ct.DataType == 1) ct.FloatData.AddRange(new float[n]);
+                    else if (n is > 0 and <= 1 << 20 && ct.DataType == 11) ct.DoubleData.AddRange(new double[n]);
+                });
+        }
+        for (int i = g.Node.Count - 1; i >= 0; i--) yield return Without(c => c.Graph.Node.RemoveAt(i));
+        for (int i = 0; i < g.Node.Count; i++)
+        {
+            for (int a = 0; a < g.Node[i].Attribute.Count; a++) { int ii = i, aa = a; yield return Without(c => c.Graph.Node[ii].Attribute.RemoveAt(aa)); }
+            if (g.Node[i].Name.Length > 0 || g.Node[i].DocString.Length > 0) { int ii = i; yield return Without(c => { c.Graph.Node[ii].Name = ""; c.Graph.Node[ii].DocString = ""; }); }
+        }
+        for (int i = g.Input.Count - 1; i >= 0; i--) yield return Without(c => c.Graph.Input.RemoveAt(i));
+        for (int i = g.Output.Count - 1; i >= 0; i--) yield return Without(c => c.Graph.Output.RemoveAt(i));
+        if (g.ValueInfo.Count > 0) yield return Without(c => c.Graph.ValueInfo.Clear());
+        if (m.ProducerName.Length > 0 || m.DocString.Length > 0 || g.Name.Length > 0 || g.DocString.Length > 0 || m.MetadataProps.Count > 0)
+            yield return Without(c => { c.ProducerName = ""; c.ProducerVersion = ""; c.DocString = ""; c.Graph.Name = ""; c.Graph.DocString = ""; c.MetadataProps.Clear(); });
+        // Shorter value names.
+        var names = g.Node.SelectMany(n => n.Input.Concat(n.Output)).Concat(g.Initializer.Select(t => t.Name)).Concat(g.Input.Select(v => v.Name)).Concat(g.Output.Select(v => v.Name))
+            .Where(n => n.Length > 2).Distinct().ToList();
+        if (names.Count > 0)
+            yield return Without(c =>
+            {
+                var map = names.Select((n, k) => (n, k)).ToDictionary(p => p.n, p => "v" + p.k);
+                string R(string n) => map.TryGetValue(n, out var r) ? r : n;
+                foreach (var n in c.Graph.Node) { for (int k = 0; k < n.Input.Count; k++) n.Input[k] = R(n.Input[k]); for (int k = 0; k < n.Output.Count; k++) n.Output[k] = R(n.Output[k]); }
+                foreach (var t in c.Graph.Initializer) t.Name = R(t.Name);
+                foreach (var v in c.Graph.Input) v.Name = R(v.Name);
+                foreach (var v in c.Graph.Output) v.Name = R(v.Name);
+            });
+    }
+
     static T Pick<T>(IList<T> list, Random rng) => list[rng.Next(list.Count)];
 
     /// <summary>
