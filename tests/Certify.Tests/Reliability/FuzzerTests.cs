@@ -52,6 +52,28 @@ public sealed class FuzzerTests : IDisposable
         Assert.True(r.Stats.Edges > 200, $"only {r.Stats.Edges} edges");
     }
 
+    [Fact]
+    public void The_matmul_guard_refuses_exactly_what_libtorch_would_abort_on()
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        TorchSharp.torch.Tensor T(params long[] shape) => TorchSharp.torch.zeros(shape);
+        Assert.Null(TorchGuards.Problem(T(3, 2), T(2, 4)));
+        Assert.Null(TorchGuards.Problem(T(5, 3, 2), T(1, 2, 4)));         // batch dimensions broadcast
+        Assert.Null(TorchGuards.Problem(T(2), T(2, 4)));
+        Assert.Null(TorchGuards.Problem(T(3, 2), T(2)));
+        Assert.NotNull(TorchGuards.Problem(T(3, 2), T(50, 50)));
+        Assert.NotNull(TorchGuards.Problem(TorchSharp.torch.tensor(1f), T(2, 4)));
+        Assert.NotNull(TorchGuards.Problem(T(3, 2), TorchSharp.torch.zeros(2, 4, dtype: TorchSharp.torch.ScalarType.Float64)));
+        Assert.NotNull(TorchGuards.Problem(T(3, 2, 2), T(4, 2, 2)));
+        // The guard computes what matmul computes when the operands are fine.
+        var a = TorchSharp.torch.arange(6f).reshape(3, 2);
+        Assert.True(TorchGuards.MatMul(a, a.t()).allclose(a.matmul(a.t())));
+        Assert.Throws<TorchAbortException>(() => TorchGuards.MatMul(T(3, 2), T(50, 50)));
+        Assert.NotNull(TorchGuards.TakeAbort());                          // recorded, even if the caller had caught it
+        Assert.Null(TorchGuards.TakeAbort());
+        Assert.True(InstrumentedCore.Shared.GuardedCalls > 0, "no matmul call of the instrumented copy was redirected");
+    }
+
     /// <summary>Throws an undocumented exception for any byte ≥ 0x80, refuses '!' the documented way, accepts the rest.</summary>
     sealed class CrashingFake : IFuzzTarget
     {
