@@ -136,6 +136,7 @@ public static class FuzzEngine
             if (_inFlight.Orphan is { } orphan)
                 Record(new FuzzFinding("died", $"died:{OrphanTag(orphan)}", "the previous fuzz run of this target ended while running this input (a stack overflow, a native crash, or the process was killed)", "", orphan, orphan.Length));
             var seeds = _t.Seeds().ToList();
+            int targetSeeds = seeds.Count;   // reported: the corpus saved by earlier runs is not seeds
             if (_o.CorpusDirectory is { } cdir)
             {
                 Directory.CreateDirectory(cdir);
@@ -160,7 +161,7 @@ public static class FuzzEngine
                 MaybeProgress();
             }
             _o.Progress?.Invoke(Stats());
-            var report = new FuzzReport(_t.Name, Stats(), seeds.Count, (_t.Coverage as InstrumentedCore)?.InstrumentedTypes ?? 0, _ordered, _stop,
+            var report = new FuzzReport(_t.Name, Stats(), targetSeeds, (_t.Coverage as InstrumentedCore)?.InstrumentedTypes ?? 0, _ordered, _stop,
                 new Dictionary<string, long>(_outcomes));
             WriteStats(report);
             return report;
@@ -405,6 +406,8 @@ public static class FuzzEngine
             // Named by the signature's hash, so that runs writing to the same folder keep each other's files.
             var tag = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(f.Signature)))[..10].ToLowerInvariant();
             var stem = Path.Combine(_o.CrashDirectory, $"{_t.Name}-{f.Kind}-{tag}");
+            // A file left by an earlier run for the same signature is kept when it is smaller (the better reproducer).
+            if (File.Exists(stem + _t.Extension) && new FileInfo(stem + _t.Extension).Length <= f.Input.Length) { f.InputPath = stem + _t.Extension; return; }
             File.WriteAllBytes(stem + _t.Extension, f.Input);
             var text = new StringBuilder()
                 .AppendLine(f.Summary)

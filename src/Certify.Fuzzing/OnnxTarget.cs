@@ -63,6 +63,7 @@ public sealed class OnnxTarget : IFuzzTarget
         }
         if (TorchGuards.TakeAbort() is { } caught) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(caught);
         long n = (long)_inputSize.GetValue(graph)!;
+        if (n < 0) throw new FuzzPropertyException($"the importer accepted a model whose input has {n} elements (declared dimensions whose product overflows 64 bits)");
         if (n > MaxForwardInputs) return "accepted (not run: large input)";
         var rng = new Random(input.Length);   // a fixed input per model size: a crash reproduces from the saved file
         var x = new float[n];
