@@ -9,8 +9,9 @@ namespace Certify.Fuzzing;
 /// mismatches all end in <c>terminate</c>, exit 134; <c>linear</c>, <c>conv2d</c> and <c>*</c> raise catchable errors).
 /// In the fuzzer's instrumented copy of Certify.Core every call to <c>Tensor.matmul</c> and <c>torch.matmul</c> is
 /// redirected here (<see cref="InstrumentedCore"/>), so that the fuzzer sees such a call as an exception with the stack
-/// of the Certify code that made it, keeps running, and reports it as the process-killing crash it is. Certify itself is
-/// unchanged: outside the fuzzer those inputs still kill the process.
+/// of the Certify code that made it, keeps running, and reports it as the process-killing crash it is. Certify's
+/// importer checks the operands of its constant matmuls first (<see cref="Certify.Import.Onnx.MatMulCheck"/>, since
+/// the fuzzer found them): a call reaching this guard with bad operands is a path that check does not cover.
 /// </summary>
 public static class TorchGuards
 {
@@ -41,23 +42,8 @@ public static class TorchGuards
         return e;
     }
 
-    /// <summary>What torch.matmul would reject, or null (its rules: at least 1-D operands, equal dtypes, matching inner sizes, broadcastable batch dimensions).</summary>
-    public static string? Problem(Tensor a, Tensor b)
-    {
-        long[] x = a.shape, y = b.shape;
-        if (x.Length == 0 || y.Length == 0) return "an operand is 0-D";
-        if (a.dtype != b.dtype) return "the dtypes differ";
-        long k1 = x[^1], k2 = y.Length == 1 ? y[0] : y[^2];
-        if (k1 != k2) return $"inner sizes {k1} and {k2} differ";
-        var bx = x.Length > 2 ? x[..^2] : [];
-        var by = y.Length > 2 ? y[..^2] : [];
-        for (int i = 1; i <= Math.Min(bx.Length, by.Length); i++)
-        {
-            long p = bx[^i], q = by[^i];
-            if (p != q && p != 1 && q != 1) return $"batch sizes {p} and {q} do not broadcast";
-        }
-        return null;
-    }
+    /// <summary>What torch.matmul would reject, or null: the importer's own check (<see cref="Certify.Import.Onnx.MatMulCheck"/>).</summary>
+    public static string? Problem(Tensor a, Tensor b) => Certify.Import.Onnx.MatMulCheck.Problem(a, b);
 }
 
 /// <summary>A tensor operation that would have made libtorch abort the process (see <see cref="TorchGuards"/>).</summary>

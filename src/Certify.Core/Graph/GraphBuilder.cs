@@ -12,8 +12,11 @@ public sealed class GraphBuilder
     readonly string? _source;
 
     /// <summary>Starts a graph whose input has the per-sample shape <paramref name="inputShape"/>.</summary>
+    /// <exception cref="GraphException">when the shape has a dimension below 1 or more than <see cref="ShapeLimits.MaxNodeElements"/> elements.</exception>
     public GraphBuilder(long[] inputShape, string inputName = "input", string? source = null)
     {
+        if (inputShape.Any(d => d < 1) || ShapeLimits.Problem(inputShape, ShapeLimits.MaxNodeElements) is not null)
+            throw new GraphException($"input '{inputName}': {ShapeLimits.Problem(inputShape, ShapeLimits.MaxNodeElements) ?? $"shape [{string.Join(", ", inputShape)}] has an empty dimension"}");
         _source = source;
         _nodes.Add(new Node(0, inputName, new Ops.InputOp(inputShape), Array.Empty<int>(), (long[])inputShape.Clone(), "input"));
     }
@@ -37,9 +40,10 @@ public sealed class GraphBuilder
         long[] shape;
         using (var scope = NewDisposeScope())
         {
-            var args = inputs.Select(i => (Tensor)zeros(ComputationGraph.ShapeWithBatch(1, _nodes[i].Shape), dtype: ScalarType.Float64)).ToArray();
             try
             {
+                // Inside the try: an allocation libtorch refuses is this node's error, not an escaping ExternalException.
+                var args = inputs.Select(i => (Tensor)zeros(ComputationGraph.ShapeWithBatch(1, _nodes[i].Shape), dtype: ScalarType.Float64)).ToArray();
                 var y = op.MapParameters(p => p.to_type(ScalarType.Float64)).Forward(args);
                 shape = y.shape.Skip(1).ToArray();
             }
@@ -49,6 +53,8 @@ public sealed class GraphBuilder
                 throw new GraphException($"node '{name}' ({origin}): {op} cannot be applied to input shape(s) {shapes}: {FirstLine(e.Message)}");
             }
         }
+        if (ShapeLimits.Problem(shape, ShapeLimits.MaxNodeElements) is { } tooBig)
+            throw new GraphException($"node '{name}' ({origin}): its output {tooBig}");
         int id = _nodes.Count;
         _nodes.Add(new Node(id, name, op, inputs, shape, origin));
         return id;

@@ -242,6 +242,64 @@ internal sealed class HostileCorpus
         ConstantProduct("constant-matmul-scalar", "MatMul", F32("A"), F32("B", 2, 2));
         ConstantProduct("constant-gemm-rank-3", "Gemm", F32("A", 1, 1, 2), F32("B", 2, 2));
         ConstantProduct("constant-gemm-inner-sizes-differ", "Gemm", F32("A", 1, 3), F32("B", 2, 2), new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        // Sizes that must be refused before anything is allocated (the fuzzer's findings O2-O6: 16 GiB allocations,
+        // 64-bit products that wrap around to an input size of -4).
+        void SecondInput(ModelProto m, params long[] dims) =>
+            m.Graph.Input.Add(OnnxTestModel.Info("z", dims));
+        OnnxCase("second-input-2e31-elements", m => SecondInput(m, 1, 1L << 31), "'z'", "elements");
+        OnnxCase("second-input-dim-max-long", m => SecondInput(m, 1, long.MaxValue), "'z'", "elements");
+        OnnxCase("input-dims-wrap-around", m =>
+        {
+            var dims = m.Graph.Input[0].Type.TensorType.Shape.Dim;
+            dims.Clear();
+            foreach (var d in new[] { 1L, 4, long.MaxValue }) dims.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        }, "'x'", "elements");
+        OnnxCase("input-dims-product-2e82", m =>
+        {
+            var dims = m.Graph.Input[0].Type.TensorType.Shape.Dim;
+            dims.Clear();
+            foreach (var d in new[] { 1L << 40, 1, 1L << 40, 4 }) dims.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        }, "'x'", "elements");
+        void FoldedConstant(string name, Action<ModelProto> add) => OnnxCase(name, m =>
+        {
+            add(m);
+            var relu = m.Graph.Node.First(n => n.Name == "relu1");
+            m.Graph.Node.Insert(m.Graph.Node.IndexOf(relu) + 1, new NodeProto { OpType = "Add", Name = "shift", Input = { "r", "big" }, Output = { "rb" } });
+            m.Graph.Node.First(n => n.Name == "gemm2").Input[0] = "rb";
+        }, "bigmaker", "elements");
+        FoldedConstant("constant-of-shape-2e31", m =>
+        {
+            m.Graph.Initializer.Add(new TensorProto { Name = "bigshape", DataType = 7, Dims = { 1 }, Int64Data = { 1L << 31 } });
+            m.Graph.Node.Insert(0, new NodeProto { OpType = "ConstantOfShape", Name = "bigmaker", Input = { "bigshape" }, Output = { "big" } });
+        });
+        FoldedConstant("broadcast-blow-up-2e32", m =>
+        {
+            m.Graph.Initializer.Add(new TensorProto { Name = "col", DataType = 1, Dims = { 1L << 16, 1 }, RawData = ByteString.CopyFrom(new byte[4 << 16]) });
+            m.Graph.Initializer.Add(new TensorProto { Name = "row", DataType = 1, Dims = { 1, 1L << 16 }, RawData = ByteString.CopyFrom(new byte[4 << 16]) });
+            m.Graph.Node.Insert(0, new NodeProto { OpType = "Add", Name = "bigmaker", Input = { "col", "row" }, Output = { "big" } });
+        });
+        FoldedConstant("expand-to-2e31", m =>
+        {
+            m.Graph.Initializer.Add(new TensorProto { Name = "one", DataType = 1, Dims = { 1 }, FloatData = { 1 } });
+            m.Graph.Initializer.Add(new TensorProto { Name = "bigshape", DataType = 7, Dims = { 2 }, Int64Data = { 1L << 16, 1L << 15 } });
+            m.Graph.Node.Insert(0, new NodeProto { OpType = "Expand", Name = "bigmaker", Input = { "one", "bigshape" }, Output = { "big" } });
+        });
+        OnnxCase("range-of-1e12", m =>
+        {
+            m.Graph.Initializer.Add(new TensorProto { Name = "start", DataType = 1, Dims = { }, FloatData = { 0 } });
+            m.Graph.Initializer.Add(new TensorProto { Name = "limit", DataType = 1, Dims = { }, FloatData = { 1e12f } });
+            m.Graph.Initializer.Add(new TensorProto { Name = "delta", DataType = 1, Dims = { }, FloatData = { 1 } });
+            m.Graph.Node.Insert(0, new NodeProto { OpType = "Range", Name = "bigrange", Input = { "start", "limit", "delta" }, Output = { "big" } });
+            var relu = m.Graph.Node.First(n => n.Name == "relu1");
+            m.Graph.Node.Insert(m.Graph.Node.IndexOf(relu) + 1, new NodeProto { OpType = "Add", Name = "shift", Input = { "r", "big" }, Output = { "rb" } });
+            m.Graph.Node.First(n => n.Name == "gemm2").Input[0] = "rb";
+        }, "bigrange", "elements");
+        OnnxCase("unnamed-node-error", m =>
+        {
+            var w = m.Graph.Initializer.First(i => i.Name == "W1");
+            w.Dims.Clear(); w.Dims.AddRange(new long[] { 2, 3 }); w.FloatData.Clear(); w.FloatData.AddRange(new float[] { 1, 1, 1, 1, -1, 1 });
+            m.Graph.Node.First(n => n.Name == "gemm1").Name = "";
+        }, "node #1");
         OnnxCase("opset-999", m => m.OpsetImport[0].Version = 999);
         OnnxCase("ir-version-99", m => m.IrVersion = 99);
         OnnxCase("no-graph", m => m.Graph = null, "no graph");

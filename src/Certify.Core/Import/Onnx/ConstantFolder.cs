@@ -21,6 +21,8 @@ internal static class ConstantFolder
         "Equal", "Where", "Expand", "Sqrt", "Exp", "Abs", "Range", "Min", "Max", "Less", "Greater", "Not", "Floor", "Ceil",
     };
 
+    static readonly HashSet<string> Broadcasting = new() { "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max", "Equal", "Less", "Greater", "Where" };
+
     /// <summary>True when a node of this type can be evaluated on constant inputs.</summary>
     public static bool CanFold(string opType) => Foldable.Contains(opType);
 
@@ -34,17 +36,27 @@ internal static class ConstantFolder
         return torch.tensor(shape[(int)start..(int)end], ScalarType.Int64);
     }
 
+    /// <summary><paramref name="shape"/>, when a constant of that shape may be made (see <see cref="ShapeLimits"/>); else the node's error.</summary>
+    static long[] Limited(OnnxGraphReader r, long[] shape) =>
+        ShapeLimits.Problem(shape, ShapeLimits.MaxConstantElements) is { } why ? throw r.Fail(why) : shape;
+
     public static Tensor[] Evaluate(OnnxGraphReader r, NodeProto n, Tensor?[] x)
     {
         var values = x.Select(t => t is null ? null : (OnnxValue)new ConstValue(t)).ToArray();
         Tensor X(int i) => i < x.Length && x[i] is not null ? x[i]! : throw r.Fail($"input {i} is missing");
         Tensor F(int i) => X(i).to_type(ScalarType.Float64);
+        if (Broadcasting.Contains(n.OpType) && x.All(t => t is not null))
+        {
+            // The result of a broadcast can be far larger than its operands ([2^16, 1] + [1, 2^16]): check it first.
+            var shape = x.Skip(1).Aggregate((long[]?)x[0]!.shape, (acc, t) => acc is null ? null : OnnxGraphReader.Broadcast(acc, t!.shape));
+            Limited(r, shape ?? throw r.Fail("has shapes that do not broadcast"));
+        }
         switch (n.OpType)
         {
             case "Constant": return new[] { ConstantAttribute(r, n) };
             case "ConstantOfShape":
             {
-                var shape = OnnxTensors.Longs(X(0));
+                var shape = Limited(r, OnnxTensors.Longs(X(0)));
                 var v = OnnxAttributes.Find(n, "value")?.T is { } t ? OnnxTensors.ToTorch(t, $"node '{n.Name}'") : torch.tensor(new double[] { 0 });
                 return new[] { v.reshape(1).expand(shape).contiguous() };
             }
@@ -106,6 +118,8 @@ internal static class ConstantFolder
             {
                 var (a, b) = Promote(X(0), X(1));
                 var d = X(2).to_type(a.dtype);
+                double count = Math.Ceiling((b.item<double>() - a.item<double>()) / d.item<double>());
+                if (!(count <= ShapeLimits.MaxConstantElements)) throw r.Fail($"makes a range of {count:G} elements (at most {ShapeLimits.MaxConstantElements:N0})");
                 return new[] { torch.arange(a.item<double>(), b.item<double>(), d.item<double>(), ScalarType.Float64).to_type(a.dtype) };
             }
             case "Reshape": return new[] { X(0).reshape(r.ReshapeShape(X(0).shape, values)) };
@@ -115,7 +129,7 @@ internal static class ConstantFolder
             case "Transpose": return new[] { X(0).permute(r.Perm((int)X(0).dim())).contiguous() };
             case "Expand":
             {
-                var target = OnnxGraphReader.Broadcast(X(0).shape, OnnxTensors.Longs(X(1))) ?? throw r.Fail("has shapes that do not broadcast");
+                var target = Limited(r, OnnxGraphReader.Broadcast(X(0).shape, OnnxTensors.Longs(X(1))) ?? throw r.Fail("has shapes that do not broadcast"));
                 return new[] { X(0).expand(target).contiguous() };
             }
             case "Concat":

@@ -88,6 +88,12 @@ internal sealed partial class OnnxGraphReader
         if (inputs.Count == 0)
             throw new ImportException($"{_file}: the model has no input (every graph input is an initializer); Certify supports models with at least one float or double input");
         var declared = inputs.Select(DeclaredShape).ToList();
+        try { DeclareInputs(inputs, declared); }
+        catch (GraphException e) { throw new ImportException($"{_file}: {e.Message}", e); }
+    }
+
+    void DeclareInputs(List<ValueInfoProto> inputs, List<VarValue> declared)
+    {
         if (inputs.Count == 1)
         {
             var v = declared[0];
@@ -131,6 +137,10 @@ internal sealed partial class OnnxGraphReader
                 throw new ImportException($"{_file}: input '{input.Name}' has a symbolic dimension {i} ('{dims[i].DimParam}'); only the first (batch) dimension may be symbolic");
             shape[i] = symbolic ? 1 : dims[i].DimValue;
         }
+        // Before anything is allocated for it: a declared 2^31-element input made the importer allocate 16 GiB, and
+        // dimensions whose product wraps around 64 bits gave an input size of -4.
+        if (Certify.Graph.ShapeLimits.Problem(shape, Certify.Graph.ShapeLimits.MaxNodeElements) is { } tooBig)
+            throw new ImportException($"{_file}: input '{input.Name}': {tooBig}");
         // A leading 1 (or symbolic) dimension of a tensor of rank >= 2 is the batch; otherwise a virtual batch is added.
         bool batched = shape.Length >= 2 && shape[0] == 1;
         return new VarValue(0, shape, batched);
@@ -419,7 +429,10 @@ internal sealed partial class OnnxGraphReader
     // ---- errors -------------------------------------------------------------------------------------------------
 
     /// <summary>An error about the current node.</summary>
-    internal ImportException Fail(string what) => new($"{_file}: node '{_node.Name}' (op {_node.OpType}): {what}");
+    internal ImportException Fail(string what) => new($"{_file}: {NodeName(_node)} (op {_node.OpType}): {what}");
+
+    /// <summary>"node 'name'", or for a node without a name its position in the file ("node #3"), so that it can be found.</summary>
+    string NodeName(NodeProto n) => n.Name.Length > 0 ? $"node '{n.Name}'" : $"node #{_model.Graph.Node.IndexOf(n) + 1}";
 
     /// <summary>The current node's operator (or form of it) is not supported.</summary>
     internal ImportException Unsupported(string? detail = null) =>
