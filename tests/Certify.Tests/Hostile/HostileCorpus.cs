@@ -294,6 +294,15 @@ internal sealed class HostileCorpus
             m.Graph.Node.Insert(m.Graph.Node.IndexOf(relu) + 1, new NodeProto { OpType = "Add", Name = "shift", Input = { "r", "big" }, Output = { "rb" } });
             m.Graph.Node.First(n => n.Name == "gemm2").Input[0] = "rb";
         }, "bigrange", "elements");
+        OnnxCase("initializer-dims-overflow", m =>
+            m.Graph.Initializer.Add(new TensorProto { Name = "huge", DataType = 1, Dims = { long.MaxValue, long.MaxValue }, FloatData = { 1 } }), "'huge'", "elements");
+        OnnxCase("pad-to-2e31", m =>
+        {
+            m.Graph.Initializer.Add(new TensorProto { Name = "pads", DataType = 7, Dims = { 4 }, Int64Data = { 0, 0, 0, 1L << 31 } });
+            var relu = m.Graph.Node.First(n => n.Name == "relu1");
+            m.Graph.Node.Insert(m.Graph.Node.IndexOf(relu) + 1, new NodeProto { OpType = "Pad", Name = "bigpad", Input = { "r", "pads" }, Output = { "rp" } });
+            m.Graph.Node.First(n => n.Name == "gemm2").Input[0] = "rp";
+        }, "bigpad", "elements");
         OnnxCase("unnamed-node-error", m =>
         {
             var w = m.Graph.Initializer.First(i => i.Name == "W1");

@@ -285,7 +285,11 @@ internal sealed partial class OnnxGraphReader
         if (pads.Any(p => p < 0)) throw Fail("has negative pads (cropping), which is not supported");
         var full = new long[2 * x.Rank];
         for (int i = 0; i < axes.Length; i++) { full[axes[i]] = pads[i]; full[x.Rank + axes[i]] = pads[axes.Length + i]; }
-        var outShape = x.Shape.Select((d, i) => d + full[i] + full[x.Rank + i]).ToArray();
+        long[] outShape;
+        try { outShape = x.Shape.Select((d, i) => checked(d + full[i] + full[x.Rank + i])).ToArray(); }
+        catch (OverflowException) { throw Fail("has pads whose sum overflows a 64-bit integer"); }
+        // Before the PadOp is built: shape inference runs it on zeros, and pads of 2^31 allocated 16 GiB (the fuzzer).
+        if (Certify.Graph.ShapeLimits.Problem(outShape, Certify.Graph.ShapeLimits.MaxNodeElements) is { } tooBig) throw Fail($"pads to {tooBig}");
         if (full.All(p => p == 0)) { Set(0, x); return; }
         if (x.Batched && (full[0] != 0 || full[x.Rank] != 0)) x = Unbatch(x);
         int off = x.Batched ? 1 : 0, r = x.Rank - off;

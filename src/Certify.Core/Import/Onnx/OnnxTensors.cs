@@ -27,6 +27,10 @@ internal static class OnnxTensors
             throw new ImportException($"{where}: tensor '{t.Name}' keeps its data in an external file, which is not supported; save the model with the weights inside");
         var dims = t.Dims.ToArray();
         if (dims.Any(d => d < 0)) throw new ImportException($"{where}: tensor '{t.Name}' has a negative dimension {Graph.Op.ShapeText(dims)}");
+        // Checked before libtorch sees the dims: a product that overflows escaped as libtorch's "numel: integer
+        // multiplication overflow" (the fuzzer), and one within range but beyond the data is refused below anyway.
+        if (Graph.ShapeLimits.Problem(dims, Graph.ShapeLimits.MaxConstantElements) is { } tooBig)
+            throw new ImportException($"{where}: tensor '{t.Name}': {tooBig}");
         long n = dims.Aggregate(1L, (a, b) => a * b);
         var raw = t.HasRawData ? t.RawData.Span : ReadOnlySpan<byte>.Empty;
         bool useRaw = t.HasRawData;
