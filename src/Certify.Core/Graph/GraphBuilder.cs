@@ -45,6 +45,10 @@ public sealed class GraphBuilder
                 // Inside the try: an allocation libtorch refuses is this node's error, not an escaping ExternalException.
                 var args = inputs.Select(i => (Tensor)zeros(ComputationGraph.ShapeWithBatch(1, _nodes[i].Shape), dtype: ScalarType.Float64)).ToArray();
                 var y = op.MapParameters(p => p.to_type(ScalarType.Float64)).Forward(args);
+                // The batch must come out as it went in: a constant of shape [0, 4] broadcast against a batch of 1 gave
+                // [0, 4], which read as a sample of shape [4] made a graph whose every output is empty (the fuzzer).
+                if (y.dim() == 0 || y.shape[0] != 1 || y.shape.Skip(1).Any(d => d == 0))
+                    throw new GraphException($"node '{name}' ({origin}): {op} turns input shape(s) {string.Join(", ", inputs.Select(i => Op.ShapeText(_nodes[i].Shape)))} with a batch of 1 into [{string.Join(", ", y.shape)}]: an empty or re-batched output, which Certify does not support");
                 shape = y.shape.Skip(1).ToArray();
             }
             catch (Exception e) when (e is not GraphException)

@@ -303,6 +303,14 @@ internal sealed class HostileCorpus
             m.Graph.Node.Insert(m.Graph.Node.IndexOf(relu) + 1, new NodeProto { OpType = "Pad", Name = "bigpad", Input = { "r", "pads" }, Output = { "rp" } });
             m.Graph.Node.First(n => n.Name == "gemm2").Input[0] = "rp";
         }, "bigpad", "elements");
+        OnnxCase("empty-constant-broadcast", m =>
+        {
+            // x / c with c of shape [0, 2]: broadcasting made the batch empty, and the graph then had no output at all.
+            m.Graph.Initializer.Add(new TensorProto { Name = "empty", DataType = 1, Dims = { 0, 2 } });
+            var relu = m.Graph.Node.First(n => n.Name == "relu1");
+            m.Graph.Node.Insert(m.Graph.Node.IndexOf(relu) + 1, new NodeProto { OpType = "Div", Name = "emptydiv", Input = { "r", "empty" }, Output = { "rd" } });
+            m.Graph.Node.First(n => n.Name == "gemm2").Input[0] = "rd";
+        }, "emptydiv", "empty");
         OnnxCase("unnamed-node-error", m =>
         {
             var w = m.Graph.Initializer.First(i => i.Name == "W1");
