@@ -14,7 +14,9 @@ public static class Program
     /// </summary>
     public static int Main(string[] args)
     {
-        if (Interlocked.Exchange(ref _mainEntered, 1) == 0) _startUpTime = ProcessAge();
+        // Only when this Main started the process: a test host or an embedding application calls it long after its own start.
+        if (Interlocked.Exchange(ref _mainEntered, 1) == 0 && System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly)
+            _startUpTime = ProcessAge();
         var root = new RootCommand("Certify: formal verification and certified training of neural networks. Exit codes: 0 done (any verdict), 1 a failure found (wrong answer, unsound tool, rejected check, nothing answered), 2 bad input or option, 3 internal error, 130 interrupted.");
         foreach (var cmd in Commands().OrderBy(c => c.Name, StringComparer.Ordinal)) root.Subcommands.Add(cmd);
         try
@@ -53,8 +55,9 @@ public static class Program
 
     /// <summary>
     /// The time the process took from its start to the first <see cref="Main"/> (runtime start-up, assembly loading),
-    /// once: a verification's deadline counts it, as VNN-COMP counts the whole process. A later call in the same process
-    /// (a test host, an embedding application) returns zero, since its process started long before that call.
+    /// once, and only when <c>certify</c> is the process: a verification's deadline counts it, as VNN-COMP counts the
+    /// whole process. Elsewhere (a test host, an embedding application, a second call) it is zero: that process started
+    /// long before the call, and counting its age made the first verify of a test run time out with no budget.
     /// </summary>
     internal static TimeSpan TakeStartUpTime()
     {

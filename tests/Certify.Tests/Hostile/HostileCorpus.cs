@@ -311,6 +311,16 @@ internal sealed class HostileCorpus
             m.Graph.Node.Insert(m.Graph.Node.IndexOf(relu) + 1, new NodeProto { OpType = "Div", Name = "emptydiv", Input = { "r", "empty" }, Output = { "rd" } });
             m.Graph.Node.First(n => n.Name == "gemm2").Input[0] = "rd";
         }, "emptydiv", "empty");
+        OnnxCase("empty-constant-output", m =>
+        {
+            // The graph's output is a constant with no elements: its Linear(9 -> 0) node escaped as a GraphException.
+            m.Graph.Node.First(n => n.Name == "gemm2").Output[0] = "unused";
+            m.Graph.Node.Add(new NodeProto
+            {
+                OpType = "Constant", Name = "nothing", Output = { "y" },
+                Attribute = { new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = new TensorProto { DataType = 1, Dims = { 1, 0 } } } },
+            });
+        }, "empty");
         OnnxCase("unnamed-node-error", m =>
         {
             var w = m.Graph.Initializer.First(i => i.Name == "W1");

@@ -66,9 +66,9 @@ internal sealed partial class OnnxGraphReader
             throw new ImportException($"{_file}: the graph output '{outName}' is never produced by any node");
         if (outValue is ConstValue { NonFinite: { } badOut })
             throw new ImportException($"{_file}: the graph output '{outName}' is a constant: {Describe(badOut)}; Certify accepts finite parameters only");
-        var output = outValue as VarValue ?? ConstantOutput(outName, (ConstValue)outValue);
         try
         {
+            var output = outValue as VarValue ?? ConstantOutput(outName, (ConstValue)outValue);   // inside: its nodes can be refused too
             // A second pass removes what the first one made trivial (e.g. two Transposes merged into the identity).
             return GraphSimplifier.Simplify(GraphSimplifier.Simplify(_builder.Build(output.Id)));
         }
