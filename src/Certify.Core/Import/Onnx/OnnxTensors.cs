@@ -29,6 +29,9 @@ internal static class OnnxTensors
         if (dims.Any(d => d < 0)) throw new ImportException($"{where}: tensor '{t.Name}' has a negative dimension {Graph.Op.ShapeText(dims)}");
         // Checked before libtorch sees the dims: a product that overflows escaped as libtorch's "numel: integer
         // multiplication overflow" (the fuzzer), and one within range but beyond the data is refused below anyway.
+        // Each dimension too: [0, 2^62] has no elements but overflowed libtorch's stride calculation (the fuzzer).
+        if (dims.Any(d => d > Graph.ShapeLimits.MaxConstantElements))
+            throw new ImportException($"{where}: tensor '{t.Name}' has a dimension of more than {Graph.ShapeLimits.MaxConstantElements:N0} elements {Graph.Op.ShapeText(dims)}");
         if (Graph.ShapeLimits.Problem(dims, Graph.ShapeLimits.MaxConstantElements) is { } tooBig)
             throw new ImportException($"{where}: tensor '{t.Name}': {tooBig}");
         long n = dims.Aggregate(1L, (a, b) => a * b);
