@@ -321,6 +321,25 @@ internal sealed class HostileCorpus
                 Attribute = { new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = new TensorProto { DataType = 1, Dims = { 1, 0 } } } },
             });
         }, "empty");
+        {
+            // A constant output over a large input: the importer wrote it as a zero matrix over the whole input (here
+            // 4,096 x 4,194,306 numbers, 137 GB; the fuzzer's 12 KB model asked for 2.5 GB). Now one column.
+            var model = ModelProto.Parser.ParseFrom(GroundTruthModels.OnnxBytes());
+            model.Graph.Input.Add(new ValueInfoProto
+            {
+                Name = "big",
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimValue = 1 }, new TensorShapeProto.Types.Dimension { DimValue = 1 << 22 } } } } },
+            });
+            model.Graph.Node.First(n => n.Name == "gemm2").Output[0] = "unused";
+            var c = new TensorProto { DataType = 1, Dims = { 1, 4096 } };
+            c.FloatData.AddRange(Enumerable.Range(0, 4096).Select(i => (float)i));
+            model.Graph.Node.Add(new NodeProto
+            {
+                OpType = "Constant", Name = "wide", Output = { "y" },
+                Attribute = { new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = c } },
+            });
+            Add("onnx", "constant-output-over-large-input", new Expectation.Success("Linear(1->4096)"), "info", Write("constant-output-over-large-input.onnx", model.ToByteArray()));
+        }
         OnnxCase("unnamed-node-error", m =>
         {
             var w = m.Graph.Initializer.First(i => i.Name == "W1");
