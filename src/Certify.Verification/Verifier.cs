@@ -5,6 +5,7 @@ using Certify.Import;
 using Certify.Solvers;
 using Certify.Solvers.Encoding;
 using Certify.Solvers.Milp;
+using Certify.Solvers.Smt;
 using Certify.Spec;
 using Certify.Verification.Attack;
 using Certify.Verification.Search;
@@ -40,10 +41,14 @@ public sealed record VerifierOptions
     /// <summary>Branch and bound settings (strategy, batch size, bound method, dtype); its time limit is set by the verifier.</summary>
     public BabOptions Bab { get; init; } = new();
 
-    /// <summary>Close what branch and bound leaves open with the MILP back-end (OR-Tools SCIP) when time remains.</summary>
-    public bool Milp { get; init; } = true;
+    /// <summary>
+    /// The exact back-end that closes what branch and bound leaves open when time remains: MILP (OR-Tools SCIP, the
+    /// default), SMT (Z3, exact rational arithmetic; for small networks) or none. A network with an operator that has no
+    /// exact piecewise-linear encoding (Sigmoid, Softmax, ...) skips the stage at once, and branch and bound gets its time.
+    /// </summary>
+    public ExactStage Exact { get; init; } = ExactStage.Milp;
 
-    /// <summary>Share of the time left after the attack that branch and bound may use when MILP follows it.</summary>
+    /// <summary>Share of the time left after the attack that branch and bound may use when the exact stage follows it.</summary>
     public double BabShareBeforeMilp { get; init; } = 0.7;
 
     /// <summary>
@@ -52,11 +57,25 @@ public sealed record VerifierOptions
     /// </summary>
     public TimeSpan MilpMinTime { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The exact back-end of the last stage; null means <see cref="MilpBackend"/> (SCIP).</summary>
+    /// <summary>
+    /// A back-end instance for the exact stage that replaces the one <see cref="Exact"/> names (tests use fakes); ignored
+    /// when <see cref="Exact"/> is <see cref="ExactStage.None"/>.
+    /// </summary>
     public IExactBackend? ExactBackend { get; init; }
 
     /// <summary>Progress messages (stage names and results) for a CLI or log.</summary>
     public Action<string>? Log { get; init; }
+}
+
+/// <summary>The exact back-end of a verification run's last stage (<c>verify --exact milp|smt|none</c>).</summary>
+public enum ExactStage
+{
+    /// <summary>No exact stage: branch and bound gets all the time.</summary>
+    None,
+    /// <summary>Mixed-integer linear programming with OR-Tools' SCIP, big-M on CROWN intermediate bounds.</summary>
+    Milp,
+    /// <summary>Satisfiability modulo linear real arithmetic with Z3, on the exact rationals of the weights.</summary>
+    Smt,
 }
 
 /// <summary>What a run concluded and how it got there.</summary>
@@ -176,10 +195,19 @@ public sealed class Verifier
             if (sat is not null) return Done(sat);
         }
 
+        // Decided from the operators before any work: a network the exact back-ends cannot encode gives branch and bound all
+        // of the time, instead of a share followed by seconds of big-M bounds for a model the encoder would refuse.
+        bool exactStage = Options.Exact != ExactStage.None;
+        if (exactStage && EncodingSupport.FirstUnencodable(_graph) is { } unencodable)
+        {
+            Step($"exact stage ({Options.Exact.ToString().ToUpperInvariant()}) skipped: {unencodable}");
+            exactStage = false;
+        }
+
         Verdict? pending = null;
         {
             var t = clock.Elapsed;
-            var end = Options.Milp ? deadline.Share(Options.BabShareBeforeMilp) : deadline;
+            var end = exactStage ? deadline.Share(Options.BabShareBeforeMilp) : deadline;
             if (end.IsPast) return Done(Verdict.Timeout("no time left for branch and bound"));
             var bab = new BranchAndBound(_graph, Options.Bab with { TimeLimit = null });
             var result = bab.Run(_spec, end);
@@ -207,15 +235,15 @@ public sealed class Verifier
             }
         }
 
-        if (Options.Milp && !deadline.IsPast && deadline.Remaining >= Options.MilpMinTime)
+        if (exactStage && !deadline.IsPast && deadline.Remaining >= Options.MilpMinTime)
         {
             var t = clock.Elapsed;
-            var backend = Options.ExactBackend ?? new MilpBackend();
+            var backend = Options.ExactBackend ?? (Options.Exact == ExactStage.Smt ? new Z3Backend() : new MilpBackend());
             var exact = new ExactVerifier(backend, _checker);
             // The back-end gets the run's own deadline (not a span measured now), so the CROWN bounds for its big-M
             // constants and its model building come out of the same budget as its solver.
             var v = exact.Verify(_graph, deadline, (r, d) => CrownBounds(_spec.Regions[r], d));
-            Step($"{backend.Name}, big-M on CROWN intermediate bounds: {v} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+            Step($"{backend.Name}, on CROWN intermediate bounds: {v} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
             if (v.Kind is VerdictKind.Unsat or VerdictKind.Sat) return Done(v);
             pending = v.Kind == VerdictKind.Timeout ? Verdict.Timeout("branch and bound and MILP ran out of time") : v;
         }

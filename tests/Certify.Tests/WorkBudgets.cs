@@ -36,7 +36,7 @@ public static class WorkBudgets
         AttackShare = 0.5,
         AttackMaxTime = HangGuard,
         AttackSchedule = Attack(Math.Max(0, attackRounds)),
-        Milp = false,
+        Exact = ExactStage.None,
         Bab = (bab ?? new BabOptions()) with { MaxDomains = maxDomains },
     };
 }

@@ -19,10 +19,11 @@ public sealed class VerifyCommand : ICliCommand
         var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for ReLU splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" }.OneOf("auto", "crown", "alpha-crown", "beta-crown");
         var strategy = new Option<string>("--split") { Description = "Branching: auto, input or relu.", DefaultValueFactory = _ => "auto" }.OneOf("auto", "input", "relu");
         var noAttack = new Option<bool>("--no-attack") { Description = "Skip the initial PGD attack." };
-        var noMilp = new Option<bool>("--no-milp") { Description = "Do not hand open problems to the MILP back-end." };
+        var exact = new Option<string>("--exact") { Description = "Exact back-end for what branch and bound leaves open: milp (OR-Tools SCIP), smt (Z3, exact rationals; small networks) or none. Skipped at once for networks with an operator that is not piecewise linear.", DefaultValueFactory = _ => "milp" }.OneOf("milp", "smt", "none");
+        var noMilp = new Option<bool>("--no-milp") { Description = "Same as --exact none." };
         var quiet = new Option<bool>("--quiet") { Description = "Print only the verdict word." };
         var cmd = new Command("verify", "Decide a property: unsat (holds), sat (counterexample re-checked in ONNX Runtime), unknown or timeout.")
-            { model, prop, timeout, results, method, strategy, noAttack, noMilp, quiet };
+            { model, prop, timeout, results, method, strategy, noAttack, exact, noMilp, quiet };
         cmd.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
@@ -38,7 +39,7 @@ public sealed class VerifyCommand : ICliCommand
             {
                 Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
                 Attack = !parse.GetValue(noAttack),
-                Milp = !parse.GetValue(noMilp),
+                Exact = parse.GetValue(noMilp) ? ExactStage.None : ParseExact(parse.GetValue(exact)!),
                 Bab = new BabOptions { Method = ParseMethod(parse.GetValue(method)!), Strategy = ParseStrategy(parse.GetValue(strategy)!) },
                 Log = q ? null : s => Console.Error.WriteLine("  " + s),
             };
@@ -78,6 +79,14 @@ public sealed class VerifyCommand : ICliCommand
         try { return BoundOptions.ParseMethod(text); }
         catch (ArgumentException e) { throw new CliException(e.Message); }
     }
+
+    internal static ExactStage ParseExact(string text) => text.ToLowerInvariant() switch
+    {
+        "milp" => ExactStage.Milp,
+        "smt" => ExactStage.Smt,
+        "none" => ExactStage.None,
+        _ => throw new CliException($"--exact {text}: supported are milp, smt, none"),
+    };
 
     internal static SplitStrategy ParseStrategy(string text) => text.ToLowerInvariant() switch
     {

@@ -603,6 +603,8 @@ internal sealed class HostileCorpus
             Add("option", $"verify-timeout-{(t.Length == 0 ? "empty" : Sanitise(t))}", Err("--timeout"), "verify", Model, SatProperty, "--timeout", t);
         Add("option", "verify-method-unknown", Err("--method", "foo"), "verify", Model, SatProperty, "--method", "foo");
         Add("option", "verify-split-unknown", Err("--split", "diagonal"), "verify", Model, SatProperty, "--split", "diagonal");
+        Add("option", "verify-exact-unknown", Err("--exact", "gurobi"), "verify", Model, SatProperty, "--exact", "gurobi");
+        Add("option", "verify-exact-smt-unsat", new Expectation.Verdict("unsat"), "verify", Model, UnsatProperty, "--exact", "smt", "--no-attack");
         Add("option", "verify-unknown-option", Err("--bogus"), "verify", Model, SatProperty, "--bogus");
         Add("option", "verify-missing-property", Err("property"), "verify", Model);
         Add("option", "verify-no-arguments", Err("model"), "verify");

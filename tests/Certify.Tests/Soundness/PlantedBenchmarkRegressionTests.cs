@@ -29,7 +29,7 @@ public sealed class PlantedBenchmarkRegressionTests(ITestOutputHelper output)
         var report = Verifier.Verify(Path.Combine(dir, "onnx", network + ".onnx"), Path.Combine(dir, "vnnlib", property + ".vnnlib"),
             new VerifierOptions
             {
-                Timeout = TimeSpan.FromHours(1), Attack = false, Milp = false,
+                Timeout = TimeSpan.FromHours(1), Attack = false, Exact = ExactStage.None,
                 Bab = new BabOptions { MaxDomains = Domains },
             });
         foreach (var s in report.Steps) output.WriteLine(s);
