@@ -112,7 +112,30 @@ internal sealed class VnnLibReader(VnnLibTokenizer tok, string file)
     /// <summary>Bound on the literals copied while distributing <c>and</c> over <c>or</c> (memory guard).</summary>
     const long MaxDnfLiterals = 50_000_000;
 
-    readonly List<bool> _declaredX = new(), _declaredY = new();
+    readonly Declarations _declaredX = new("X"), _declaredY = new("Y");
+
+    /// <summary>
+    /// The declared indices of one kind of variable, as a set: a 360-byte file declaring <c>X_325476643</c> made the parser
+    /// grow a list of 325 million flags (830 MB; found by fuzzing). Gaps are refused when a variable is first used and at
+    /// the end, before anything is sized by the largest index.
+    /// </summary>
+    sealed class Declarations(string prefix)
+    {
+        readonly HashSet<int> _set = new();
+        public int Max { get; private set; } = -1;
+        public int Count => _set.Count;
+        public bool Contains(int i) => _set.Contains(i);
+        public bool Add(int i) { Max = Math.Max(Max, i); return _set.Add(i); }
+
+        /// <summary>Null when the indices are 0 … Max without gaps; otherwise the message naming the first missing one.</summary>
+        public string? Gap()
+        {
+            if (_set.Count == Max + 1) return null;
+            int missing = 0;
+            while (_set.Contains(missing)) missing++;
+            return $"{prefix}_{missing} is not declared but {prefix}_{Max} is; variables must be numbered from 0 without gaps";
+        }
+    }
     readonly List<double> _lower = new(), _upper = new();  // bounds asserted outside any disjunction
     readonly List<List<Conj>> _factors = new();            // conjoined disjunctions, in file order
     Conj _pending = new();                                  // output rows asserted outside any disjunction since the last factor
@@ -191,9 +214,7 @@ internal sealed class VnnLibReader(VnnLibTokenizer tok, string file)
         tok.Next();
         tok.Expect(VnnTokenKind.RParen, $"')' closing the declaration of {name}");
         var declared = output ? _declaredY : _declaredX;
-        while (declared.Count <= index) declared.Add(false);
-        if (declared[index]) throw tok.Error(line, col, $"{name} is declared twice");
-        declared[index] = true;
+        if (!declared.Add(index)) throw tok.Error(line, col, $"{name} is declared twice");
     }
 
     static bool TryVariable(ReadOnlySpan<char> t, out bool output, out int index)
@@ -411,8 +432,10 @@ internal sealed class VnnLibReader(VnnLibTokenizer tok, string file)
             else if (TryVariable(tok.Text, out bool output, out int index))
             {
                 var declared = output ? _declaredY : _declaredX;
-                if (index >= declared.Count || !declared[index])
+                if (!declared.Contains(index))
                     throw tok.Error($"variable {tok.Describe()} is used before it is declared (declare-const {(output ? "Y_" : "X_")}{index} Real)");
+                // Before any bound is stored by index: the declarations so far must have no gap.
+                if (declared.Gap() is { } gap) throw tok.Error(gap);
                 f.Terms.Add((LinearForm.KeyOf(output, index), 1.0));
             }
             else throw tok.Error($"expected a number or a variable X_<i> / Y_<i> but found {tok.Describe()}");
@@ -595,13 +618,11 @@ internal sealed class VnnLibReader(VnnLibTokenizer tok, string file)
         }
     }
 
-    int CheckDeclared(List<bool> declared, string prefix)
+    int CheckDeclared(Declarations declared, string prefix)
     {
         if (declared.Count == 0)
             throw new VnnLibException(file, 0, 0, $"no {(prefix == "X" ? "input" : "output")} variables declared (declare-const {prefix}_0 Real)");
-        int missing = declared.IndexOf(false);
-        if (missing >= 0)
-            throw new VnnLibException(file, 0, 0, $"{prefix}_{missing} is not declared but {prefix}_{declared.Count - 1} is; variables must be numbered from 0 without gaps");
+        if (declared.Gap() is { } gap) throw new VnnLibException(file, 0, 0, gap);
         return declared.Count;
     }
 

@@ -460,6 +460,8 @@ internal sealed class HostileCorpus
         VnnError("declared-twice", header + "(declare-const X_0 Real)\n", ":7", "X_0");
         VnnError("wrong-sort", header.Replace("Y_1 Real", "Y_1 Int"), ":4", "Int");
         VnnError("bad-variable-name", header + "(declare-const Z_0 Real)\n", ":7", "Z_0");
+        // A 360-byte file declaring X_325476643 made the parser grow a list of 325 million flags (830 MB; found by fuzzing).
+        VnnError("huge-index-declared", "(declare-const X_0 Real)\n(declare-const X_325476643 Real)\n(declare-const Y_0 Real)\n(assert (<= 0 X_0 1))\n(assert (>= Y_0 1))\n", "X_1 is not declared", "X_325476643");
         VnnError("gap-in-numbering", "(declare-const X_0 Real)\n(declare-const X_2 Real)\n(declare-const Y_0 Real)\n(assert (<= 0 X_0 1))\n(assert (<= 0 X_2 1))\n(assert (>= Y_0 1))\n", "X_1");
         VnnError("no-outputs", "(declare-const X_0 Real)\n(assert (<= 0 X_0 1))\n", "output");
         VnnError("no-inputs", "(declare-const Y_0 Real)\n(assert (>= Y_0 1))\n", "input");

@@ -301,3 +301,20 @@ public sealed class VnnLibParserTests
         }
     }
 }
+
+/// <summary>Work the parser does is bounded by the file's size, not by the numbers written in it.</summary>
+public sealed class VnnLibParserCostTests
+{
+    [Fact]
+    public void A_huge_declared_index_is_refused_without_allocating_by_it()
+    {
+        // The largest index the tokenizer takes: the old parser grew a list of that many flags (537 MB) before refusing the gap.
+        const string text = "(declare-const X_0 Real)\n(declare-const X_536870911 Real)\n(declare-const Y_0 Real)\n(assert (<= 0 X_0 1))\n(assert (>= Y_0 1))\n";
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<VnnLibException>(() => VnnLibParser.Parse(new StringReader(text), "huge.vnnlib"));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("X_1 is not declared but X_536870911 is", e.Message);
+        Assert.Contains("huge.vnnlib:4", e.Message);   // at the first use, before any bound is stored by index
+        Assert.True(allocated < 16 << 20, $"the parser allocated {allocated:N0} bytes for a {text.Length}-byte file");
+    }
+}
