@@ -29,12 +29,18 @@ public static class ShapeLimits
         return n;
     }
 
-    /// <summary>Why <paramref name="shape"/> cannot be a tensor of at most <paramref name="max"/> elements, or null when it can.</summary>
+    /// <summary>
+    /// Why <paramref name="shape"/> cannot be a tensor of at most <paramref name="max"/> elements, or null when it can. An
+    /// empty dimension counts as 1 here: libtorch computes an empty tensor's strides from its other dimensions, and an
+    /// initializer of shape [.., 0, .., 2^28, 2^28, 2^28, ..] with no elements overflowed them ("Stride calculation
+    /// overflowed", found by fuzzing). No real network has an empty tensor that large.
+    /// </summary>
     public static string? Problem(long[] shape, long max)
     {
         var text = "[" + string.Join(", ", shape) + "]";
         if (shape.Any(d => d < 0)) return $"shape {text} has a negative dimension";
-        return Elements(shape) is { } n && n <= max ? null
-            : $"shape {text} has more than {max:N0} elements (the most Certify allocates for one tensor)";
+        bool empty = shape.Contains(0);
+        return Elements(shape.Select(d => Math.Max(d, 1)).ToArray()) is { } n && n <= max ? null
+            : $"shape {text} has more than {max:N0} elements{(empty ? " (counting its empty dimensions as 1)" : "")} (the most Certify allocates for one tensor)";
     }
 }

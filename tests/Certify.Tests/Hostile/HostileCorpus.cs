@@ -296,6 +296,9 @@ internal sealed class HostileCorpus
         }, "bigrange", "elements");
         OnnxCase("initializer-dims-overflow", m =>
             m.Graph.Initializer.Add(new TensorProto { Name = "huge", DataType = 1, Dims = { long.MaxValue, long.MaxValue }, FloatData = { 1 } }), "'huge'", "elements");
+        // No elements, every dimension within the limit, but libtorch's strides (products of the other dimensions) overflow.
+        OnnxCase("empty-initializer-stride-overflow", m =>
+            m.Graph.Initializer.Add(new TensorProto { Name = "hollow", DataType = 1, Dims = { 2, 0, 1 << 28, 1 << 28, 1 << 28 } }), "'hollow'", "elements");
         OnnxCase("pad-to-2e31", m =>
         {
             m.Graph.Initializer.Add(new TensorProto { Name = "pads", DataType = 7, Dims = { 4 }, Int64Data = { 0, 0, 0, 1L << 31 } });
