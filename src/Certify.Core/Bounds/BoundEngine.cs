@@ -1,6 +1,6 @@
 using Certify.Bounds.Rules;
 using Certify.Graph;
-using Certify.Graph.Ops;
+using Certify.Operators;
 using Certify.Spec;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -36,7 +36,7 @@ public sealed class ComputationGraph
     /// <summary>All nodes in topological order; <c>Nodes[i].Id == i</c>. Node 0 is the input.</summary>
     public IReadOnlyList<Node> Nodes { get; }
 
-    /// <summary>The input node (always id 0, an <see cref="Ops.InputOp"/>).</summary>
+    /// <summary>The input node (always id 0, an <see cref="Certify.Operators.InputOp"/>).</summary>
     public Node Input => Nodes[0];
 
     /// <summary>Id of the node whose output is the network's output.</summary>

@@ -1,4 +1,4 @@
-using Certify.Graph.Ops;
+using Certify.Operators;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -5,8 +5,8 @@ namespace Certify.Graph;
 
 /// <summary>
 /// An operator of Certify's layer graph: a closed set of kinds (one file each under <c>Graph/Ops</c>), produced by the
-/// importers after normalisation (constants folded, Sub/Div/BatchNorm turned into <see cref="Ops.AffineOp"/>, Flatten and
-/// friends into <see cref="Ops.ReshapeOp"/>). An op holds its own parameters and computes its output from the outputs of
+/// importers after normalisation (constants folded, Sub/Div/BatchNorm turned into <see cref="Certify.Operators.AffineOp"/>, Flatten and
+/// friends into <see cref="Certify.Operators.ReshapeOp"/>). An op holds its own parameters and computes its output from the outputs of
 /// its input nodes. Every tensor carries a leading batch dimension: inputs are <c>[B, *inputShape]</c> and the output is
 /// <c>[B, *outputShape]</c>. Axes stored in ops count sample dimensions only (axis 0 is the first dimension after batch).
 /// Bound rules for each op live in <c>Bounds/Rules</c>, one class per op.

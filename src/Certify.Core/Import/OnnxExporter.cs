@@ -1,7 +1,7 @@
 using Certify.Graph;
-using Certify.Graph.Ops;
 using Certify.Import.Onnx;
 using Certify.Import.Onnx.Proto;
+using Certify.Operators;
 using Google.Protobuf;
 using static TorchSharp.torch;
 

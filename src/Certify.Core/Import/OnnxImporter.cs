@@ -5,7 +5,7 @@ namespace Certify.Import;
 
 /// <summary>
 /// Reads an ONNX model into Certify's layer graph. Constants are folded, arithmetic with constants becomes
-/// <see cref="Graph.Ops.AffineOp"/>/<see cref="Graph.Ops.LinearOp"/>, shape operators become Reshape/Slice/Gather, and
+/// <see cref="Certify.Operators.AffineOp"/>/<see cref="Certify.Operators.LinearOp"/>, shape operators become Reshape/Slice/Gather, and
 /// every tensor gets a leading batch dimension (a symbolic or unit first input dimension is the batch; otherwise a
 /// virtual one is added). A model with several inputs imports as a graph with one flat input holding them all, each
 /// flattened row-major and concatenated in declaration order (the VNN-COMP convention for the VNNLIB <c>X_i</c>; ONNX

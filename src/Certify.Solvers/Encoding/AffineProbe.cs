@@ -53,10 +53,10 @@ public static class AffineProbe
     /// <summary>The same op with its additive constant removed (the op itself when it has none).</summary>
     static Op WithoutBias(Op op) => op switch
     {
-        Graph.Ops.LinearOp l when l.Bias is not null => new Graph.Ops.LinearOp(l.Weight, null),
-        Graph.Ops.ConvOp c when c.Bias is not null => new Graph.Ops.ConvOp(c.Weight, null, c.Strides, c.Pads, c.Dilations, c.Groups),
-        Graph.Ops.ConvTransposeOp t when t.Bias is not null => new Graph.Ops.ConvTransposeOp(t.Weight, null, t.Strides, t.Pads, t.OutputPadding, t.Dilations, t.Groups),
-        Graph.Ops.AffineOp a when a.Shift is not null => new Graph.Ops.AffineOp(a.Scale, null),
+        Certify.Operators.LinearOp l when l.Bias is not null => new Certify.Operators.LinearOp(l.Weight, null),
+        Certify.Operators.ConvOp c when c.Bias is not null => new Certify.Operators.ConvOp(c.Weight, null, c.Strides, c.Pads, c.Dilations, c.Groups),
+        Certify.Operators.ConvTransposeOp t when t.Bias is not null => new Certify.Operators.ConvTransposeOp(t.Weight, null, t.Strides, t.Pads, t.OutputPadding, t.Dilations, t.Groups),
+        Certify.Operators.AffineOp a when a.Shift is not null => new Certify.Operators.AffineOp(a.Scale, null),
         _ => op
     };
 }

@@ -2,7 +2,7 @@ using TorchSharp;
 using System.Diagnostics;
 using Certify.Bounds;
 using Certify.Graph;
-using Certify.Graph.Ops;
+using Certify.Operators;
 using Certify.Spec;
 using static TorchSharp.torch;
 

@@ -1,7 +1,7 @@
 using TorchSharp;
 using Certify.Bounds;
 using Certify.Graph;
-using Certify.Graph.Ops;
+using Certify.Operators;
 using static TorchSharp.torch;
 
 namespace Certify.Verification.Search;

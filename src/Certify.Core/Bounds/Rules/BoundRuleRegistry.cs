@@ -1,4 +1,5 @@
 using Certify.Graph;
+using Certify.Operators;
 
 namespace Certify.Bounds.Rules;
 

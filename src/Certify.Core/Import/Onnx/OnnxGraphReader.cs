@@ -1,6 +1,6 @@
 using Certify.Graph;
-using Certify.Graph.Ops;
 using Certify.Import.Onnx.Proto;
+using Certify.Operators;
 using static TorchSharp.torch;
 
 namespace Certify.Import.Onnx;

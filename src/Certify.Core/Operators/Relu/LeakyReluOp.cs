@@ -1,0 +1,13 @@
+using Certify.Graph;
+using static TorchSharp.torch;
+
+namespace Certify.Operators;
+
+/// <summary><c>x if x ≥ 0 else Alpha·x</c>, elementwise.</summary>
+public sealed class LeakyReluOp(double alpha) : Op
+{
+    public double Alpha { get; } = alpha;
+    public override string Kind => "LeakyRelu";
+    public override Tensor Forward(IReadOnlyList<Tensor> inputs) => nn.functional.leaky_relu(inputs[0], Alpha);
+    public override string Describe() => $"alpha={Alpha}";
+}
