@@ -4,12 +4,18 @@ using static TorchSharp.torch;
 namespace Certify.Graph;
 
 /// <summary>
-/// An operator of Certify's layer graph: a closed set of kinds (one file each under <c>Graph/Ops</c>), produced by the
-/// importers after normalisation (constants folded, Sub/Div/BatchNorm turned into <see cref="Certify.Operators.AffineOp"/>, Flatten and
-/// friends into <see cref="Certify.Operators.ReshapeOp"/>). An op holds its own parameters and computes its output from the outputs of
-/// its input nodes. Every tensor carries a leading batch dimension: inputs are <c>[B, *inputShape]</c> and the output is
-/// <c>[B, *outputShape]</c>. Axes stored in ops count sample dimensions only (axis 0 is the first dimension after batch).
-/// Bound rules for each op live in <c>Bounds/Rules</c>, one class per op.
+/// An operator of Certify's layer graph, produced by the importers after normalisation (constants folded,
+/// Sub/Div/BatchNorm turned into <see cref="Certify.Operators.AffineOp"/>, Flatten and friends into
+/// <see cref="Certify.Operators.ReshapeOp"/>) or built in code. An op holds its own parameters and computes its output
+/// from the outputs of its input nodes. Every tensor carries a leading batch dimension: inputs are
+/// <c>[B, *inputShape]</c> and the output is <c>[B, *outputShape]</c>. Axes stored in ops count sample dimensions only
+/// (axis 0 is the first dimension after batch).
+/// <para>
+/// The built-in ops live in namespace <c>Certify.Operators</c>, one folder per family under <c>Operators/</c>, each op
+/// beside its bound rule and its ONNX import and export; an <see cref="Certify.Operators.OperatorDefinition"/> ties
+/// them together and <see cref="Certify.Operators.OperatorRegistry"/> lists them all, operators registered from
+/// outside Certify included (docs/operators.md).
+/// </para>
 /// </summary>
 public abstract class Op
 {

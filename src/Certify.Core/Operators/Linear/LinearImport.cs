@@ -4,61 +4,11 @@ using static TorchSharp.torch;
 
 namespace Certify.Import.Onnx;
 
-internal enum BinaryKind { Add, Sub, Mul, Div }
-
-// Arithmetic: Add/Sub/Mul/Div/Neg (to Affine, Add or Mul), Gemm and MatMul (to Linear), Clip, Pow, Softmax, Reduce*.
+// Gemm and MatMul (to Linear, with Transposes, or Mul and ReduceSum for a product of two variables), arithmetic with
+// constants (to Affine: the Add/Sub/Mul/Div translations, Neg and BatchNormalization use it). (Part of the ONNX reader,
+// kept with the ops it produces: LinearOp, AffineOp.)
 internal sealed partial class OnnxGraphReader
 {
-    /// <summary>ONNX (numpy) broadcasting of two shapes, or null when they do not broadcast.</summary>
-    internal static long[]? Broadcast(long[] a, long[] b)
-    {
-        int r = Math.Max(a.Length, b.Length);
-        var s = new long[r];
-        for (int i = 0; i < r; i++)
-        {
-            long x = i - (r - a.Length) >= 0 ? a[i - (r - a.Length)] : 1, y = i - (r - b.Length) >= 0 ? b[i - (r - b.Length)] : 1;
-            if (x != y && x != 1 && y != 1) return null;
-            s[i] = Math.Max(x, y);
-        }
-        return s;
-    }
-
-    void Binary(OnnxValue?[] inputs, BinaryKind kind)
-    {
-        if (inputs.Length < 2 || inputs[0] is null || inputs[1] is null) throw Fail("needs two inputs");
-        if (inputs[0] is VarValue a && inputs[1] is VarValue b) { Set(0, BinaryVariables(a, b, kind)); return; }
-        bool varFirst = inputs[0] is VarValue;
-        var x = (VarValue)(varFirst ? inputs[0]! : inputs[1]!);
-        var c = ((ConstValue)(varFirst ? inputs[1]! : inputs[0]!)).Value.to_type(ScalarType.Float64);
-        Set(0, kind switch
-        {
-            BinaryKind.Add => AffineConst(x, null, c),
-            BinaryKind.Sub => varFirst ? AffineConst(x, null, -c) : AffineConst(x, tensor(-1.0, ScalarType.Float64), c),
-            BinaryKind.Mul => AffineConst(x, c, null),
-            BinaryKind.Div => varFirst ? AffineConst(x, 1.0 / c, null)
-                : throw Fail("divides a constant by the data path (c / x), which is not supported; only x / c is"),
-            _ => throw new InvalidOperationException()
-        });
-    }
-
-    /// <summary>Add/Sub/Mul of two variable tensors of the same shape (after dropping leading 1s).</summary>
-    VarValue BinaryVariables(VarValue a, VarValue b, BinaryKind kind)
-    {
-        var shape = Broadcast(a.Shape, b.Shape) ?? throw Fail($"operand shapes {Op.ShapeText(a.Shape)} and {Op.ShapeText(b.Shape)} do not broadcast");
-        VarValue Lift(VarValue v) => v.Rank < shape.Length ? ReshapeTo(v, Enumerable.Repeat(1L, shape.Length - v.Rank).Concat(v.Shape).ToArray()) : v;
-        var la = ExpandTo(Lift(a), shape);
-        var lb = Reinterpret(ExpandTo(Lift(b), shape), shape, la.Batched);
-        switch (kind)
-        {
-            case BinaryKind.Add: return la with { Id = Add(new AddOp(), la.Id, lb.Id) };
-            case BinaryKind.Sub:
-                int neg = Add(new AffineOp(tensor(-1.0, ScalarType.Float64), null), OutName() + ":negated", lb.Id);
-                return la with { Id = Add(new AddOp(), la.Id, neg) };
-            case BinaryKind.Mul: return la with { Id = Add(new MulOp(), la.Id, lb.Id) };
-            default: throw Fail("divides by the data path (x / y of two variables), which is not supported");
-        }
-    }
-
     /// <summary>
     /// <c>x * scale + shift</c> with constants in ONNX broadcasting form, as an <see cref="AffineOp"/> whose tensors
     /// broadcast against one sample. Broadcasting that would enlarge <paramref name="x"/> is an error.
@@ -85,25 +35,7 @@ internal sealed partial class OnnxGraphReader
         return x with { Id = Add(new AffineOp(ForSample(scale), ForSample(shift)), x.Id) };
     }
 
-    /// <summary>
-    /// Broadcasts <paramref name="x"/> up to <paramref name="shape"/> (same rank; each enlarged axis has size 1 in x) by
-    /// gathering index 0 repeatedly along each enlarged axis: an exact copy.
-    /// </summary>
-    VarValue ExpandTo(VarValue x, long[] shape)
-    {
-        for (int a = 0; a < shape.Length; a++)
-        {
-            if (x.Shape[a] == shape[a]) continue;
-            if (x.Shape[a] != 1) throw Fail($"cannot broadcast {Op.ShapeText(x.Shape)} to {Op.ShapeText(shape)}");
-            var sa = SampleAxes(ref x, new long[] { a })[0];
-            int id = Add(new GatherOp((int)sa, new long[shape[a]], false), OutName() + $":expand{a}", x.Id);
-            var s = (long[])x.Shape.Clone(); s[a] = shape[a];
-            x = x with { Id = id, Shape = s };
-        }
-        return x;
-    }
-
-    void Gemm(OnnxValue?[] inputs)
+    internal void Gemm(OnnxValue?[] inputs)
     {
         if (inputs.Length < 2 || inputs[0] is null || inputs[1] is null) throw Fail("needs two inputs");
         double alpha = OnnxAttributes.Float(_node, "alpha", 1), beta = OnnxAttributes.Float(_node, "beta", 1);
@@ -135,7 +67,7 @@ internal sealed partial class OnnxGraphReader
         Set(0, y);
     }
 
-    void MatMul(OnnxValue?[] inputs)
+    internal void MatMul(OnnxValue?[] inputs)
     {
         if (inputs.Length < 2 || inputs[0] is null || inputs[1] is null) throw Fail("needs two inputs");
         if (inputs[0] is VarValue a && inputs[1] is ConstValue bc)
@@ -226,70 +158,22 @@ internal sealed partial class OnnxGraphReader
         string t2Name() => OutName();
     }
 
-    void Clip(OnnxValue?[] inputs)
-    {
-        var x = Var(inputs, 0);
-        double lo, hi;
-        if (Opset < 11)
-        {
-            lo = OnnxAttributes.Float(_node, "min", double.NegativeInfinity);
-            hi = OnnxAttributes.Float(_node, "max", double.PositiveInfinity);
-            if (lo <= -3.4e38) lo = double.NegativeInfinity;
-            if (hi >= 3.4e38) hi = double.PositiveInfinity;
-        }
-        else
-        {
-            lo = Const(inputs, 1, "min") is { } mn ? OnnxTensors.Doubles(mn)[0] : double.NegativeInfinity;
-            hi = Const(inputs, 2, "max") is { } mx ? OnnxTensors.Doubles(mx)[0] : double.PositiveInfinity;
-        }
-        Set(0, x with { Id = Add(new ClipOp(lo, hi), x.Id) });
-    }
+    internal void Neg(OnnxValue?[] inputs) => Set(0, AffineConst(Var(inputs, 0), tensor(-1.0, ScalarType.Float64), null));
 
-    void Pow(OnnxValue?[] inputs)
+    internal void BatchNorm(OnnxValue?[] inputs)
     {
-        var x = Var(inputs, 0);
-        var e = Const(inputs, 1, "exponent") ?? throw Fail("has no exponent");
-        var values = OnnxTensors.Doubles(e).Distinct().ToArray();
-        if (values.Length != 1) throw Fail("has an exponent that varies across elements; Certify supports one constant exponent");
-        if (!(Broadcast(x.Shape, e.shape) ?? Array.Empty<long>()).SequenceEqual(x.Shape))
-            throw Fail($"broadcasts the data path {Op.ShapeText(x.Shape)} with an exponent of shape {Op.ShapeText(e.shape)}");
-        Set(0, values[0] == 1 ? x : x with { Id = Add(new PowOp(values[0]), x.Id) });
-    }
-
-    void Softmax(OnnxValue?[] inputs)
-    {
-        var x = Var(inputs, 0);
-        long axis = NormAxis(OnnxAttributes.Int(_node, "axis", Opset >= 13 ? -1 : 1), x.Rank);
-        if (Opset >= 13 || axis == x.Rank - 1)
-        {
-            var sa = SampleAxes(ref x, new[] { axis })[0];
-            Set(0, x with { Id = Add(new SoftmaxOp((int)sa), x.Id) });
-            return;
-        }
-        // Before opset 13 the input is coerced to 2-d at `axis`: softmax over all trailing axes together.
-        var flat = ReshapeTo(x, x.Shape.Take((int)axis).Append(x.Shape.Skip((int)axis).Aggregate(1L, (p, d) => p * d)).ToArray());
-        var sm = flat with { Id = Add(new SoftmaxOp(flat.Sample.Length - 1), OutName() + ":flat", flat.Id) };
-        Set(0, ReshapeTo(sm, x.Shape));
-    }
-
-    void Reduce(OnnxValue?[] inputs, ReduceKind kind)
-    {
-        var x = Var(inputs, 0);
-        bool axesAsInput = kind == ReduceKind.Sum ? Opset >= 13 : Opset >= 18;
-        var axes = axesAsInput ? (Const(inputs, 1, "axes") is { } a ? OnnxTensors.Longs(a) : null) : OnnxAttributes.Ints(_node, "axes");
-        bool keep = OnnxAttributes.Int(_node, "keepdims", 1) != 0;
-        if (axes is null || axes.Length == 0)
-        {
-            if (OnnxAttributes.Int(_node, "noop_with_empty_axes", 0) != 0) { Set(0, x); return; }
-            axes = Enumerable.Range(0, x.Rank).Select(i => (long)i).ToArray();
-        }
-        var norm = axes.Select(a => NormAxis(a, x.Rank)).Distinct().OrderBy(a => a).ToArray();
-        var outShape = keep ? x.Shape.Select((d, i) => norm.Contains(i) ? 1 : d).ToArray() : x.Shape.Where((_, i) => !norm.Contains(i)).ToArray();
-        var sampleAxes = SampleAxes(ref x, norm);
-        var y = new VarValue(Add(new ReduceOp(kind, sampleAxes, keep), x.Id), outShape, x.Batched);
-        if (y.Batched && y.Rank == 0) y = y with { Batched = false };
-        // A full reduction without keepdims leaves a 0-d ONNX tensor; give it one element per sample.
-        if (outShape.Length == 0) y = new VarValue(Add(new ReshapeOp(new long[] { 1 }), OutName() + ":as1", y.Id), new long[] { 1 }, false);
-        Set(0, y);
+        var x = ChannelInput(inputs, 2);
+        if (OnnxAttributes.Int(_node, "training_mode", 0) != 0 || _node.Output.Skip(1).Any(o => o != ""))
+            throw Fail("is in training mode (batch statistics); Certify supports inference-mode batch normalisation only");
+        double eps = OnnxAttributes.Float(_node, "epsilon", 1e-5);
+        Tensor P(int i, string what) => (Const(inputs, i, what) ?? throw Fail($"has no {what}")).to_type(ScalarType.Float64).reshape(-1);
+        var gamma = P(1, "scale"); var beta = P(2, "bias"); var mean = P(3, "mean"); var variance = P(4, "variance");
+        long c = x.Shape[1];
+        if (new[] { gamma, beta, mean, variance }.Any(t => t.numel() != c)) throw Fail($"has parameters whose size is not the channel count {c}");
+        // y = (x - mean) / sqrt(var + eps) * gamma + beta = x * s + (beta - mean * s), per channel.
+        var s = gamma / (variance + eps).sqrt();
+        var t = beta - mean * s;
+        var channelShape = new long[x.Rank]; Array.Fill(channelShape, 1L); channelShape[1] = c;
+        Set(0, AffineConst(x, s.reshape(channelShape), t.reshape(channelShape)));
     }
 }

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace Certify.Import.Onnx;
 
 // Shape-changing and data-movement operators: Flatten, Reshape, Squeeze, Unsqueeze, Transpose, Concat, Slice, Split,
-// Gather, Pad, Cast. The shape computations are shared with constant folding.
+// Gather, Pad. The shape computations are shared with constant folding. (Part of the ONNX reader, kept with the ops it
+// produces: ReshapeOp, TransposeOp, ConcatOp, SliceOp, GatherOp, PadOp.)
 internal sealed partial class OnnxGraphReader
 {
     /// <summary>Reads an int64 vector that newer opsets take as input <paramref name="input"/> and older ones as attribute <paramref name="attr"/>.</summary>
@@ -15,6 +16,12 @@ internal sealed partial class OnnxGraphReader
             return OnnxTensors.Longs(Const(inputs, input, attr)!).ToArray();
         return OnnxAttributes.Ints(_node, attr);
     }
+
+    // Flatten, Reshape, Squeeze and Unsqueeze are all one Reshape of the data path to the shape ONNX computes.
+    internal void Flatten(OnnxValue?[] x) => Set(0, ReshapeTo(Var(x, 0), FlattenShape(Var(x, 0).Shape)));
+    internal void Reshape(OnnxValue?[] x) => Set(0, ReshapeTo(Var(x, 0), ReshapeShape(Var(x, 0).Shape, x)));
+    internal void Squeeze(OnnxValue?[] x) => Set(0, ReshapeTo(Var(x, 0), SqueezeShape(Var(x, 0).Shape, x)));
+    internal void Unsqueeze(OnnxValue?[] x) => Set(0, ReshapeTo(Var(x, 0), UnsqueezeShape(Var(x, 0).Shape, x)));
 
     internal long[] FlattenShape(long[] shape)
     {
@@ -85,7 +92,7 @@ internal sealed partial class OnnxGraphReader
         return perm;
     }
 
-    void Transpose(OnnxValue?[] inputs)
+    internal void Transpose(OnnxValue?[] inputs)
     {
         var x = Var(inputs, 0);
         var perm = Perm(x.Rank);
@@ -138,7 +145,7 @@ internal sealed partial class OnnxGraphReader
         return result;
     }
 
-    void Slice(OnnxValue?[] inputs)
+    internal void Slice(OnnxValue?[] inputs)
     {
         var x = Var(inputs, 0);
         var steps = SliceSteps(x.Shape, inputs).Where(s => !(s.Start == 0 && s.End == x.Shape[s.Axis] && s.Step == 1)).ToList();
@@ -174,7 +181,7 @@ internal sealed partial class OnnxGraphReader
         return split;
     }
 
-    void Split(OnnxValue?[] inputs)
+    internal void Split(OnnxValue?[] inputs)
     {
         var x = Var(inputs, 0);
         long axis = NormAxis(OnnxAttributes.Int(_node, "axis", 0), x.Rank);
@@ -189,7 +196,7 @@ internal sealed partial class OnnxGraphReader
         }
     }
 
-    void Gather(OnnxValue?[] inputs)
+    internal void Gather(OnnxValue?[] inputs)
     {
         var x = Var(inputs, 0);
         var idxT = Const(inputs, 1, "indices") ?? throw Fail("has no indices");
@@ -206,7 +213,7 @@ internal sealed partial class OnnxGraphReader
         Set(0, idxT.dim() <= 1 ? g : ReshapeTo(g, outShape));
     }
 
-    void Concat(OnnxValue?[] inputs)
+    internal void Concat(OnnxValue?[] inputs)
     {
         var present = inputs.Where(v => v is not null).ToList();
         var vars = present.OfType<VarValue>().ToList();
@@ -263,7 +270,7 @@ internal sealed partial class OnnxGraphReader
         Set(0, new VarValue(id, outShape, batched));
     }
 
-    void Pad(OnnxValue?[] inputs)
+    internal void Pad(OnnxValue?[] inputs)
     {
         var x = Var(inputs, 0);
         var mode = OnnxAttributes.String(_node, "mode") ?? "constant";
@@ -296,14 +303,5 @@ internal sealed partial class OnnxGraphReader
         var samplePads = new long[2 * r];
         for (int i = 0; i < r; i++) { samplePads[i] = full[i + off]; samplePads[r + i] = full[x.Rank + i + off]; }
         Set(0, new VarValue(Add(new PadOp(samplePads, value), x.Id), outShape, x.Batched));
-    }
-
-    void Cast(OnnxValue?[] inputs)
-    {
-        var x = Var(inputs, 0);
-        long to = OnnxAttributes.Int(_node, "to", 1);
-        if (!OnnxTensors.IsFloat((int)to))
-            throw Fail($"casts the data path to {OnnxTensors.TypeName((int)to)}; Certify supports casts of variables to float types only");
-        Set(0, x);
     }
 }
