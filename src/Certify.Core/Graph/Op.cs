@@ -28,6 +28,31 @@ public abstract class Op
     /// <summary>True when the output is an affine function of the inputs (bounded exactly by linear rules).</summary>
     public virtual bool IsAffine => false;
 
+    // ---- traits the algorithms read instead of testing op types (so that they name no operator) ----
+
+    /// <summary>
+    /// True when the op only moves data: each output element is one element of one input times a constant plus a
+    /// constant (or a constant alone), and no input element reaches two output elements (Reshape, Transpose, Slice,
+    /// Pad, elementwise Affine, Concat, Gather without repeated indices). Interval bounds of such an op are exact when its
+    /// inputs' are and the inputs are distinct nodes (a Concat of one node with itself repeats elements; the bound engine
+    /// checks that). False is always safe: it only costs CROWN passes that cannot tighten anything.
+    /// </summary>
+    public virtual bool MovesData => false;
+
+    /// <summary>
+    /// True for an affine op of one input whose interval rule is exact for one layer over a box of independent inputs
+    /// (the centre/radius form <c>M·c + b ± |M|·r</c>: Linear, Conv, ConvTranspose, AvgPool, Reduce). Over an input whose
+    /// elements are independent copies of input elements, its interval bounds are the exact range. False is always safe.
+    /// </summary>
+    public virtual bool MixesInputs => false;
+
+    /// <summary>
+    /// True when branch and bound may split this op's (single) input at 0: on the active side (input ≥ 0) and the
+    /// inactive side (input ≤ 0) the op is linear, the bound engine clips the input's bounds by the split and the bound
+    /// rule reads the split's multipliers (beta-CROWN). ReLU.
+    /// </summary>
+    public virtual bool IsSplittable => false;
+
     /// <summary>Computes the output for batched inputs (each <c>[B, ...]</c>), in the inputs' dtype and device.</summary>
     public abstract Tensor Forward(IReadOnlyList<Tensor> inputs);
 

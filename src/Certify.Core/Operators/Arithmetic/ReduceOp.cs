@@ -15,6 +15,7 @@ public sealed class ReduceOp(ReduceKind reduction, long[] axes, bool keepDims) :
     public bool KeepDims { get; } = keepDims;
     public override string Kind => "Reduce" + Reduction;
     public override bool IsAffine => true;
+    public override bool MixesInputs => true;
 
     public override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {

@@ -22,6 +22,7 @@ public sealed class ConvOp(Tensor weight, Tensor? bias, long[] strides, long[] p
     public bool SymmetricPads => Enumerable.Range(0, SpatialDims).All(i => Pads[i] == Pads[i + SpatialDims]);
     public override string Kind => "Conv";
     public override bool IsAffine => true;
+    public override bool MixesInputs => true;
 
     public override Tensor Forward(IReadOnlyList<Tensor> inputs) => Apply(inputs[0], Weight, Bias);
 

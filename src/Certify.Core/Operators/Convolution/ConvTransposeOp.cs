@@ -19,6 +19,7 @@ public sealed class ConvTransposeOp(Tensor weight, Tensor? bias, long[] strides,
     public long Groups { get; } = groups;
     public override string Kind => "ConvTranspose";
     public override bool IsAffine => true;
+    public override bool MixesInputs => true;
     public override Tensor Forward(IReadOnlyList<Tensor> inputs) => Apply(inputs[0], Weight, Bias);
 
     /// <summary>The transposed convolution with given weight and bias.</summary>

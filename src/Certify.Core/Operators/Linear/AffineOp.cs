@@ -17,6 +17,7 @@ public sealed class AffineOp(Tensor? scale, Tensor? shift) : Op
     public Tensor? Shift { get; } = shift;
     public override string Kind => "Affine";
     public override bool IsAffine => true;
+    public override bool MovesData => true;
 
     public override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {

@@ -17,6 +17,7 @@ public sealed class LinearOp(Tensor weight, Tensor? bias) : Op
     public long InFeatures => Weight.shape[1];
     public override string Kind => "Linear";
     public override bool IsAffine => true;
+    public override bool MixesInputs => true;
     public override Tensor Forward(IReadOnlyList<Tensor> inputs) => nn.functional.linear(inputs[0], Weight, Bias);
     public override IEnumerable<Tensor> Parameters => Bias is null ? new[] { Weight } : new[] { Weight, Bias };
     public override Op MapParameters(Func<Tensor, Tensor> map) => new LinearOp(map(Weight), Bias is null ? null : map(Bias));

@@ -13,6 +13,7 @@ public sealed class AvgPoolOp(long[] kernel, long[] strides, long[] pads, bool c
     public bool CeilMode { get; } = ceilMode;
     public override string Kind => "AvgPool";
     public override bool IsAffine => true;
+    public override bool MixesInputs => true;
     public override Tensor Forward(IReadOnlyList<Tensor> inputs) => Kernel.Length switch
     {
         1 => nn.functional.avg_pool2d(inputs[0].unsqueeze(-2), new[] { 1, Kernel[0] }, new[] { 1, Strides[0] }, new[] { 0, Pads[0] }, CeilMode, CountIncludePad).squeeze(-2),

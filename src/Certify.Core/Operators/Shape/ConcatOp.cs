@@ -10,6 +10,7 @@ public sealed class ConcatOp(int axis) : Op
     public override string Kind => "Concat";
     public override int Arity => -1;
     public override bool IsAffine => true;
+    public override bool MovesData => true;
     public override Tensor Forward(IReadOnlyList<Tensor> inputs) => cat(inputs.ToArray(), Axis + 1);
     public override string Describe() => $"axis={Axis}";
 }

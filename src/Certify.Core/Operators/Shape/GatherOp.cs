@@ -14,6 +14,8 @@ public sealed class GatherOp(int axis, long[] indices, bool scalarIndex) : Op
     public bool ScalarIndex { get; } = scalarIndex;
     public override string Kind => "Gather";
     public override bool IsAffine => true;
+    /// <summary>Only without repeated indices: a repeated index copies one input element to two outputs.</summary>
+    public override bool MovesData => Indices.Distinct().Count() == Indices.Length;
 
     public override Tensor Forward(IReadOnlyList<Tensor> inputs)
     {

@@ -10,6 +10,7 @@ public sealed class PadOp(long[] pads, double value) : Op
     public double Value { get; } = value;
     public override string Kind => "Pad";
     public override bool IsAffine => true;
+    public override bool MovesData => true;
     public override Tensor Forward(IReadOnlyList<Tensor> inputs) =>
         nn.functional.pad(inputs[0], ConvOp.TorchPadOrder(Pads), TorchSharp.PaddingModes.Constant, Value);
     public override string Describe() => $"pads={string.Join(",", Pads)}" + (Value != 0 ? $" value={Value}" : "");

@@ -10,6 +10,7 @@ public sealed class ReshapeOp(long[] shape) : Op
     public long[] Shape { get; } = shape;
     public override string Kind => "Reshape";
     public override bool IsAffine => true;
+    public override bool MovesData => true;
     public override Tensor Forward(IReadOnlyList<Tensor> inputs) => inputs[0].reshape(WithBatch(inputs[0], Shape));
     public override string Describe() => ShapeText(Shape);
 }

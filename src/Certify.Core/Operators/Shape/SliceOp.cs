@@ -12,6 +12,7 @@ public sealed class SliceOp(int axis, long start, long end, long step) : Op
     public long Step { get; } = step;
     public override string Kind => "Slice";
     public override bool IsAffine => true;
+    public override bool MovesData => true;
     public override Tensor Forward(IReadOnlyList<Tensor> inputs) => inputs[0].slice(Axis + 1, Start, End, Step);
     public override string Describe() => $"axis={Axis} {Start}:{End}:{Step}";
 }

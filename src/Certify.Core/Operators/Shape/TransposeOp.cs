@@ -9,6 +9,7 @@ public sealed class TransposeOp(long[] perm) : Op
     public long[] Perm { get; } = perm;
     public override string Kind => "Transpose";
     public override bool IsAffine => true;
+    public override bool MovesData => true;
     public override Tensor Forward(IReadOnlyList<Tensor> inputs) => inputs[0].permute(new long[] { 0 }.Concat(Perm.Select(p => p + 1)).ToArray());
     public override string Describe() => "perm=" + string.Join(",", Perm);
 }
