@@ -198,7 +198,14 @@ internal sealed partial class OnnxGraphReader
             }
     }
 
-    /// <summary>The nodes in an order where every input is produced first (files are not always sorted).</summary>
+    /// <summary>
+    /// The nodes in an order where every input is produced first (files are not always sorted): passes over the nodes
+    /// still pending, each taking in file order every node whose inputs are available by then, so a sorted file keeps
+    /// its order exactly and node ids (and the names and messages that follow from them) do not depend on a library's
+    /// traversal. When a pass takes nothing, the first pending node is reported with the input it lacks and, for a
+    /// cycle, the node producing it. (Hand-written rather than a graph library's sort, which orders differently and
+    /// names no node of a cycle; see <see cref="ComputationGraph"/>.)
+    /// </summary>
     List<NodeProto> TopologicalOrder(GraphProto g)
     {
         var available = new HashSet<string>(_values.Keys) { "" };
