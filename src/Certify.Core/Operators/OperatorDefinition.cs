@@ -1,4 +1,5 @@
 using Certify.Bounds.Rules;
+using Certify.Exact;
 using Certify.Graph;
 using Certify.Import.Onnx;
 
@@ -14,7 +15,8 @@ namespace Certify.Operators;
 /// <para>
 /// Everything but the op type and its rule is optional: an op without ONNX import is built in code only
 /// (<see cref="GraphBuilder"/>), one without export makes <see cref="Import.OnnxExporter"/> refuse the graph naming the
-/// node.
+/// node, and one without an exact encoding makes the exact back-ends answer "not supported" with
+/// <see cref="NotExactReason"/>.
 /// </para>
 /// </summary>
 public sealed record OperatorDefinition
@@ -42,6 +44,19 @@ public sealed record OperatorDefinition
 
     /// <summary>Writes a node of this op as ONNX nodes, or null when it cannot be exported.</summary>
     public OnnxExportWriter? OnnxExport { get; init; }
+
+    /// <summary>
+    /// Writes a node of this op exactly into the solver-agnostic <see cref="PiecewiseLinearModel"/> that the MILP and
+    /// SMT back-ends translate, or null when the op has no exact encoding (it is not piecewise linear, or not yet
+    /// encoded). Single-input affine ops use <see cref="ExactEncoding.Affine"/>.
+    /// </summary>
+    public ExactEncoder? ExactEncoder { get; init; }
+
+    /// <summary>
+    /// Why there is no exact encoding, ending the error "node … cannot be encoded exactly: …"; null gives "it is not
+    /// piecewise linear; the exact back-ends encode …" with the names of the operators that have an encoding.
+    /// </summary>
+    public string? NotExactReason { get; init; }
 
     /// <summary>Checks that the parts fit together; throws <see cref="ArgumentException"/> naming the problem.</summary>
     internal void Validate()

@@ -1,6 +1,6 @@
+using Certify.Exact;
 using Certify.Graph;
 using Certify.Operators;
-using Certify.Solvers.Encoding;
 using Certify.Spec;
 using Certify.Verification;
 using static TorchSharp.torch;

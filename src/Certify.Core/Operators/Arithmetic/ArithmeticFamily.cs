@@ -1,3 +1,4 @@
+using Certify.Exact;
 using Certify.Graph;
 using Certify.Import.Onnx;
 using static Certify.Import.Onnx.OnnxAttribute;
@@ -22,6 +23,7 @@ internal static class ArithmeticFamily
                 new OnnxImport("Sub", OnnxGraphReader.Builtin((r, x) => r.Binary(x, BinaryKind.Sub))),
             },
             OnnxExport = (_, o) => o.AddNode("Add"),
+            ExactEncoder = EncodeAdd,
         },
         new OperatorDefinition
         {
@@ -48,8 +50,18 @@ internal static class ArithmeticFamily
                 new OnnxImport("ReduceMean", OnnxGraphReader.Builtin((r, x) => r.Reduce(x, ReduceKind.Mean))),
             },
             OnnxExport = ExportReduce,
+            ExactEncoder = ExactEncoding.Affine,
         },
     };
+
+    /// <summary>The sum of the operands' expressions, element by element (operands that broadcast are not encoded).</summary>
+    static LinExpr[] EncodeAdd(IExactEncodingContext node)
+    {
+        var a = node.Input(0); var b = node.Input(1);
+        if (a.Count != node.Node.Size || b.Count != node.Node.Size)
+            throw node.NotSupported($"operands of sizes {a.Count} and {b.Count} broadcast; only equal shapes are encoded");
+        return a.Select((e, j) => e + b[j]).ToArray();
+    }
 
     /// <summary>Opset 13 takes ReduceSum's axes as an input but ReduceMean's as an attribute (until opset 18).</summary>
     static void ExportReduce(Op op, IOnnxExportContext o)

@@ -1,3 +1,4 @@
+using Certify.Exact;
 using Certify.Import.Onnx;
 
 namespace Certify.Operators;
@@ -16,12 +17,14 @@ internal static class ConvolutionFamily
             OpType = typeof(ConvOp), Rule = new ConvRule(),
             OnnxImports = new[] { new OnnxImport("Conv", OnnxGraphReader.Builtin((r, x) => r.Conv(x))) },
             OnnxExport = ConvolutionExport.Conv,
+            ExactEncoder = ExactEncoding.Affine,
         },
         new OperatorDefinition
         {
             OpType = typeof(ConvTransposeOp), Rule = new ConvTransposeRule(),
             OnnxImports = new[] { new OnnxImport("ConvTranspose", OnnxGraphReader.Builtin((r, x) => r.ConvTranspose(x))) },
             OnnxExport = ConvolutionExport.ConvTranspose,
+            ExactEncoder = ExactEncoding.Affine,
         },
     };
 }

@@ -8,6 +8,6 @@ internal static class InputFamily
 {
     public static IEnumerable<OperatorDefinition> Definitions { get; } = new[]
     {
-        new OperatorDefinition { OpType = typeof(InputOp), Rule = new InputRule() },
+        new OperatorDefinition { OpType = typeof(InputOp), Rule = new InputRule(), NotExactReason = "a second input node" },
     };
 }

@@ -1,3 +1,4 @@
+using Certify.Exact;
 using Certify.Import.Onnx;
 
 namespace Certify.Operators;
@@ -20,6 +21,7 @@ internal static class LinearFamily
                 new OnnxImport("MatMul", OnnxGraphReader.Builtin((r, x) => r.MatMul(x))),
             },
             OnnxExport = LinearExport.Linear,
+            ExactEncoder = ExactEncoding.Affine,
         },
         new OperatorDefinition
         {
@@ -30,6 +32,7 @@ internal static class LinearFamily
                 new OnnxImport("BatchNormalization", OnnxGraphReader.Builtin((r, x) => r.BatchNorm(x))),
             },
             OnnxExport = LinearExport.Affine,
+            ExactEncoder = ExactEncoding.Affine,
         },
     };
 }

@@ -1,3 +1,4 @@
+using Certify.Exact;
 using Certify.Import.Onnx;
 
 namespace Certify.Operators;
@@ -19,12 +20,14 @@ internal static class PoolingFamily
                 new OnnxImport("GlobalAveragePool", OnnxGraphReader.Builtin((r, x) => r.GlobalAveragePool(x))),
             },
             OnnxExport = PoolingExport.AvgPool,
+            ExactEncoder = ExactEncoding.Affine,
         },
         new OperatorDefinition
         {
             OpType = typeof(MaxPoolOp), Rule = new MaxPoolRule(),
             OnnxImports = new[] { new OnnxImport("MaxPool", OnnxGraphReader.Builtin((r, x) => r.MaxPool(x))) },
             OnnxExport = PoolingExport.MaxPool,
+            ExactEncoder = PoolingExact.MaxPool,
         },
     };
 }

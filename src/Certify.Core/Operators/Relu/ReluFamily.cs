@@ -1,3 +1,4 @@
+using Certify.Exact;
 using Certify.Graph;
 using Certify.Import.Onnx;
 using static Certify.Import.Onnx.OnnxAttribute;
@@ -17,12 +18,14 @@ internal static class ReluFamily
             OpType = typeof(ReluOp), Rule = new ReluRule(),
             OnnxImports = new[] { new OnnxImport("Relu", OnnxGraphReader.Builtin((r, x) => r.Unary(x, new ReluOp()))) },
             OnnxExport = (_, o) => o.AddNode("Relu"),
+            ExactEncoder = ReluExact.Relu,
         },
         new OperatorDefinition
         {
             OpType = typeof(LeakyReluOp), Rule = new LeakyReluRule(),
             OnnxImports = new[] { new OnnxImport("LeakyRelu", OnnxGraphReader.Builtin((r, x) => r.LeakyRelu(x))) },
             OnnxExport = (op, o) => o.AddNode("LeakyRelu", Float("alpha", ((LeakyReluOp)op).Alpha)),
+            ExactEncoder = ReluExact.LeakyRelu,
         },
         new OperatorDefinition
         {
@@ -35,6 +38,7 @@ internal static class ReluFamily
             OpType = typeof(ClipOp), Rule = new ClipRule(),
             OnnxImports = new[] { new OnnxImport("Clip", OnnxGraphReader.Builtin((r, x) => r.Clip(x))) },
             OnnxExport = ExportClip,
+            ExactEncoder = ReluExact.Clip,
         },
     };
 

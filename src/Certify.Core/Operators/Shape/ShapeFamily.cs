@@ -1,3 +1,4 @@
+using Certify.Exact;
 using Certify.Import.Onnx;
 
 namespace Certify.Operators;
@@ -22,18 +23,21 @@ internal static class ShapeFamily
                 new OnnxImport("Unsqueeze", OnnxGraphReader.Builtin((r, x) => r.Unsqueeze(x))),
             },
             OnnxExport = ShapeExport.Reshape,
+            ExactEncoder = ExactEncoding.Affine,
         },
         new OperatorDefinition
         {
             OpType = typeof(TransposeOp), Rule = new TransposeRule(),
             OnnxImports = new[] { new OnnxImport("Transpose", OnnxGraphReader.Builtin((r, x) => r.Transpose(x))) },
             OnnxExport = ShapeExport.Transpose,
+            ExactEncoder = ExactEncoding.Affine,
         },
         new OperatorDefinition
         {
             OpType = typeof(ConcatOp), Rule = new ConcatRule(),
             OnnxImports = new[] { new OnnxImport("Concat", OnnxGraphReader.Builtin((r, x) => r.Concat(x))) },
             OnnxExport = ShapeExport.Concat,
+            ExactEncoder = ShapeExact.Concat,
         },
         new OperatorDefinition
         {
@@ -44,18 +48,21 @@ internal static class ShapeFamily
                 new OnnxImport("Split", OnnxGraphReader.Builtin((r, x) => r.Split(x))),
             },
             OnnxExport = ShapeExport.Slice,
+            ExactEncoder = ExactEncoding.Affine,
         },
         new OperatorDefinition
         {
             OpType = typeof(GatherOp), Rule = new GatherRule(),
             OnnxImports = new[] { new OnnxImport("Gather", OnnxGraphReader.Builtin((r, x) => r.Gather(x))) },
             OnnxExport = ShapeExport.Gather,
+            ExactEncoder = ExactEncoding.Affine,
         },
         new OperatorDefinition
         {
             OpType = typeof(PadOp), Rule = new PadRule(),
             OnnxImports = new[] { new OnnxImport("Pad", OnnxGraphReader.Builtin((r, x) => r.Pad(x))) },
             OnnxExport = ShapeExport.Pad,
+            ExactEncoder = ExactEncoding.Affine,
         },
     };
 }

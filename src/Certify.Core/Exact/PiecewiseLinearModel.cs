@@ -1,10 +1,12 @@
-namespace Certify.Solvers.Encoding;
+namespace Certify.Exact;
 
 /// <summary>
 /// A network region written as piecewise-linear constraints over continuous variables: the shared intermediate form
 /// that the MILP back-end (big-M binaries), its LP relaxation and the Z3 back-end (<c>ite</c>) each translate.
 /// Every variable has finite bounds that hold for every input in the box (interval arithmetic intersected with any
-/// bounds given from outside), so big-M constants always exist. Built by <see cref="GraphEncoder"/>.
+/// bounds given from outside), so big-M constants always exist. Built by the solvers' <c>GraphEncoder</c>, node by node,
+/// from the encodings the operators declare (<see cref="ExactEncoder"/>, <c>OperatorDefinition.ExactEncoder</c>). It
+/// lives in Certify.Core, with no solver dependency, so that operators can emit their part of it.
 /// </summary>
 public sealed class PiecewiseLinearModel
 {
@@ -21,10 +23,10 @@ public sealed class PiecewiseLinearModel
     public int VariableCount => _lower.Count;
 
     /// <summary>Variables of the network input, in flat input order (the first <c>InputSize</c> variables).</summary>
-    public int[] InputVars { get; internal set; } = Array.Empty<int>();
+    public int[] InputVars { get; set; } = Array.Empty<int>();
 
     /// <summary>The flattened network output, one expression per output scalar.</summary>
-    public LinExpr[] Output { get; internal set; } = Array.Empty<LinExpr>();
+    public LinExpr[] Output { get; set; } = Array.Empty<LinExpr>();
 
     /// <summary><c>x[Var] = Expr</c>: a variable defined as an affine function of earlier ones.</summary>
     public List<(int Var, LinExpr Expr)> Definitions { get; } = new();
@@ -39,7 +41,10 @@ public sealed class PiecewiseLinearModel
     public List<MaxConstraint> Maxes { get; } = new();
 
     /// <summary>Set when interval reasoning alone shows the region is empty (e.g. contradictory split bounds).</summary>
-    public string? EmptyReason { get; internal set; }
+    public string? EmptyReason { get; private set; }
+
+    /// <summary>Records that the region is empty, keeping the first reason given.</summary>
+    public void MarkEmpty(string reason) => EmptyReason ??= reason;
 
     /// <summary>Adds a continuous variable with the given bounds; returns its index.</summary>
     public int AddVariable(double lower, double upper, string name)
@@ -63,7 +68,7 @@ public sealed class PiecewiseLinearModel
     /// <summary>
     /// The first NaN or infinite number in the model, or null when there is none: variable bounds, coefficients and
     /// constants of every expression, ReLU and max bounds must be finite; a range may be one-sided (−∞ below or +∞
-    /// above) but never NaN. <see cref="GraphEncoder.Encode"/> refuses a model for which this is not null.
+    /// above) but never NaN. <c>GraphEncoder.Encode</c> refuses a model for which this is not null.
     /// </summary>
     public string? NonFiniteReason()
     {

@@ -1,4 +1,4 @@
-namespace Certify.Solvers.Encoding;
+namespace Certify.Exact;
 
 /// <summary>
 /// A sparse affine expression <c>Σ Coefs[k]·x[Vars[k]] + Constant</c> over the continuous variables of a

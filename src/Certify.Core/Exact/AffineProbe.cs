@@ -1,7 +1,7 @@
 using Certify.Graph;
 using static TorchSharp.torch;
 
-namespace Certify.Solvers.Encoding;
+namespace Certify.Exact;
 
 /// <summary>
 /// Reads the exact sparse matrix and offset of a single-input affine op (Linear, Conv, ConvTranspose, Affine, AvgPool,
