@@ -59,6 +59,19 @@ public abstract class Op
     /// <summary>The op's parameter tensors (weights, biases, constants), for counting and conversion.</summary>
     public virtual IEnumerable<Tensor> Parameters => Array.Empty<Tensor>();
 
+    /// <summary>
+    /// Name of parameter tensor <paramref name="k"/> (in <see cref="Parameters"/> order) in messages, e.g. "weight";
+    /// by default "parameter k".
+    /// </summary>
+    public virtual string ParameterName(int k) => $"parameter {k}";
+
+    /// <summary>
+    /// The first scalar attribute of the op that Certify cannot accept (see <see cref="FiniteParameters"/>: a NaN or
+    /// infinite slope, exponent or pad value; a NaN limit), as its name and value, or null. Parameter tensors are checked
+    /// separately; this covers numbers the op holds outside them.
+    /// </summary>
+    public virtual (string Name, double Value)? NonFiniteAttribute() => null;
+
     /// <summary>Number of scalar parameters.</summary>
     public long ParameterCount => Parameters.Sum(p => p.numel());
 

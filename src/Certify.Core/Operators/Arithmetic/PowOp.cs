@@ -8,6 +8,7 @@ public sealed class PowOp(double exponent) : Op
 {
     public double Exponent { get; } = exponent;
     public override string Kind => "Pow";
+    public override (string Name, double Value)? NonFiniteAttribute() => double.IsFinite(Exponent) ? null : ("exponent", Exponent);
     public override Tensor Forward(IReadOnlyList<Tensor> inputs) => pow(inputs[0], Exponent);
     public override string Describe() => $"^{Exponent}";
 }

@@ -56,6 +56,7 @@ public sealed class ConvOp(Tensor weight, Tensor? bias, long[] strides, long[] p
     }
 
     public override IEnumerable<Tensor> Parameters => Bias is null ? new[] { Weight } : new[] { Weight, Bias };
+    public override string ParameterName(int k) => k == 0 ? "weight" : "bias";
     public override Op MapParameters(Func<Tensor, Tensor> map) => new ConvOp(map(Weight), Bias is null ? null : map(Bias), Strides, Pads, Dilations, Groups);
     public override string Describe() =>
         $"{Weight.shape[1] * Groups}->{Weight.shape[0]} k={string.Join("x", Weight.shape.Skip(2))} s={string.Join(",", Strides)} p={string.Join(",", Pads)}" + (Groups != 1 ? $" g={Groups}" : "");

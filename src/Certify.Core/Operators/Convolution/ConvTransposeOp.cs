@@ -32,6 +32,7 @@ public sealed class ConvTransposeOp(Tensor weight, Tensor? bias, long[] strides,
     };
 
     public override IEnumerable<Tensor> Parameters => Bias is null ? new[] { Weight } : new[] { Weight, Bias };
+    public override string ParameterName(int k) => k == 0 ? "weight" : "bias";
     public override Op MapParameters(Func<Tensor, Tensor> map) => new ConvTransposeOp(map(Weight), Bias is null ? null : map(Bias), Strides, Pads, OutputPadding, Dilations, Groups);
     public override string Describe() => $"{Weight.shape[0]}->{Weight.shape[1] * Groups} k={string.Join("x", Weight.shape.Skip(2))} s={string.Join(",", Strides)}";
 }

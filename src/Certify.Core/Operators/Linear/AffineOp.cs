@@ -28,6 +28,7 @@ public sealed class AffineOp(Tensor? scale, Tensor? shift) : Op
     }
 
     public override IEnumerable<Tensor> Parameters => new[] { Scale, Shift }.Where(t => t is not null)!;
+    public override string ParameterName(int k) => k == 0 && Scale is not null ? "scale" : "shift";
     public override Op MapParameters(Func<Tensor, Tensor> map) => new AffineOp(Scale is null ? null : map(Scale), Shift is null ? null : map(Shift));
     public override string Describe() =>
         (Scale is null ? "" : $"scale{ShapeText(Scale.shape)}") + (Shift is null ? "" : $" shift{ShapeText(Shift.shape)}");

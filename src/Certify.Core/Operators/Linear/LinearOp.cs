@@ -20,6 +20,7 @@ public sealed class LinearOp(Tensor weight, Tensor? bias) : Op
     public override bool MixesInputs => true;
     public override Tensor Forward(IReadOnlyList<Tensor> inputs) => nn.functional.linear(inputs[0], Weight, Bias);
     public override IEnumerable<Tensor> Parameters => Bias is null ? new[] { Weight } : new[] { Weight, Bias };
+    public override string ParameterName(int k) => k == 0 ? "weight" : "bias";
     public override Op MapParameters(Func<Tensor, Tensor> map) => new LinearOp(map(Weight), Bias is null ? null : map(Bias));
     public override string Describe() => $"{InFeatures}->{OutFeatures}";
 }

@@ -8,6 +8,7 @@ public sealed class LeakyReluOp(double alpha) : Op
 {
     public double Alpha { get; } = alpha;
     public override string Kind => "LeakyRelu";
+    public override (string Name, double Value)? NonFiniteAttribute() => double.IsFinite(Alpha) ? null : ("alpha", Alpha);
     public override Tensor Forward(IReadOnlyList<Tensor> inputs) => nn.functional.leaky_relu(inputs[0], Alpha);
     public override string Describe() => $"alpha={Alpha}";
 }

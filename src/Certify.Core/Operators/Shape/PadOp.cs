@@ -9,6 +9,7 @@ public sealed class PadOp(long[] pads, double value) : Op
     public long[] Pads { get; } = pads;
     public double Value { get; } = value;
     public override string Kind => "Pad";
+    public override (string Name, double Value)? NonFiniteAttribute() => double.IsFinite(Value) ? null : ("value", Value);
     public override bool IsAffine => true;
     public override bool MovesData => true;
     public override Tensor Forward(IReadOnlyList<Tensor> inputs) =>
