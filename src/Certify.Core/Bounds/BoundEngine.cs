@@ -1,6 +1,6 @@
 using Certify.Bounds.Rules;
 using Certify.Graph;
-using Certify.Graph.Ops;
+using Certify.Operators;
 using Certify.Spec;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -26,7 +26,7 @@ public sealed class BoundEngine
     readonly Lazy<CrownPropagator> _detachedCrown;
     readonly bool[] _needsRefinement;       // node feeds a nonlinear node whose relaxation depends on its bounds
     readonly bool[] _refineAll;             // every neuron of the node is refined (it feeds an activation whose own bounds are needed)
-    readonly List<int>[] _splitReluOf;      // ReLU node ids reading node i (where split decisions clip node i's bounds)
+    readonly List<int>[] _splitReluOf;      // splittable (ReLU) node ids reading node i (where split decisions clip node i's bounds)
     readonly long _maxNodeSize;
     readonly bool[] _intervalExact;         // interval bounds of the node are exact (one affine layer over the box): CROWN cannot tighten them
 
@@ -47,7 +47,7 @@ public sealed class BoundEngine
         foreach (var n in Graph.Nodes)
         {
             if (_rules[n.Id].NeedsInputBounds) foreach (var k in n.Inputs) if (k != 0) _needsRefinement[k] = true;
-            if (n.Op is ReluOp) _splitReluOf[n.Inputs[0]].Add(n.Id);
+            if (n.Op.IsSplittable) _splitReluOf[n.Inputs[0]].Add(n.Id);
         }
         // A monotone activation's interval is the exact image of its input's: refining it costs a CROWN pass per neuron and
         // gains nothing once all of its input is refined (e.g. a ReLU before a MaxPool: 23k rows for no tightening).
@@ -612,8 +612,9 @@ public sealed class BoundEngine
     /// <summary>
     /// Nodes whose interval bounds are already the exact range: each output is one affine function of the input box
     /// with no input element reaching it along two paths. "Pure" nodes are copies of input elements (scaled, shifted,
-    /// moved); one mixing layer (Linear, Conv, ...) over a pure node is exact with the centre/radius IBP; elementwise
-    /// affine and data-movement ops keep exactness.
+    /// moved); one mixing layer (<see cref="Op.MixesInputs"/>: Linear, Conv, ...) over a pure node is exact with the
+    /// centre/radius IBP; data-movement ops (<see cref="Op.MovesData"/>, elementwise affine included) over distinct
+    /// operands keep exactness. The ops declare these traits, so this names no operator.
     /// </summary>
     static bool[] IntervalExactNodes(ComputationGraph g)
     {
@@ -622,20 +623,12 @@ public sealed class BoundEngine
         pure[0] = exact[0] = true;
         foreach (var n in g.Nodes.Skip(1))
         {
-            bool movesData = n.Op is ReshapeOp or TransposeOp or SliceOp or GatherOp or PadOp or AffineOp
-                || (n.Op is ConcatOp && n.Inputs.Distinct().Count() == n.Inputs.Count);
-            bool mixes = n.Op is LinearOp or ConvOp or ConvTransposeOp or AvgPoolOp or ReduceOp;
-            if (movesData && n.Op is not GatherOp)
+            if (n.Op.MovesData && n.Inputs.Distinct().Count() == n.Inputs.Count)
             {
                 pure[n.Id] = n.Inputs.All(k => pure[k]);
                 exact[n.Id] = n.Inputs.All(k => exact[k]);
             }
-            else if (n.Op is GatherOp g2 && g2.Indices.Distinct().Count() == g2.Indices.Length)
-            {
-                pure[n.Id] = pure[n.Inputs[0]];
-                exact[n.Id] = exact[n.Inputs[0]];
-            }
-            else if (mixes) exact[n.Id] = pure[n.Inputs[0]];
+            else if (n.Op.MixesInputs) exact[n.Id] = pure[n.Inputs[0]];
         }
         // Concat of exact parts from the same input could correlate through a later mixing op; that case is caught
         // because mixing ops require a pure (not merely exact) operand.

@@ -1,4 +1,3 @@
-using QuikGraph;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,10 +5,19 @@ namespace Certify.Graph;
 
 /// <summary>
 /// An immutable computational graph of layers with one input and one output. Nodes are stored in topological order
-/// (a node's inputs have smaller ids); the same structure is exposed as a QuikGraph graph for graph algorithms.
+/// (a node's inputs have smaller ids), and <see cref="Consumers"/> lists the readers of each node.
 /// Build one with <see cref="GraphBuilder"/> or an importer (<c>OnnxImporter</c>, <c>NNetReader</c>). Every parameter
 /// is finite: construction (mapped copies included) refuses NaN and ±∞ with a <see cref="GraphException"/> naming the
 /// node (see <see cref="FiniteParameters"/>).
+/// <para>
+/// No graph library: the ids are a topological order by construction, so every algorithm here is a loop over ids
+/// (forward in <see cref="ForwardAll(Tensor)"/>, backward in CROWN, liveness in <see cref="GraphBuilder.Build"/>), and
+/// consumers are one array. Certify used to keep a QuikGraph copy of the structure, rebuilt on every copy
+/// (<see cref="MapParameters"/>, <see cref="To"/>, i.e. on every bound engine's dtype conversion) and read by nothing;
+/// QuikGraph's topological sorts would not serve the ONNX importer either, which must keep the file's order wherever
+/// the file allows it (node ids, names and messages depend on it) and name the two nodes of a cycle in its error. The
+/// dependency was dropped.
+/// </para>
 /// </summary>
 public sealed class ComputationGraph
 {
@@ -25,18 +33,12 @@ public sealed class ComputationGraph
         var consumers = nodes.Select(_ => new List<int>()).ToArray();
         foreach (var n in nodes) foreach (var i in n.Inputs) consumers[i].Add(n.Id);
         _consumers = consumers.Select(c => c.ToArray()).ToArray();
-        var g = new BidirectionalGraph<Node, TaggedEdge<Node, int>>(allowParallelEdges: true);
-        g.AddVertexRange(nodes);
-        foreach (var n in nodes)
-            for (int k = 0; k < n.Inputs.Count; k++)
-                g.AddEdge(new TaggedEdge<Node, int>(nodes[n.Inputs[k]], n, k));
-        Structure = g;
     }
 
     /// <summary>All nodes in topological order; <c>Nodes[i].Id == i</c>. Node 0 is the input.</summary>
     public IReadOnlyList<Node> Nodes { get; }
 
-    /// <summary>The input node (always id 0, an <see cref="Ops.InputOp"/>).</summary>
+    /// <summary>The input node (always id 0, an <see cref="Certify.Operators.InputOp"/>).</summary>
     public Node Input => Nodes[0];
 
     /// <summary>Id of the node whose output is the network's output.</summary>
@@ -59,9 +61,6 @@ public sealed class ComputationGraph
 
     /// <summary>The file it was read from, if any.</summary>
     public string? Source { get; }
-
-    /// <summary>The same graph as a QuikGraph bidirectional graph; edge tags are operand positions.</summary>
-    public IBidirectionalGraph<Node, TaggedEdge<Node, int>> Structure { get; }
 
     /// <summary>Ids of the nodes that read the output of node <paramref name="id"/>.</summary>
     public IReadOnlyList<int> Consumers(int id) => _consumers[id];

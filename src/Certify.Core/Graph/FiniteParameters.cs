@@ -1,4 +1,3 @@
-using Certify.Graph.Ops;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,7 +7,8 @@ namespace Certify.Graph;
 /// Certify accepts finite parameters only. Every number an op holds — weights, biases, scales, shifts, a Pad value, a
 /// LeakyRelu slope, a Pow exponent — must be finite; a Clip limit may be ±∞ (no limit, ONNX's own default) but not NaN.
 /// NaN and ±∞ parameters make every bound NaN or infinite and reach the exact back-ends as coefficients they cannot
-/// handle (a wrong <c>unsat</c> from SCIP, a segfault), so they are refused where parameters enter a graph:
+/// handle (a wrong <c>unsat</c> from SCIP, a segfault), so they are refused where parameters enter a graph (each op
+/// names its parameters and its scalar attributes itself: <see cref="Op.ParameterName"/>, <see cref="Op.NonFiniteAttribute"/>):
 /// <see cref="GraphBuilder.Add"/> and the <see cref="ComputationGraph"/> constructor (which every graph passes through,
 /// <see cref="ComputationGraph.MapParameters"/> and <see cref="ComputationGraph.To"/> included), with a
 /// <see cref="GraphException"/> naming the node, the parameter and the first bad index and value. The importers check
@@ -29,18 +29,11 @@ public static class FiniteParameters
     /// <summary>The first non-finite parameter of <paramref name="op"/>, or null when all are finite.</summary>
     public static NonFinite? Find(Op op)
     {
-        switch (op)
-        {
-            case ClipOp c when double.IsNaN(c.Min) || double.IsNaN(c.Max):
-                return new NonFinite(double.IsNaN(c.Min) ? "min" : "max", 0, double.NaN);
-            case LeakyReluOp l when !double.IsFinite(l.Alpha): return new NonFinite("alpha", 0, l.Alpha);
-            case PadOp p when !double.IsFinite(p.Value): return new NonFinite("value", 0, p.Value);
-            case PowOp p when !double.IsFinite(p.Exponent): return new NonFinite("exponent", 0, p.Exponent);
-        }
+        if (op.NonFiniteAttribute() is { } a) return new NonFinite(a.Name, 0, a.Value);
         int k = 0;
         foreach (var t in op.Parameters)
         {
-            if (FirstNonFinite(t) is { } bad) return new NonFinite(ParameterName(op, k), bad.Index, bad.Value);
+            if (FirstNonFinite(t) is { } bad) return new NonFinite(op.ParameterName(k), bad.Index, bad.Value);
             k++;
         }
         return null;
@@ -65,13 +58,4 @@ public static class FiniteParameters
         if (Find(op) is { } bad)
             throw new GraphException($"node '{name}' ({(origin.Length > 0 ? origin : op.Kind)}): {op.Kind} {bad}; Certify accepts finite parameters only");
     }
-
-    static string ParameterName(Op op, int k) => (op, k) switch
-    {
-        (LinearOp or ConvOp or ConvTransposeOp, 0) => "weight",
-        (LinearOp or ConvOp or ConvTransposeOp, 1) => "bias",
-        (AffineOp a, 0) when a.Scale is not null => "scale",
-        (AffineOp, _) => "shift",
-        _ => $"parameter {k}",
-    };
 }

@@ -18,7 +18,7 @@ public sealed class GraphBuilder
         if (inputShape.Any(d => d < 1) || ShapeLimits.Problem(inputShape, ShapeLimits.MaxNodeElements) is not null)
             throw new GraphException($"input '{inputName}': {ShapeLimits.Problem(inputShape, ShapeLimits.MaxNodeElements) ?? $"shape [{string.Join(", ", inputShape)}] has an empty dimension"}");
         _source = source;
-        _nodes.Add(new Node(0, inputName, new Ops.InputOp(inputShape), Array.Empty<int>(), (long[])inputShape.Clone(), "input"));
+        _nodes.Add(new Node(0, inputName, new Certify.Operators.InputOp(inputShape), Array.Empty<int>(), (long[])inputShape.Clone(), "input"));
     }
 
     /// <summary>The nodes added so far.</summary>

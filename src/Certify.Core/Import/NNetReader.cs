@@ -1,6 +1,6 @@
 using System.Globalization;
 using Certify.Graph;
-using Certify.Graph.Ops;
+using Certify.Operators;
 using static TorchSharp.torch;
 
 namespace Certify.Import;

@@ -1,7 +1,7 @@
 using Certify.Graph;
-using Certify.Graph.Ops;
 using Certify.Import.Onnx;
 using Certify.Import.Onnx.Proto;
+using Certify.Operators;
 using Google.Protobuf;
 using static TorchSharp.torch;
 
@@ -9,8 +9,9 @@ namespace Certify.Import;
 
 /// <summary>
 /// Writes a <see cref="ComputationGraph"/> as an ONNX model (opset 13, float32 weights). The input is named "input"
-/// with a symbolic batch dimension "batch" before the per-sample shape; the output is named "output". Every Certify op
-/// maps to one or two standard ONNX operators, so the file runs in ONNX Runtime and re-imports to the same graph.
+/// with a symbolic batch dimension "batch" before the per-sample shape; the output is named "output". Every op is written
+/// by its definition's export writer (<see cref="OperatorDefinition.OnnxExport"/>, in its family folder) as one or two
+/// standard ONNX operators, so the file runs in ONNX Runtime and re-imports to the same graph.
 /// </summary>
 public static class OnnxExporter
 {
@@ -58,6 +59,8 @@ public static class OnnxExporter
             };
         }
 
+        long[] ShapeOf(int id) => g.Nodes[id].Shape;
+
         string Init(Tensor t) { var name = $"w{_counter++}"; _graph.Initializer.Add(OnnxTensors.FloatTensor(name, t)); return name; }
         string InitInts(long[] v, bool scalar = false) { var name = $"w{_counter++}"; _graph.Initializer.Add(OnnxTensors.Int64Tensor(name, v, scalar ? Array.Empty<long>() : null)); return name; }
         string InitScalar(double v) => Init(tensor(v, ScalarType.Float64));
@@ -72,85 +75,30 @@ public static class OnnxExporter
             return n;
         }
 
-        static AttributeProto Int(string name, long v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = v };
-        static AttributeProto Float(string name, double v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)v };
-        static AttributeProto Ints(string name, IEnumerable<long> v) { var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints }; a.Ints.AddRange(v); return a; }
-
+        /// <summary>
+        /// Writes node <paramref name="n"/> with its definition's export writer. The writer sees the node through a
+        /// <see cref="NodeContext"/> over this model, so built-in and registered operators are written the same way.
+        /// </summary>
         void Emit(Node n, string[] x, string y)
         {
-            string name = n.Name;
-            int rank = g.Nodes[n.Inputs[0]].Shape.Length;   // sample rank of the first input
-            switch (n.Op)
-            {
-                case LinearOp l when rank == 1:
-                    Node("Gemm", name, l.Bias is null ? new[] { x[0], Init(l.Weight) } : new[] { x[0], Init(l.Weight), Init(l.Bias) }, y, Int("transB", 1));
-                    break;
-                case LinearOp l:
-                    if (l.Bias is null) Node("MatMul", name, new[] { x[0], Init(l.Weight.t()) }, y);
-                    else { Node("MatMul", name, new[] { x[0], Init(l.Weight.t()) }, y + ":mm"); Node("Add", name + ":bias", new[] { y + ":mm", Init(l.Bias) }, y); }
-                    break;
-                case ConvOp c:
-                    Node("Conv", name, c.Bias is null ? new[] { x[0], Init(c.Weight) } : new[] { x[0], Init(c.Weight), Init(c.Bias) }, y,
-                        Ints("kernel_shape", c.Weight.shape[2..]), Ints("strides", c.Strides), Ints("pads", c.Pads), Ints("dilations", c.Dilations), Int("group", c.Groups));
-                    break;
-                case ConvTransposeOp c:
-                    Node("ConvTranspose", name, c.Bias is null ? new[] { x[0], Init(c.Weight) } : new[] { x[0], Init(c.Weight), Init(c.Bias) }, y,
-                        Ints("kernel_shape", c.Weight.shape[2..]), Ints("strides", c.Strides), Ints("pads", c.Pads.Concat(c.Pads)),
-                        Ints("output_padding", c.OutputPadding), Ints("dilations", c.Dilations), Int("group", c.Groups));
-                    break;
-                case AffineOp a:
-                    if (a.Scale is null && a.Shift is null) { Node("Identity", name, x, y); break; }
-                    var mid = a.Shift is null ? y : y + ":scaled";
-                    if (a.Scale is not null) Node("Mul", name, new[] { x[0], Init(a.Scale) }, mid);
-                    if (a.Shift is not null) Node("Add", name + ":shift", new[] { a.Scale is null ? x[0] : mid, Init(a.Shift) }, y);
-                    break;
-                case ReshapeOp r: Node("Reshape", name, new[] { x[0], InitInts(new long[] { 0 }.Concat(r.Shape).ToArray()) }, y); break;
-                case AddOp: Node("Add", name, x, y); break;
-                case MulOp: Node("Mul", name, x, y); break;
-                case ReluOp: Node("Relu", name, x, y); break;
-                case SigmoidOp: Node("Sigmoid", name, x, y); break;
-                case TanhOp: Node("Tanh", name, x, y); break;
-                case SignOp: Node("Sign", name, x, y); break;
-                case SinOp: Node("Sin", name, x, y); break;
-                case CosOp: Node("Cos", name, x, y); break;
-                case LeakyReluOp lr: Node("LeakyRelu", name, x, y, Float("alpha", lr.Alpha)); break;
-                case PowOp p: Node("Pow", name, new[] { x[0], InitScalar(p.Exponent) }, y); break;
-                case SoftmaxOp s: Node("Softmax", name, x, y, Int("axis", s.Axis + 1)); break;
-                case TransposeOp t: Node("Transpose", name, x, y, Ints("perm", new long[] { 0 }.Concat(t.Perm.Select(p => p + 1)))); break;
-                case ConcatOp c: Node("Concat", name, x, y, Int("axis", c.Axis + 1)); break;
-                case SliceOp s:
-                    Node("Slice", name, new[] { x[0], InitInts(new[] { s.Start }), InitInts(new[] { s.End }), InitInts(new long[] { s.Axis + 1 }), InitInts(new[] { s.Step }) }, y);
-                    break;
-                case GatherOp ga:
-                    Node("Gather", name, new[] { x[0], ga.ScalarIndex ? InitInts(new[] { ga.Indices[0] }, scalar: true) : InitInts(ga.Indices) }, y, Int("axis", ga.Axis + 1));
-                    break;
-                case PadOp p:
-                {
-                    int r = p.Pads.Length / 2;
-                    var pads = new long[] { 0 }.Concat(p.Pads.Take(r)).Append(0).Concat(p.Pads.Skip(r)).ToArray();
-                    Node("Pad", name, new[] { x[0], InitInts(pads), InitScalar(p.Value) }, y, new AttributeProto { Name = "mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("constant") });
-                    break;
-                }
-                case ReduceOp rd when rd.Reduction == ReduceKind.Sum:
-                    Node("ReduceSum", name, new[] { x[0], InitInts(rd.Axes.Select(a => a + 1).ToArray()) }, y, Int("keepdims", rd.KeepDims ? 1 : 0));
-                    break;
-                case ReduceOp rd:
-                    Node("ReduceMean", name, x, y, Ints("axes", rd.Axes.Select(a => a + 1)), Int("keepdims", rd.KeepDims ? 1 : 0));
-                    break;
-                case ClipOp c:
-                    Node("Clip", name, new[] { x[0], double.IsNegativeInfinity(c.Min) ? "" : InitScalar(c.Min), double.IsPositiveInfinity(c.Max) ? "" : InitScalar(c.Max) }, y);
-                    break;
-                case MaxPoolOp m:
-                    Node("MaxPool", name, x, y, Ints("kernel_shape", m.Kernel), Ints("strides", m.Strides), Ints("pads", m.Pads.Concat(m.Pads)),
-                        Ints("dilations", m.Dilations), Int("ceil_mode", m.CeilMode ? 1 : 0));
-                    break;
-                case AvgPoolOp a:
-                    Node("AveragePool", name, x, y, Ints("kernel_shape", a.Kernel), Ints("strides", a.Strides), Ints("pads", a.Pads.Concat(a.Pads)),
-                        Int("count_include_pad", a.CountIncludePad ? 1 : 0), Int("ceil_mode", a.CeilMode ? 1 : 0));
-                    break;
-                default:
-                    throw new NotSupportedException($"node '{n.Name}': {n.Op.Kind} cannot be exported to ONNX");
-            }
+            var write = OperatorRegistry.For(n.Op)?.OnnxExport
+                ?? throw new NotSupportedException($"node '{n.Name}': {n.Op.Kind} cannot be exported to ONNX");
+            write(n.Op, new NodeContext(this, n, x, y));
+        }
+
+        /// <summary>The <see cref="IOnnxExportContext"/> of one node: its names, and the writer's initializers and nodes.</summary>
+        sealed class NodeContext(Writer w, Node node, string[] inputs, string output) : IOnnxExportContext
+        {
+            public Node Node => node;
+            public IReadOnlyList<string> Inputs => inputs;
+            public string Output => output;
+            public long[] InputShape(int k) => w.ShapeOf(node.Inputs[k]);
+            public string Initializer(Tensor t) => w.Init(t);
+            public string IntsInitializer(long[] values, bool scalar = false) => w.InitInts(values, scalar);
+            public string ScalarInitializer(double value) => w.InitScalar(value);
+            public NodeProto AddNode(string opType, string name, IReadOnlyList<string> nodeInputs, string nodeOutput, params AttributeProto[] attributes) =>
+                w.Node(opType, name, nodeInputs.ToArray(), nodeOutput, attributes);
+            public NodeProto AddNode(string opType, params AttributeProto[] attributes) => w.Node(opType, node.Name, inputs, output, attributes);
         }
     }
 }

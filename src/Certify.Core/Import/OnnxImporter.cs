@@ -1,11 +1,12 @@
 using Certify.Graph;
 using Certify.Import.Onnx;
+using Certify.Operators;
 
 namespace Certify.Import;
 
 /// <summary>
 /// Reads an ONNX model into Certify's layer graph. Constants are folded, arithmetic with constants becomes
-/// <see cref="Graph.Ops.AffineOp"/>/<see cref="Graph.Ops.LinearOp"/>, shape operators become Reshape/Slice/Gather, and
+/// <see cref="Certify.Operators.AffineOp"/>/<see cref="Certify.Operators.LinearOp"/>, shape operators become Reshape/Slice/Gather, and
 /// every tensor gets a leading batch dimension (a symbolic or unit first input dimension is the batch; otherwise a
 /// virtual one is added). A model with several inputs imports as a graph with one flat input holding them all, each
 /// flattened row-major and concatenated in declaration order (the VNN-COMP convention for the VNNLIB <c>X_i</c>; ONNX
@@ -14,14 +15,12 @@ namespace Certify.Import;
 /// </summary>
 public static class OnnxImporter
 {
-    /// <summary>The ONNX operators (default domain) Certify imports. Others are accepted only when constant-folded.</summary>
-    public static IReadOnlyList<string> SupportedOperators { get; } = new[]
-    {
-        "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Neg", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Sign", "Clip",
-        "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Slice", "Split", "Gather", "Identity",
-        "Dropout", "Constant", "ConstantOfShape", "Shape", "Cast", "Conv", "ConvTranspose", "BatchNormalization",
-        "MaxPool", "AveragePool", "GlobalAveragePool", "Pad", "ReduceSum", "ReduceMean", "Softmax", "Sin", "Cos", "Pow",
-    };
+    /// <summary>
+    /// The ONNX operators (default domain) Certify imports: those of every operator definition (built-in families first,
+    /// then operators registered at run time, see <see cref="OperatorRegistry"/>), then the ones the reader handles
+    /// itself (Identity, Dropout, Constant, ConstantOfShape, Shape, Cast). Others are accepted only when constant-folded.
+    /// </summary>
+    public static IReadOnlyList<string> SupportedOperators => OnnxGraphReader.SupportedOperators;
 
     /// <summary>Imports the ONNX file at <paramref name="path"/>.</summary>
     /// <exception cref="ImportException">the file is missing, malformed or uses something unsupported.</exception>

@@ -1,11 +1,9 @@
+using Certify.Exact;
 using Certify.Graph;
-using Certify.Graph.Ops;
+using Certify.Operators;
 using TorchSharp;
 
 namespace Certify.Solvers.Encoding;
-
-/// <summary>An op or configuration that the exact back-ends cannot encode; the message names the node and the op.</summary>
-public sealed class EncodingNotSupportedException(string message) : Exception(message);
 
 /// <summary>
 /// The encoding would hold a NaN or infinite coefficient, constant or bound (a non-finite weight, or interval bounds
@@ -15,11 +13,14 @@ public sealed class EncodingNotSupportedException(string message) : Exception(me
 public sealed class NonFiniteEncodingException(string message) : Exception(message);
 
 /// <summary>
-/// Writes a graph restricted to an input box as a <see cref="PiecewiseLinearModel"/>. Affine ops become exact linear
-/// definitions (see <see cref="AffineProbe"/>), index-only ops and elementwise scalings are substituted without new
-/// variables, ReLU (and LeakyRelu and Clip, rewritten through ReLU) become <see cref="ReluConstraint"/>s unless stable,
-/// MaxPool windows become <see cref="MaxConstraint"/>s. Nonlinear ops without a piecewise-linear form (Sigmoid, Tanh,
-/// Mul of two variables, Softmax, …) raise <see cref="EncodingNotSupportedException"/>.
+/// Writes a graph restricted to an input box as a <see cref="PiecewiseLinearModel"/>, node by node, with the exact
+/// encoding each operator declares (<see cref="OperatorDefinition.ExactEncoder"/>, in its family folder; the encoder
+/// sees the node through <see cref="IExactEncodingContext"/>, which this class implements over the model being built).
+/// Affine ops become exact linear definitions (see <see cref="AffineProbe"/>), index-only ops and elementwise scalings
+/// are substituted without new variables, ReLU (and LeakyRelu and Clip, rewritten through ReLU) become
+/// <see cref="ReluConstraint"/>s unless stable, MaxPool windows become <see cref="MaxConstraint"/>s. Ops without an
+/// encoding (Sigmoid, Tanh, Mul of two variables, Softmax, …) raise <see cref="EncodingNotSupportedException"/> with
+/// their definition's <see cref="OperatorDefinition.NotExactReason"/>.
 /// <para>
 /// Intermediate bounds: where <see cref="IntermediateBounds"/> are given they are intersected with the encoder's own
 /// bounds. The encoder's own bounds are the fallback: plain interval arithmetic through each node's linear expression
@@ -72,7 +73,7 @@ public sealed class GraphEncoder
         {
             if (!double.IsFinite(lower[i]) || !double.IsFinite(upper[i]))
                 throw new EncodingNotSupportedException($"input {i} has an unbounded range [{lower[i]}, {upper[i]}]; exact back-ends need a bounded box");
-            if (lower[i] > upper[i]) _model.EmptyReason ??= $"input {i}: lower bound {lower[i]} exceeds upper bound {upper[i]}";
+            if (lower[i] > upper[i]) _model.MarkEmpty($"input {i}: lower bound {lower[i]} exceeds upper bound {upper[i]}");
             ins[i] = _model.AddVariable(lower[i], Math.Max(lower[i], upper[i]), $"x{i}");
             input[i] = LinExpr.Var(ins[i]);
         }
@@ -93,32 +94,24 @@ public sealed class GraphEncoder
         return null;
     }
 
+    /// <summary>
+    /// The node's expressions from its definition's encoder. An op without a definition (built in code, never
+    /// registered) is still encoded when it is affine with one input, as before the registry.
+    /// </summary>
     LinExpr[] EncodeNode(Node node)
     {
-        var op = node.Op;
-        switch (op)
-        {
-            case AddOp:
-            {
-                var a = _forms[node.Inputs[0]]; var b = _forms[node.Inputs[1]];
-                if (a.Length != node.Size || b.Length != node.Size)
-                    throw Unsupported(node, $"operands of sizes {a.Length} and {b.Length} broadcast; only equal shapes are encoded");
-                return a.Select((e, j) => e + b[j]).ToArray();
-            }
-            case ConcatOp c: return Concat(node, c.Axis);
-            case ReluOp: return Elementwise(node, (x, l, u, name) => Relu(x, l, u, name));
-            case LeakyReluOp lr:
-                // leaky(x) = α·x + (1 − α)·relu(x), for any α.
-                return Elementwise(node, (x, l, u, name) =>
-                    LinExpr.Combine(new[] { x, Relu(x, l, u, name) }, new[] { lr.Alpha, 1 - lr.Alpha }, 0));
-            case ClipOp cl: return Elementwise(node, (x, l, u, name) => Clip(x, l, u, cl.Min, cl.Max, name));
-            case MaxPoolOp mp: return MaxPool(node, mp);
-            case InputOp: throw Unsupported(node, "a second input node");
-            default:
-                if (op.IsAffine && op.Arity == 1) return Affine(node);
-                throw Unsupported(node, "it is not piecewise linear; the exact back-ends encode Linear, Conv, ConvTranspose, Affine, Add, " +
-                                        "Reshape, Transpose, Slice, Gather, Concat, Pad, AvgPool, Reduce, Relu, LeakyRelu, Clip and MaxPool");
-        }
+        var definition = OperatorRegistry.For(node.Op);
+        var encode = definition is null ? (node.Op.IsAffine && node.Op.Arity == 1 ? ExactEncoding.Affine : null) : definition.ExactEncoder;
+        if (encode is null) throw Unsupported(node, definition?.NotExactReason ?? NotPiecewiseLinear());
+        return encode(new NodeContext(this, node));
+    }
+
+    /// <summary>The default reason, naming the operators that have an exact encoding ("A, B and C").</summary>
+    static string NotPiecewiseLinear()
+    {
+        var names = OperatorRegistry.Definitions.Where(d => d.ExactEncoder is not null).Select(d => d.Name).ToList();
+        var list = names.Count <= 1 ? string.Join("", names) : string.Join(", ", names.Take(names.Count - 1)) + " and " + names[^1];
+        return $"it is not piecewise linear; the exact back-ends encode {list}";
     }
 
     static EncodingNotSupportedException Unsupported(Node node, string why) =>
@@ -145,7 +138,7 @@ public sealed class GraphEncoder
             hi[j] = Math.Min(iu, eu![j]);
             if (lo[j] > hi[j])
             {
-                _model.EmptyReason ??= $"node '{_graph.Nodes[id].Name}'[{j}]: bounds are contradictory ({lo[j]} > {hi[j]})";
+                _model.MarkEmpty($"node '{_graph.Nodes[id].Name}'[{j}]: bounds are contradictory ({lo[j]} > {hi[j]})");
                 hi[j] = lo[j];
             }
             if (lo[j] <= il && hi[j] >= iu) continue;
@@ -166,48 +159,6 @@ public sealed class GraphEncoder
         int v = _model.AddVariable(l, u, name);
         _model.Definitions.Add((v, expr));
         return LinExpr.Var(v);
-    }
-
-    LinExpr[] Affine(Node node)
-    {
-        var src = _forms[node.Inputs[0]];
-        var probe = AffineProbe.Probe(node.Op, _graph.Nodes[node.Inputs[0]].Shape);
-        var outp = new LinExpr[probe.Offset.Length];
-        for (int j = 0; j < outp.Length; j++)
-        {
-            var row = probe.Rows[j];
-            if (row.Count == 0) outp[j] = LinExpr.Const(probe.Offset[j]);
-            else if (row.Count == 1 && src[row[0].Input].TermCount <= 1) outp[j] = src[row[0].Input].Scale(row[0].Coef, probe.Offset[j]);
-            else outp[j] = Define(LinExpr.Combine(row.Select(r => src[r.Input]).ToArray(), row.Select(r => r.Coef).ToArray(), probe.Offset[j]), $"{node.Name}[{j}]");
-        }
-        return outp;
-    }
-
-    LinExpr[] Concat(Node node, int axis)
-    {
-        if (axis < 0) axis += node.Shape.Length;
-        long outer = node.Shape.Take(axis).Aggregate(1L, (a, b) => a * b);
-        long inner = node.Shape.Skip(axis + 1).Aggregate(1L, (a, b) => a * b);
-        var outp = new LinExpr[node.Size];
-        long offset = 0, total = node.Shape[axis];
-        foreach (var k in node.Inputs)
-        {
-            long len = _graph.Nodes[k].Shape[axis];
-            var src = _forms[k];
-            for (long o = 0; o < outer; o++)
-                for (long a = 0; a < len; a++)
-                    for (long i = 0; i < inner; i++)
-                        outp[(o * total + offset + a) * inner + i] = src[(o * len + a) * inner + i];
-            offset += len;
-        }
-        return outp;
-    }
-
-    LinExpr[] Elementwise(Node node, Func<LinExpr, double, double, string, LinExpr> f)
-    {
-        int p = node.Inputs[0];
-        var src = _forms[p];
-        return src.Select((x, j) => f(x, _lo[p][j], _hi[p][j], $"{node.Name}[{j}]")).ToArray();
     }
 
     /// <summary>
@@ -232,52 +183,6 @@ public sealed class GraphEncoder
         return LinExpr.Var(v);
     }
 
-    /// <summary><c>clip(x, lo, hi) = lo + relu(x − lo) − relu(x − hi)</c> (one ReLU per finite limit).</summary>
-    LinExpr Clip(LinExpr x, double l, double u, double min, double max, string name)
-    {
-        bool hasMin = !double.IsNegativeInfinity(min), hasMax = !double.IsPositiveInfinity(max);
-        if (hasMin && hasMax && min > max) throw new EncodingNotSupportedException($"'{name}': Clip with min {min} > max {max}");
-        var y = x;
-        if (hasMin) y = Relu(x.Scale(1, -min), l - min, u - min, name + ".lo").Scale(1, min);
-        if (hasMax)
-        {
-            var over = Relu(x.Scale(1, -max), l - max, u - max, name + ".hi");
-            y = y - over;
-        }
-        return y;
-    }
-
-    LinExpr[] MaxPool(Node node, MaxPoolOp mp)
-    {
-        int p = node.Inputs[0];
-        var inShape = _graph.Nodes[p].Shape;
-        bool oneD = mp.Kernel.Length == 1;
-        if (mp.Kernel.Length > 2) throw Unsupported(node, $"{mp.Kernel.Length} spatial dimensions");
-        long C = inShape[0], H = oneD ? 1 : inShape[1], W = inShape[^1];
-        long OH = oneD ? 1 : node.Shape[1], OW = node.Shape[^1];
-        long kh = oneD ? 1 : mp.Kernel[0], kw = mp.Kernel[^1];
-        long sh = oneD ? 1 : mp.Strides[0], sw = mp.Strides[^1];
-        long ph = oneD ? 0 : mp.Pads[0], pw = mp.Pads[oneD ? 0 : 1];
-        long dh = oneD ? 1 : mp.Dilations[0], dw = mp.Dilations[^1];
-        var src = _forms[p];
-        var outp = new LinExpr[node.Size];
-        for (long c = 0; c < C; c++)
-            for (long oh = 0; oh < OH; oh++)
-                for (long ow = 0; ow < OW; ow++)
-                {
-                    var window = new List<long>();
-                    for (long a = 0; a < kh; a++)
-                        for (long b = 0; b < kw; b++)
-                        {
-                            long ih = oh * sh - ph + a * dh, iw = ow * sw - pw + b * dw;
-                            if (ih >= 0 && ih < H && iw >= 0 && iw < W) window.Add((c * H + ih) * W + iw);
-                        }
-                    long j = (c * OH + oh) * OW + ow;
-                    outp[j] = Max(window.Select(i => (int)i).ToArray(), p, $"{node.Name}[{j}]");
-                }
-        return outp;
-    }
-
     /// <summary>Max over some elements of node <paramref name="p"/>; elements that can never be the max are dropped.</summary>
     LinExpr Max(int[] window, int p, string name)
     {
@@ -287,5 +192,41 @@ public sealed class GraphEncoder
         int v = _model.AddVariable(maxLower, kept.Max(i => _hi[p][i]), name);
         _model.Maxes.Add(new MaxConstraint(v, kept.Select(i => _forms[p][i]).ToArray(), kept.Select(i => _lo[p][i]).ToArray(), kept.Select(i => _hi[p][i]).ToArray()));
         return LinExpr.Var(v);
+    }
+
+    /// <summary>
+    /// A single-input affine op through <see cref="AffineProbe"/>: an output that is a constant or one scaled copy of an
+    /// input expression of at most one term is substituted; any other output becomes a variable defined by its row.
+    /// </summary>
+    LinExpr[] Affine(Node node)
+    {
+        var src = _forms[node.Inputs[0]];
+        var probe = AffineProbe.Probe(node.Op, _graph.Nodes[node.Inputs[0]].Shape);
+        var outp = new LinExpr[probe.Offset.Length];
+        for (int j = 0; j < outp.Length; j++)
+        {
+            var row = probe.Rows[j];
+            if (row.Count == 0) outp[j] = LinExpr.Const(probe.Offset[j]);
+            else if (row.Count == 1 && src[row[0].Input].TermCount <= 1) outp[j] = src[row[0].Input].Scale(row[0].Coef, probe.Offset[j]);
+            else outp[j] = Define(LinExpr.Combine(row.Select(r => src[r.Input]).ToArray(), row.Select(r => r.Coef).ToArray(), probe.Offset[j]), $"{node.Name}[{j}]");
+        }
+        return outp;
+    }
+
+    /// <summary>The <see cref="IExactEncodingContext"/> of one node: its inputs' expressions and bounds, and this encoder's model.</summary>
+    sealed class NodeContext(GraphEncoder e, Node node) : IExactEncodingContext
+    {
+        public Node Node => node;
+        public long[] InputShape(int k) => e._graph.Nodes[node.Inputs[k]].Shape;
+        public IReadOnlyList<LinExpr> Input(int k) => e._forms[node.Inputs[k]];
+        public double InputLower(int k, int j) => e._lo[node.Inputs[k]][j];
+        public double InputUpper(int k, int j) => e._hi[node.Inputs[k]][j];
+        public (double Lower, double Upper) Interval(LinExpr x) => e._model.IntervalOf(x);
+        public LinExpr Define(LinExpr expr, string name) => e.Define(expr, name);
+        public LinExpr Relu(LinExpr x, double l, double u, string name) => e.Relu(x, l, u, name);
+        public LinExpr Max(int k, int[] window, string name) => e.Max(window, node.Inputs[k], name);
+        public LinExpr[] Affine() => e.Affine(node);
+        public string ElementName(int j) => $"{node.Name}[{j}]";
+        public EncodingNotSupportedException NotSupported(string why) => Unsupported(node, why);
     }
 }

@@ -1,3 +1,4 @@
+using Certify.Exact;
 using Certify.Graph;
 using Certify.Solvers.Encoding;
 using Certify.Spec;

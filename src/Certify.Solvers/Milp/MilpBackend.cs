@@ -1,3 +1,4 @@
+using Certify.Exact;
 using Certify.Graph;
 using Certify.Solvers.Encoding;
 using Google.OrTools.LinearSolver;
@@ -50,7 +51,7 @@ public sealed class MilpBackend : IExactBackend
     /// </summary>
     public static double EncodingWork(ComputationGraph graph) => 1e6 +
         graph.Nodes.Skip(1).Sum(n => n.Op.IsAffine && n.Op.Arity == 1 ? (double)graph.Nodes[n.Inputs[0]].Size * n.Size
-            : n.Op is Certify.Graph.Ops.ReluOp ? (double)n.Size * n.Size : 0);
+            : n.Op is Certify.Operators.ReluOp ? (double)n.Size * n.Size : 0);
 
     /// <summary>The encoding time <see cref="EncodingWorkPerSecond"/> predicts for <paramref name="graph"/>.</summary>
     public TimeSpan EstimatedEncodingTime(ComputationGraph graph) =>

@@ -1,3 +1,4 @@
+using Certify.Exact;
 using Certify.Solvers.Encoding;
 using Google.OrTools.LinearSolver;
 using Certify.Spec;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using Certify.Exact;
 using Certify.Graph;
 using Certify.Solvers.Encoding;
 using Certify.Spec;

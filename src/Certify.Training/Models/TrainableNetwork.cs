@@ -1,5 +1,5 @@
 using Certify.Graph;
-using Certify.Graph.Ops;
+using Certify.Operators;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

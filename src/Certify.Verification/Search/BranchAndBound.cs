@@ -2,7 +2,6 @@ using TorchSharp;
 using System.Diagnostics;
 using Certify.Bounds;
 using Certify.Graph;
-using Certify.Graph.Ops;
 using Certify.Spec;
 using static TorchSharp.torch;
 
@@ -42,7 +41,7 @@ public sealed class BranchAndBound
     {
         Options = options ?? new BabOptions();
         _graph = graph;
-        bool hasRelu = graph.Nodes.Any(n => n.Op is ReluOp);
+        bool hasRelu = graph.Nodes.Any(n => n.Op.IsSplittable);
         Strategy = Options.Strategy switch
         {
             SplitStrategy.Auto => graph.InputSize <= Options.InputSplitMaxDimension || !hasRelu ? SplitStrategy.InputSplit : SplitStrategy.ReluSplit,

@@ -1,7 +1,6 @@
 using TorchSharp;
 using Certify.Bounds;
 using Certify.Graph;
-using Certify.Graph.Ops;
 using static TorchSharp.torch;
 
 namespace Certify.Verification.Search;
@@ -36,7 +35,7 @@ sealed class ReluBrancher : Brancher
     {
         var layers = new List<Layer>();
         long offset = 0;
-        foreach (var node in engine.Graph.Nodes.Where(n => n.Op is ReluOp))
+        foreach (var node in engine.Graph.Nodes.Where(n => n.Op.IsSplittable))
         {
             layers.Add(new Layer(node.Id, node.Inputs[0], offset, node.Size, node.Shape));
             offset += node.Size;

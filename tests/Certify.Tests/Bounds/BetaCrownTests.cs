@@ -1,6 +1,6 @@
 using Certify.Bounds;
 using Certify.Graph;
-using Certify.Graph.Ops;
+using Certify.Operators;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

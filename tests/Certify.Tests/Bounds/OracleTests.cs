@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Certify.Bounds;
-using Certify.Graph.Ops;
 using Certify.Import;
+using Certify.Operators;
 using Certify.Spec;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

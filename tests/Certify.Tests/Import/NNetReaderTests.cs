@@ -1,5 +1,5 @@
-using Certify.Graph.Ops;
 using Certify.Import;
+using Certify.Operators;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Xunit.Abstractions;

@@ -1,5 +1,5 @@
-using Certify.Graph.Ops;
 using Certify.Import;
+using Certify.Operators;
 using Certify.Runtime;
 
 namespace Certify.Tests.Import;

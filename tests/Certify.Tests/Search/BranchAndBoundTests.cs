@@ -1,7 +1,7 @@
 using Certify.Bounds;
 using Certify.Graph;
-using Certify.Graph.Ops;
 using Certify.Import;
+using Certify.Operators;
 using Certify.Runtime;
 using Certify.Spec;
 using Certify.Tests.Bounds;

@@ -1,5 +1,5 @@
 using Certify.Graph;
-using Certify.Graph.Ops;
+using Certify.Operators;
 using Certify.Solvers;
 using Certify.Solvers.Encoding;
 using Certify.Solvers.Milp;

@@ -1,5 +1,6 @@
+using Certify.Exact;
 using Certify.Graph;
-using Certify.Graph.Ops;
+using Certify.Operators;
 using Certify.Solvers.Encoding;
 using static TorchSharp.torch;
 

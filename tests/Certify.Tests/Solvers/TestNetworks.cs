@@ -1,6 +1,6 @@
+using Certify.Exact;
 using Certify.Graph;
-using Certify.Graph.Ops;
-using Certify.Solvers.Encoding;
+using Certify.Operators;
 using Certify.Spec;
 using Certify.Verification;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
 using Certify.Graph;
-using Certify.Graph.Ops;
 using Certify.Import;
+using Certify.Operators;
 using Certify.Soundness;
 using Certify.Spec;
 using static TorchSharp.torch;

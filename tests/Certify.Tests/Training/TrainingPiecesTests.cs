@@ -158,9 +158,9 @@ public sealed class TrainingPiecesTests
         // Active ReLUs (bias 10 around x = 0): the local map is y = [1 1]·[[1, 1], [1, −1]]·x = 2·x₀, optimal radius 2ε.
         // Intervals layer by layer: both hidden units get radius 2ε, the output 4ε, so the tightness is exactly 1/2.
         var b = new Certify.Graph.GraphBuilder(new long[] { 2 });
-        int h = b.Add(new Certify.Graph.Ops.LinearOp(tensor(new double[] { 1, 1, 1, -1 }, new long[] { 2, 2 }), tensor(new double[] { 10, 10 })), "fc1", "test", 0);
-        h = b.Add(new Certify.Graph.Ops.ReluOp(), "relu", "test", h);
-        int y = b.Add(new Certify.Graph.Ops.LinearOp(tensor(new double[] { 1, 1 }, new long[] { 1, 2 }), null), "out", "test", h);
+        int h = b.Add(new Certify.Operators.LinearOp(tensor(new double[] { 1, 1, 1, -1 }, new long[] { 2, 2 }), tensor(new double[] { 10, 10 })), "fc1", "test", 0);
+        h = b.Add(new Certify.Operators.ReluOp(), "relu", "test", h);
+        int y = b.Add(new Certify.Operators.LinearOp(tensor(new double[] { 1, 1 }, new long[] { 1, 2 }), null), "out", "test", h);
         var graph = b.Build(y);
         var x = zeros(1, 2, dtype: ScalarType.Float64);
         Assert.Equal(0.5, Certify.Training.Diagnostics.IbpTightness.AtPoint(graph, x, 0.1), 9);

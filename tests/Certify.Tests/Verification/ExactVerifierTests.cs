@@ -1,7 +1,7 @@
 using Certify.Bounds;
 using Certify.Graph;
-using Certify.Graph.Ops;
 using Certify.Import;
+using Certify.Operators;
 using Certify.Solvers;
 using Certify.Solvers.Encoding;
 using Certify.Solvers.Milp;

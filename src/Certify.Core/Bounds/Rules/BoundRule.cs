@@ -5,8 +5,9 @@ namespace Certify.Bounds.Rules;
 
 /// <summary>
 /// How one kind of operator is bounded: its interval rule (IBP) and its backward linear relaxation rule (CROWN).
-/// There is one subclass per <see cref="Op"/> kind, in <c>Bounds/Rules/&lt;Op&gt;Rule.cs</c>; <see cref="BoundRuleRegistry"/>
-/// maps op types to them. Rules are stateless singletons. All code paths are autograd friendly (no detach, no in-place
+/// There is one subclass per <see cref="Op"/> kind, beside the op in its family folder
+/// (<c>Operators/&lt;Family&gt;/&lt;Op&gt;Rule.cs</c>); the op's <c>OperatorDefinition</c> names it and
+/// <see cref="BoundRuleRegistry"/> finds it. Rules are stateless singletons. All code paths are autograd friendly (no detach, no in-place
 /// updates of tensors that may carry gradients) so that certified training can differentiate through them.
 /// </summary>
 public abstract class BoundRule

@@ -1,6 +1,6 @@
 using Certify.Graph;
-using Certify.Graph.Ops;
 using Certify.Import.Onnx.Proto;
+using Certify.Operators;
 using static TorchSharp.torch;
 
 namespace Certify.Import.Onnx;
@@ -8,8 +8,11 @@ namespace Certify.Import.Onnx;
 /// <summary>
 /// Translates one ONNX graph into a <see cref="ComputationGraph"/>: constants are folded, supported operators become
 /// Certify ops (see <see cref="OnnxImporter.SupportedOperators"/>) and ONNX tensors are mapped to per-sample node
-/// outputs with a leading batch dimension (see <see cref="VarValue"/>). The per-operator translations live in the other
-/// parts of this partial class, grouped by kind.
+/// outputs with a leading batch dimension (see <see cref="VarValue"/>). Each ONNX operator is translated by the
+/// <see cref="OperatorDefinition"/> that imports it (<see cref="OperatorRegistry.OnnxTranslator"/>); the built-in
+/// translations are the other parts of this partial class, each in its operator family's folder
+/// (<c>Operators/&lt;Family&gt;/&lt;Family&gt;Import.cs</c>), while this part and the others under <c>Import/Onnx</c> hold
+/// the generic plumbing: values, variable shapes and batch layouts, broadcasting, constant folding and errors.
 /// </summary>
 internal sealed partial class OnnxGraphReader
 {
@@ -195,7 +198,14 @@ internal sealed partial class OnnxGraphReader
             }
     }
 
-    /// <summary>The nodes in an order where every input is produced first (files are not always sorted).</summary>
+    /// <summary>
+    /// The nodes in an order where every input is produced first (files are not always sorted): passes over the nodes
+    /// still pending, each taking in file order every node whose inputs are available by then, so a sorted file keeps
+    /// its order exactly and node ids (and the names and messages that follow from them) do not depend on a library's
+    /// traversal. When a pass takes nothing, the first pending node is reported with the input it lacks and, for a
+    /// cycle, the node producing it. (Hand-written rather than a graph library's sort, which orders differently and
+    /// names no node of a cycle; see <see cref="ComputationGraph"/>.)
+    /// </summary>
     List<NodeProto> TopologicalOrder(GraphProto g)
     {
         var available = new HashSet<string>(_values.Keys) { "" };
@@ -253,70 +263,60 @@ internal sealed partial class OnnxGraphReader
             for (int i = 0; i < outs.Length && i < n.Output.Count; i++) Set(i, new ConstValue(outs[i], FoldedNonFinite(n, inputs, outs[i])));
             return;
         }
-        if (!Translators.TryGetValue(n.OpType, out var translate)) throw Unsupported();
-        translate(this, inputs);
+        var translate = GenericTranslators.GetValueOrDefault(n.OpType) ?? OperatorRegistry.OnnxTranslator(n.OpType) ?? throw Unsupported();
+        translate(new OnnxNodeContext(this, n, inputs));
     }
 
-    delegate void Translator(OnnxGraphReader r, OnnxValue?[] inputs);
+    /// <summary>A translator written against the reader itself (built-in operators): it receives the raw input values.</summary>
+    internal delegate void BuiltinTranslator(OnnxGraphReader r, OnnxValue?[] inputs);
 
-    static readonly Dictionary<string, Translator> Translators = new()
+    /// <summary>Wraps a built-in translator as the public <see cref="OnnxTranslator"/> that definitions hold.</summary>
+    internal static OnnxTranslator Builtin(BuiltinTranslator translate) =>
+        node => { var c = (OnnxNodeContext)node; translate(c.Reader, c.Inputs); };
+
+    /// <summary>
+    /// The ONNX operators the reader handles itself because they make no op of their own: Identity and Dropout pass
+    /// their input through, Constant and ConstantOfShape are always folded, Shape yields a constant and Cast of a
+    /// variable to a float type is the identity. Every other operator is imported by an <see cref="OperatorDefinition"/>
+    /// (see <see cref="OperatorRegistry"/>), and none may take over these names.
+    /// </summary>
+    internal static readonly IReadOnlyList<string> GenericOperators = new[] { "Identity", "Dropout", "Constant", "ConstantOfShape", "Shape", "Cast" };
+
+    /// <summary>The registry's ONNX operators and then <see cref="GenericOperators"/> (read afresh: operators may be registered at any time).</summary>
+    internal static IReadOnlyList<string> SupportedOperators => OperatorRegistry.OnnxOperators.Concat(GenericOperators).ToArray();
+
+    static readonly Dictionary<string, OnnxTranslator> GenericTranslators = new()
     {
-        ["Gemm"] = (r, x) => r.Gemm(x),
-        ["MatMul"] = (r, x) => r.MatMul(x),
-        ["Add"] = (r, x) => r.Binary(x, BinaryKind.Add),
-        ["Sub"] = (r, x) => r.Binary(x, BinaryKind.Sub),
-        ["Mul"] = (r, x) => r.Binary(x, BinaryKind.Mul),
-        ["Div"] = (r, x) => r.Binary(x, BinaryKind.Div),
-        ["Neg"] = (r, x) => r.Set(0, r.AffineConst(r.Var(x, 0), tensor(-1.0, ScalarType.Float64), null)),
-        ["Relu"] = (r, x) => r.Unary(x, new ReluOp()),
-        ["LeakyRelu"] = (r, x) => r.Unary(x, new LeakyReluOp(OnnxAttributes.Float(r._node, "alpha", 0.01f))),
-        ["Sigmoid"] = (r, x) => r.Unary(x, new SigmoidOp()),
-        ["Tanh"] = (r, x) => r.Unary(x, new TanhOp()),
-        ["Sign"] = (r, x) => r.Unary(x, new SignOp()),
-        ["Sin"] = (r, x) => r.Unary(x, new SinOp()),
-        ["Cos"] = (r, x) => r.Unary(x, new CosOp()),
-        ["Clip"] = (r, x) => r.Clip(x),
-        ["Pow"] = (r, x) => r.Pow(x),
-        ["Softmax"] = (r, x) => r.Softmax(x),
-        ["Flatten"] = (r, x) => r.Set(0, r.ReshapeTo(r.Var(x, 0), r.FlattenShape(r.Var(x, 0).Shape))),
-        ["Reshape"] = (r, x) => r.Set(0, r.ReshapeTo(r.Var(x, 0), r.ReshapeShape(r.Var(x, 0).Shape, x))),
-        ["Squeeze"] = (r, x) => r.Set(0, r.ReshapeTo(r.Var(x, 0), r.SqueezeShape(r.Var(x, 0).Shape, x))),
-        ["Unsqueeze"] = (r, x) => r.Set(0, r.ReshapeTo(r.Var(x, 0), r.UnsqueezeShape(r.Var(x, 0).Shape, x))),
-        ["Transpose"] = (r, x) => r.Transpose(x),
-        ["Concat"] = (r, x) => r.Concat(x),
-        ["Slice"] = (r, x) => r.Slice(x),
-        ["Split"] = (r, x) => r.Split(x),
-        ["Gather"] = (r, x) => r.Gather(x),
-        ["Shape"] = (r, x) => r.Set(0, new ConstValue(ConstantFolder.ShapeOf(r._node, r.Var(x, 0).Shape))),
-        ["Cast"] = (r, x) => r.Cast(x),
-        ["Conv"] = (r, x) => r.Conv(x),
-        ["ConvTranspose"] = (r, x) => r.ConvTranspose(x),
-        ["BatchNormalization"] = (r, x) => r.BatchNorm(x),
-        ["MaxPool"] = (r, x) => r.MaxPool(x),
-        ["AveragePool"] = (r, x) => r.AveragePool(x),
-        ["GlobalAveragePool"] = (r, x) => r.GlobalAveragePool(x),
-        ["Pad"] = (r, x) => r.Pad(x),
-        ["ReduceSum"] = (r, x) => r.Reduce(x, ReduceKind.Sum),
-        ["ReduceMean"] = (r, x) => r.Reduce(x, ReduceKind.Mean),
+        ["Shape"] = Builtin((r, x) => r.Set(0, new ConstValue(ConstantFolder.ShapeOf(r._node, r.Var(x, 0).Shape)))),
+        ["Cast"] = Builtin((r, x) => r.Cast(x)),
     };
+
+    void Cast(OnnxValue?[] inputs)
+    {
+        var x = Var(inputs, 0);
+        long to = OnnxAttributes.Int(_node, "to", 1);
+        if (!OnnxTensors.IsFloat((int)to))
+            throw Fail($"casts the data path to {OnnxTensors.TypeName((int)to)}; Certify supports casts of variables to float types only");
+        Set(0, x);
+    }
 
     // ---- values -------------------------------------------------------------------------------------------------
 
     /// <summary>Binds output <paramref name="index"/> of the current node.</summary>
-    void Set(int index, OnnxValue v)
+    internal void Set(int index, OnnxValue v)
     {
         if (index < _node.Output.Count && _node.Output[index] != "") _values[_node.Output[index]] = v;
     }
 
     /// <summary>Input <paramref name="i"/> as a variable; a constant there is an error naming the operand.</summary>
-    VarValue Var(OnnxValue?[] inputs, int i)
+    internal VarValue Var(OnnxValue?[] inputs, int i)
     {
         if (i >= inputs.Length || inputs[i] is null) throw Fail($"input {i} is missing");
         return inputs[i] as VarValue ?? throw Fail($"input {i} ('{_node.Input[i]}') is a constant where Certify expects the data path");
     }
 
     /// <summary>Input <paramref name="i"/> as a constant tensor, or null when absent (optional input); a variable is an error.</summary>
-    Tensor? Const(OnnxValue?[] inputs, int i, string what)
+    internal Tensor? Const(OnnxValue?[] inputs, int i, string what)
     {
         if (i >= inputs.Length || inputs[i] is null) return null;
         return (inputs[i] as ConstValue)?.Value ?? throw Fail($"{what} (input {i}, '{_node.Input[i]}') must be a constant, but it depends on the network input");
@@ -326,7 +326,7 @@ internal sealed partial class OnnxGraphReader
     string Origin => $"{_node.OpType} '{_node.Name}'";
 
     /// <summary>Adds a graph node for the current ONNX node and returns its id.</summary>
-    int Add(Op op, params int[] inputs) => Add(op, OutName(), inputs);
+    internal int Add(Op op, params int[] inputs) => Add(op, OutName(), inputs);
 
     int Add(Op op, string name, params int[] inputs)
     {
@@ -374,7 +374,7 @@ internal sealed partial class OnnxGraphReader
     }
 
     /// <summary>Per-sample shape of graph node <paramref name="id"/>.</summary>
-    long[] ShapeOf(int id) => _builder.Nodes[id].Shape;
+    internal long[] ShapeOf(int id) => _builder.Nodes[id].Shape;
 
     /// <summary>
     /// The same numbers as <paramref name="v"/> viewed with ONNX shape <paramref name="shape"/> and layout
@@ -423,7 +423,7 @@ internal sealed partial class OnnxGraphReader
         return axes.Select(a => a - off).ToArray();
     }
 
-    void Unary(OnnxValue?[] inputs, Op op)
+    internal void Unary(OnnxValue?[] inputs, Op op)
     {
         var x = Var(inputs, 0);
         Set(0, x with { Id = Add(op, x.Id) });

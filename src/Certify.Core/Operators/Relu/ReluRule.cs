@@ -1,0 +1,89 @@
+using Certify.Bounds;
+using Certify.Bounds.Rules;
+using Certify.Graph;
+using static TorchSharp.torch;
+
+namespace Certify.Operators;
+
+/// <summary>
+/// ReLU. IBP: <c>[relu(l), relu(u)]</c>. CROWN: on an unstable neuron (<c>l &lt; 0 &lt; u</c>) the upper line is the chord
+/// <c>u/(u−l)·(x − l)</c> and the lower line is <c>α·x</c>: CROWN's adaptive choice α = 1 when <c>u &gt; −l</c>, else 0;
+/// alpha-CROWN passes α per neuron and per row (<see cref="BackwardStep.AlphaLowerPass"/>), optimised in [0, 1].
+/// Stable neurons are exact (slope 1 when <c>l ≥ 0</c>, 0 when <c>u ≤ 0</c>). Split decisions reach this rule as clipped
+/// input bounds (see <see cref="SubproblemInputs.Splits"/>), which makes the split neurons stable, and, with beta-CROWN,
+/// as Lagrange multipliers of the split constraints (<see cref="BackwardStep.BetaLowerPass"/>).
+/// </summary>
+public sealed class ReluRule : ElementwiseRule<ReluOp>
+{
+    protected override Interval Ibp(ReluOp op, Node node, IReadOnlyList<Interval> inputs) => Monotone(inputs[0], t => nn.functional.relu(t));
+
+    /// <summary>Only unstable neurons need tight input bounds: the relaxation of a stable neuron is exact whatever its bounds.</summary>
+    public override Tensor? RefinementMask(Node node, int inputIndex, Interval input) => Unstable(input.Lower, input.Upper);
+
+    public override bool ExactImageOfInput => true;
+
+    /// <summary>Neurons whose sign is not fixed by the bounds: <c>l &lt; 0 &lt; u</c>.</summary>
+    public static Tensor Unstable(Tensor l, Tensor u) => l.lt(0).logical_and(u.gt(0));
+
+    /// <summary>Upper line (slope, intercept) and CROWN's adaptive lower slope; one formula for stable and unstable neurons.</summary>
+    public static (Tensor UpperSlope, Tensor UpperBias, Tensor LowerSlope) Lines(Tensor l, Tensor u)
+    {
+        var lr = l.clamp_max(0);
+        var ur = maximum(u.clamp_min(0), lr + 1e-8); // keeps the slope defined where l = u = 0
+        var slope = ur / (ur - lr);
+        var bias = -lr * slope;
+        var lower = slope.gt(0.5).to_type(l.dtype);   // 1 where u > −l (and on active neurons), else 0
+        return (slope, bias, lower);
+    }
+
+    /// <summary>
+    /// Lower line <c>α·L(x)</c> (α ∈ {0, 1}, CROWN's choice; valid as α ≥ 0 and relu(y) ≥ α·y), upper line
+    /// <c>s·U(x) + t</c> with the chord (s ≥ 0, so relu(y) ≤ s·y + t ≤ s·U(x) + t).
+    /// </summary>
+    public override LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds)
+    {
+        var x = inputs[0];
+        var (us, ub, ls) = Lines(inputBounds[0].Lower, inputBounds[0].Upper);
+        return new LinearBounds(x.LowerW * ls.unsqueeze(-1), x.LowerB * ls, x.UpperW * us.unsqueeze(-1), x.UpperB * us + ub);
+    }
+
+    protected override Relaxation Relaxation(ReluOp op, Tensor l, Tensor u)
+    {
+        var (us, ub, ls) = Lines(l, u);
+        return new Relaxation(ls, null, us, ub);
+    }
+
+    public override BackwardResult Backward(BackwardStep step)
+    {
+        BackwardResult r;
+        if (step.AlphaLowerPass is null && step.AlphaUpperPass is null) r = base.Backward(step);
+        else
+        {
+            var x = step.Inputs[0];
+            var (us, ub, ls) = Lines(x.Lower, x.Upper);
+            var unstable = Unstable(x.Lower, x.Upper).unsqueeze(1);                         // [B, 1, *shape]
+            Tensor Slope(Tensor? alpha) => alpha is null ? ls : where(unstable, alpha.clamp(0, 1), ls.unsqueeze(1)); // [B, S, *shape]
+            r = Relax.Elementwise(step,
+                new Relaxation(Slope(step.AlphaLowerPass), null, us, ub),
+                new Relaxation(Slope(step.AlphaUpperPass), null, us, ub));
+        }
+        return AddSplitMultipliers(step, r);
+    }
+
+    /// <summary>
+    /// Beta-CROWN: a split neuron j with sign s_j satisfies <c>s_j·x_j ≥ 0</c> on every input of the sub-problem, so for
+    /// any beta_j ≥ 0, <c>f(x) ≥ f(x) − beta_j·s_j·x_j</c> and <c>f(x) ≤ f(x) + beta_j·s_j·x_j</c> there. Bounding the
+    /// right-hand sides over the relaxed problem is therefore sound for the split sub-problem, and the multipliers let the
+    /// constraint reach the input (clipping the neuron's bounds alone only fixes its own relaxation). The terms are added
+    /// to the coefficients of the ReLU's input x. Beta is clamped at 0 here too, so that a caller's negative value can
+    /// never make a bound unsound.
+    /// </summary>
+    static BackwardResult AddSplitMultipliers(BackwardStep step, BackwardResult r)
+    {
+        if (step.SplitSign is not { } sign) return r;
+        var s = sign.unsqueeze(1);                                                          // [B, 1, *shape]
+        if (step.BetaLowerPass is { } bl && r.LowerA[0] is { } la) r.LowerA[0] = la - bl.clamp_min(0) * s;
+        if (step.BetaUpperPass is { } bu && r.UpperA[0] is { } ua) r.UpperA[0] = ua + bu.clamp_min(0) * s;
+        return r;
+    }
+}

@@ -1,0 +1,13 @@
+using Certify.Bounds;
+using Certify.Bounds.Rules;
+using Certify.Graph;
+using static TorchSharp.torch;
+
+namespace Certify.Operators;
+
+/// <summary>Sigmoid: monotone IBP; the S-shaped tangent/chord relaxation of <see cref="SShapedRule{TOp}"/>.</summary>
+public sealed class SigmoidRule : SShapedRule<SigmoidOp>
+{
+    protected override Tensor F(Tensor x) => sigmoid(x);
+    protected override Tensor DF(Tensor x) { var s = sigmoid(x); return s * (1 - s); }
+}
