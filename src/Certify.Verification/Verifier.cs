@@ -198,7 +198,7 @@ public sealed class Verifier
         // Decided from the operators before any work: a network the exact back-ends cannot encode gives branch and bound all
         // of the time, instead of a share followed by seconds of big-M bounds for a model the encoder would refuse.
         bool exactStage = Options.Exact != ExactStage.None;
-        if (exactStage && EncodingSupport.FirstUnencodable(_graph) is { } unencodable)
+        if (exactStage && GraphEncoder.FirstUnencodable(_graph) is { } unencodable)
         {
             Step($"exact stage ({Options.Exact.ToString().ToUpperInvariant()}) skipped: {unencodable}");
             exactStage = false;

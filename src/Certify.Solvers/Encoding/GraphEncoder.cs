@@ -100,10 +100,31 @@ public sealed class GraphEncoder
     /// </summary>
     LinExpr[] EncodeNode(Node node)
     {
+        var encode = EncoderFor(node, out var why) ?? throw Unsupported(node, why!);
+        return encode(new NodeContext(this, node));
+    }
+
+    /// <summary>The encoder of the node's operator, or null with the reason it has none.</summary>
+    static ExactEncoder? EncoderFor(Node node, out string? why)
+    {
         var definition = OperatorRegistry.For(node.Op);
         var encode = definition is null ? (node.Op.IsAffine && node.Op.Arity == 1 ? ExactEncoding.Affine : null) : definition.ExactEncoder;
-        if (encode is null) throw Unsupported(node, definition?.NotExactReason ?? NotPiecewiseLinear());
-        return encode(new NodeContext(this, node));
+        why = encode is null ? definition?.NotExactReason ?? NotPiecewiseLinear() : null;
+        return encode;
+    }
+
+    /// <summary>
+    /// Whether the graph can be encoded at all, decided from its operators alone, before any bound is computed: null
+    /// when every operator has an exact encoding, otherwise the encoder's message for the first node that has none. The
+    /// verifier asks this first: a sigmoid network used to spend about 7 s on CROWN bounds for the big-M constants of a
+    /// model the encoder then refused at its first Sigmoid node. (An encoder may still refuse a node for its parameters,
+    /// e.g. an Add whose operands broadcast; that is known only when it runs, and costs nothing.)
+    /// </summary>
+    public static string? FirstUnencodable(ComputationGraph graph)
+    {
+        foreach (var node in graph.Nodes.Skip(1))
+            if (EncoderFor(node, out var why) is null) return Unsupported(node, why!).Message;
+        return null;
     }
 
     /// <summary>The default reason, naming the operators that have an exact encoding ("A, B and C").</summary>

@@ -1,5 +1,6 @@
 using Certify.Graph;
-using Certify.Graph.Ops;
+using Certify.Exact;
+using Certify.Operators;
 using Certify.Solvers;
 using Certify.Solvers.Encoding;
 using Certify.Solvers.Milp;
@@ -85,7 +86,7 @@ public class ExactStageTests
             string? encoderSays = null;
             try { GraphEncoder.Encode(g, lo, hi); }
             catch (EncodingNotSupportedException e) { encoderSays = e.Message; }
-            Assert.True(encoderSays == EncodingSupport.FirstUnencodable(g), $"{name}: encoder '{encoderSays}', check '{EncodingSupport.FirstUnencodable(g)}'");
+            Assert.True(encoderSays == GraphEncoder.FirstUnencodable(g), $"{name}: encoder '{encoderSays}', check '{GraphEncoder.FirstUnencodable(g)}'");
         }
     }
 }
