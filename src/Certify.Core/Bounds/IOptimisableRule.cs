@@ -24,10 +24,10 @@ namespace Certify.Bounds;
 /// unsound.
 /// </para>
 /// <para>
-/// <see cref="InitialParameters"/> is CROWN's own choice: with it the rule's <see cref="Rules.BoundRule.Backward"/> gives
+/// <see cref="InitialParameters"/> is CROWN's own choice: with it the rule's <c>BoundRule.Backward</c> gives
 /// CROWN's relaxation (up to the order of floating-point sums), so iteration 0 of alpha-CROWN reproduces CROWN's bound
 /// and the best bound kept is never looser than CROWN's. The rule reads its parameters from
-/// <see cref="Rules.BackwardStep.AlphaLowerPass"/> and <see cref="Rules.BackwardStep.AlphaUpperPass"/>; null there means
+/// <c>BackwardStep.AlphaLowerPass</c> and <c>BackwardStep.AlphaUpperPass</c>; null there means
 /// CROWN's choice.
 /// </para>
 /// </summary>
