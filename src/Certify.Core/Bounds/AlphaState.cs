@@ -3,10 +3,12 @@ using static TorchSharp.torch;
 namespace Certify.Bounds;
 
 /// <summary>
-/// The optimisable parameters of the final specification rows' backward passes, per ReLU node id:
+/// The optimisable parameters of the final specification rows' backward passes, per node id:
 /// <list type="bullet">
-/// <item>alpha-CROWN's lower slopes <c>[B, S, *shape]</c> for the pass that bounds the rows from below and for the one
-/// that bounds them from above (either may be absent). Values lie in [0, 1]; they only matter for unstable neurons.</item>
+/// <item>alpha-CROWN's relaxation parameters of every node whose rule is an <see cref="IOptimisableRule"/>, for the pass
+/// that bounds the rows from below and for the one that bounds them from above (either may be absent): ReLU's lower
+/// slopes <c>[B, S, *shape]</c>, and for other rules <c>[B, S, *ParameterShape]</c> in the rule's own layout (e.g.
+/// sigmoid's two tangent points <c>[B, S, 2, *shape]</c>). Values lie in [0, 1], every one of them sound.</item>
 /// <item>beta-CROWN's multipliers <c>[B, S, *shape]</c> (≥ 0) of the split constraints <c>s·x ≥ 0</c> of split ReLU
 /// neurons, per pass, and the split signs s <c>[B, *shape]</c> (+1 active, −1 inactive, 0 free) they multiply. Every
 /// beta ≥ 0 gives a sound bound; zero where a neuron is not split.</item>
@@ -14,10 +16,10 @@ namespace Certify.Bounds;
 /// </summary>
 public sealed class AlphaState : IDisposable
 {
-    /// <summary>Slopes used when bounding C·y from below, keyed by ReLU node id.</summary>
+    /// <summary>Relaxation parameters used when bounding C·y from below, keyed by node id (ReLU: its lower slopes).</summary>
     public Dictionary<int, Tensor> LowerPass { get; } = new();
 
-    /// <summary>Slopes used when bounding C·y from above, keyed by ReLU node id.</summary>
+    /// <summary>Relaxation parameters used when bounding C·y from above, keyed by node id.</summary>
     public Dictionary<int, Tensor> UpperPass { get; } = new();
 
     /// <summary>Split multipliers (beta ≥ 0) used when bounding C·y from below, keyed by ReLU node id, <c>[B, S, *shape]</c>.</summary>

@@ -448,14 +448,17 @@ public sealed class BoundEngine
     // ---------------------------------------------------------------- alpha-CROWN
 
     /// <summary>
-    /// Alpha-CROWN (and beta-CROWN): Adam over the ReLU lower slopes of the final pass for <see cref="BoundOptions.AlphaIterations"/>
-    /// iterations; then, for <see cref="BoundMethod.BetaCrown"/> with splits, a joint phase over the slopes and the split
-    /// multipliers for <see cref="BoundOptions.BetaIterations"/> iterations, started from the best slopes. Every evaluated
-    /// bound is sound (slopes in [0, 1], multipliers ≥ 0), so the best one per sub-problem and row is kept, with its parameters.
+    /// Alpha-CROWN (and beta-CROWN): Adam over the free choices of the relaxations of the final pass (every node whose
+    /// rule is an <see cref="IOptimisableRule"/>: ReLU lower slopes, tangent points, McCormick planes, ...) for
+    /// <see cref="BoundOptions.AlphaIterations"/> iterations; then, for <see cref="BoundMethod.BetaCrown"/> with splits, a
+    /// joint phase over those parameters and the split multipliers for <see cref="BoundOptions.BetaIterations"/>
+    /// iterations, started from the best parameters. Every evaluated bound is sound (parameters in [0, 1], multipliers
+    /// ≥ 0), so the best one per sub-problem and row is kept, with its parameters. Iteration 0 evaluates CROWN's choices
+    /// (or a parent's), so the result is never looser than CROWN's.
     /// </summary>
     (Tensor Lower, Tensor Upper, AlphaState Alphas) OptimiseAlpha(Tensor spec, Interval?[] bounds, SubproblemInputs sub)
     {
-        // The optimisation differentiates only with respect to the slopes and multipliers: detach everything else.
+        // The optimisation differentiates only with respect to the parameters and multipliers: detach everything else.
         var fixedBounds = bounds.Select(b => b?.Detach()).ToArray();
         var crown = _detachedCrown.Value;
         var c = spec.detach();
@@ -463,22 +466,22 @@ public sealed class BoundEngine
         bool needUpper = sub.NeedUpper;
         var alphas = new AlphaState();
         var alphaParameters = new List<TorchSharp.Modules.Parameter>();
-        var relus = Graph.Nodes.Where(n => n.Op is ReluOp).ToList();
-        long[] ShapeOf(Node node) => ComputationGraph.ShapeWithBatch(batch, new[] { rows }.Concat(node.Shape).ToArray());
-        foreach (var node in relus)
+        long[] WithRows(IEnumerable<long> shape) => ComputationGraph.ShapeWithBatch(batch, new[] { rows }.Concat(shape).ToArray());
+        foreach (var node in Graph.Nodes)
         {
-            var x = fixedBounds[node.Inputs[0]]!.Value;
-            var shape = ShapeOf(node);
+            if (_rules[node.Id] is not IOptimisableRule rule || rule.ParameterShape(node) is not { } parameterShape) continue;
+            var shape = WithRows(parameterShape);
+            var inputs = node.Inputs.Select(k => fixedBounds[k]!.Value).ToArray();
             Tensor Init(Dictionary<int, Tensor>? given)
             {
-                var crownSlope = ReluRule.Lines(x.Lower, x.Upper).LowerSlope.unsqueeze(1).expand(shape);
-                // Negative given entries stand for "none" (e.g. sub-problems of a batch without a parent's slopes).
+                var crownChoice = rule.InitialParameters(node, inputs).unsqueeze(1).expand(shape);
+                // Negative given entries stand for "none" (e.g. sub-problems of a batch without a parent's parameters).
                 if (given is not null && given.TryGetValue(node.Id, out var g) && g.shape.SequenceEqual(shape))
                 {
                     var gp = Prepare(g).detach();
-                    return where(gp.ge(0), gp.clamp_max(1), crownSlope).contiguous();
+                    return where(gp.ge(0), gp.clamp_max(1), crownChoice).contiguous();
                 }
-                return crownSlope.clone();
+                return crownChoice.clone();
             }
             var pl = new TorchSharp.Modules.Parameter(Init(sub.Alphas?.LowerPass));
             alphas.LowerPass[node.Id] = pl; alphaParameters.Add(pl);
@@ -547,14 +550,15 @@ public sealed class BoundEngine
         if (Options.Method == BoundMethod.BetaCrown && sub.Splits is not null)
         {
             var betaParameters = new List<TorchSharp.Modules.Parameter>();
-            foreach (var node in relus)
+            // Split decisions are keyed by the nodes they split (ReLUs, whose rule applies the multipliers).
+            foreach (var node in Graph.Nodes)
             {
                 if (!sub.Splits.TryGetValue(node.Id, out var split)) continue;
                 var sign = Prepare(split).reshape(ComputationGraph.ShapeWithBatch(batch, node.Shape)).detach();   // [B, *shape]
                 if (!sign.ne(0).any().ToBoolean()) continue;
                 best.SplitSigns[node.Id] = sign.clone();
                 alphas.SplitSigns[node.Id] = sign;
-                var shape = ShapeOf(node);
+                var shape = WithRows(node.Shape);
                 var mask = sign.ne(0).unsqueeze(1).to_type(sign.dtype);                                           // [B, 1, *shape]
                 Tensor Init(Dictionary<int, Tensor>? given) =>
                     given is not null && given.TryGetValue(node.Id, out var g) && g.shape.SequenceEqual(shape)
@@ -570,7 +574,7 @@ public sealed class BoundEngine
             }
             if (betaParameters.Count > 0)
             {
-                // Restart the slopes from the best ones so that the joint phase starts where alpha-CROWN ended, per row.
+                // Restart the parameters from the best ones so that the joint phase starts where alpha-CROWN ended, per row.
                 using (no_grad())
                 {
                     foreach (var (id, p) in alphas.LowerPass) p.copy_(best.LowerPass[id]);

@@ -289,14 +289,16 @@ public class BoundEngineTests
     }
 
     [Fact]
-    public void An_op_without_a_crown_rule_is_reported_as_an_ibp_fallback()
+    public void Softmax_max_pool_and_sign_have_crown_rules_and_fall_back_to_intervals_nowhere()
     {
-        var graph = TestNetworks.WiringNet(1, softmax: true);
-        var engine = new BoundEngine(graph, new BoundOptions { Method = BoundMethod.Crown, DType = ScalarType.Float64 });
-        var (l, u) = Box(graph.InputSize, 2);
-        using var r = engine.Compute(l, u);
-        Assert.Contains(r.IbpFallbacks, f => f.Contains("Softmax"));
-        using var ibp = new BoundEngine(graph, new BoundOptions { Method = BoundMethod.Ibp, DType = ScalarType.Float64 }).Compute(l, u);
-        Assert.Empty(ibp.IbpFallbacks);
+        // They were the IBP fallbacks (constants inside CROWN passes); each now has a linear relaxation.
+        foreach (var graph in new[] { TestNetworks.WiringNet(1, softmax: true), TestNetworks.PoolNet(2), TestNetworks.Mlp(() => new SignOp(), 3) })
+        {
+            var engine = new BoundEngine(graph, new BoundOptions { Method = BoundMethod.Crown, DType = ScalarType.Float64 });
+            Assert.Empty(engine.IbpFallbackNodes);
+            var (l, u) = Box(graph.InputSize, 2, 0.2);
+            using var r = engine.Compute(l.reshape(ComputationGraph.ShapeWithBatch(1, graph.InputShape)), u.reshape(ComputationGraph.ShapeWithBatch(1, graph.InputShape)));
+            Assert.Empty(r.IbpFallbacks);
+        }
     }
 }

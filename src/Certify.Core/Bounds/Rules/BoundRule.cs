@@ -103,10 +103,14 @@ public sealed class BackwardStep
     /// <summary>Coefficients in the pass that bounds the rows from above, or null.</summary>
     public Tensor? UpperA { get; init; }
 
-    /// <summary>Optimisable lower slopes (ReLU, alpha-CROWN) for the lower pass, <c>[B, S, *shape]</c>, or null for CROWN's choice.</summary>
+    /// <summary>
+    /// alpha-CROWN's parameters of this node's relaxation for the lower pass (<see cref="IOptimisableRule"/>):
+    /// <c>[B, S, *ParameterShape]</c> in the rule's layout (ReLU: its lower slopes <c>[B, S, *shape]</c>), values in
+    /// [0, 1], each a sound choice; null for CROWN's choice.
+    /// </summary>
     public Tensor? AlphaLowerPass { get; init; }
 
-    /// <summary>Optimisable lower slopes for the upper pass, or null.</summary>
+    /// <summary>alpha-CROWN's parameters of this node's relaxation for the upper pass, or null.</summary>
     public Tensor? AlphaUpperPass { get; init; }
 
     /// <summary>

@@ -12,4 +12,12 @@ public sealed class CosRule : ElementwiseRule<CosOp>
         SinRule.SineBounds(inputs[0].Lower + Math.PI / 2, inputs[0].Upper + Math.PI / 2);
 
     protected override Relaxation Relaxation(CosOp op, Tensor l, Tensor u) => SinRule.SineRelaxation(l, u, cos, Math.PI / 2);
+
+    /// <summary>As for sine: the weights of the shifted chord in the lower and upper lines.</summary>
+    protected override int ParameterCount(CosOp op) => 2;
+
+    protected override Tensor[] InitialParameters(CosOp op, Tensor l, Tensor u) => SinRule.SineInitialParameters(l, u, cos, Math.PI / 2);
+
+    protected override Relaxation ParameterisedRelaxation(CosOp op, Tensor l, Tensor u, IReadOnlyList<Tensor> theta) =>
+        SinRule.SineRelaxation(l, u, cos, Math.PI / 2, theta[0], theta[1]);
 }

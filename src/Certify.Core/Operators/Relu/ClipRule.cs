@@ -8,7 +8,8 @@ namespace Certify.Operators;
 /// <summary>
 /// Clip to <c>[a, b]</c>: nondecreasing, IBP clips the bounds. CROWN: identity inside, constants outside; a box that
 /// crosses only the lower kink is relaxed like a shifted ReLU (<c>a + relu(x − a)</c>: chord above, <c>x</c> or <c>a</c>
-/// below), only the upper kink like <c>b − relu(b − x)</c>; a box crossing both uses the constant interval.
+/// below), only the upper kink like <c>b − relu(b − x)</c>; a box crossing both uses the constant interval. alpha-CROWN
+/// turns the lines through the kinks (see <see cref="ParameterisedRelaxation"/>).
 /// </summary>
 public sealed class ClipRule : ElementwiseRule<ClipOp>
 {
@@ -16,34 +17,58 @@ public sealed class ClipRule : ElementwiseRule<ClipOp>
 
     public override bool ExactImageOfInput => true;
 
-    protected override Relaxation Relaxation(ClipOp op, Tensor l, Tensor u)
+    protected override Relaxation Relaxation(ClipOp op, Tensor l, Tensor u) => ParameterisedRelaxation(op, l, u, InitialParameters(op, l, u));
+
+    /// <summary>Two parameters per neuron: the slope of the lower line through the lower kink (θ₀) and of the upper line through the upper kink (θ₁).</summary>
+    protected override int ParameterCount(ClipOp op) => double.IsInfinity(op.Min) && double.IsInfinity(op.Max) ? 0 : 2;
+
+    /// <summary>CROWN's choices: on a box crossing one kink the closer of the two supports (θ ∈ {0, 1}); crossing both, the constants (θ = 0).</summary>
+    protected override Tensor[] InitialParameters(ClipOp op, Tensor l, Tensor u)
+    {
+        double a = op.Min, b = op.Max;
+        var lowerX = (u - a).gt(a - l).logical_and(u.le(b));    // only the lower kink, and the identity is the closer support
+        var upperX = (b - l).gt(u - b).logical_and(l.ge(a));    // only the upper kink, likewise
+        return new[] { lowerX.to_type(l.dtype), upperX.to_type(l.dtype) };
+    }
+
+    /// <summary>
+    /// A box crossing the lower kink a (<c>l &lt; a &lt; u</c>) has the lower lines <c>a + s·(x − a)</c> through the kink for
+    /// every <c>s ∈ [0, s*]</c>, <c>s* = (min(u, b) − a)/(u − a)</c> (1 when only that kink is crossed; otherwise the line
+    /// through <c>(u, b)</c>): below a on the left (s ≥ 0), below x between the kinks (s ≤ 1), below b on the right.
+    /// <c>s = θ₀·s*</c>. Symmetrically the upper lines <c>b + s·(x − b)</c>, <c>s = θ₁·s*</c>, <c>s* = (b − max(l, a))/(b − l)</c>.
+    /// A box crossing one kink only takes the chord on the other side; inside both kinks the identity; beyond them the constant.
+    /// </summary>
+    protected override Relaxation ParameterisedRelaxation(ClipOp op, Tensor l, Tensor u, IReadOnlyList<Tensor> theta)
     {
         double a = op.Min, b = op.Max;
         var one = ones_like(l); var zero = zeros_like(l);
         var fl = op.Forward(new[] { l }); var fu = op.Forward(new[] { u });
-        // Default: constant bounds (covers both-kinks and fully clipped boxes).
+        // Default: constant bounds (fully clipped boxes).
         Tensor lK = zero, lB = fl, uK = zero, uB = fu;
         var inside = l.ge(a).logical_and(u.le(b));
         var width = (u - l).clamp_min(1e-12);
         if (!double.IsNegativeInfinity(a))
         {
-            // Only the lower kink: l < a < u ≤ b.
-            var lowKink = l.lt(a).logical_and(u.gt(a)).logical_and(u.le(b));
+            var lowKink = l.lt(a).logical_and(u.gt(a));
+            var onlyLow = lowKink.logical_and(u.le(b));
             var k = (u - a) / width;                      // chord through (l, a) and (u, u)
             var kb = a - k * l;
-            var useX = (u - a).gt(a - l);                  // the identity is the closer support
-            uK = where(lowKink, k, uK); uB = where(lowKink, kb, uB);
-            lK = where(lowKink, where(useX, one, zero), lK); lB = where(lowKink, where(useX, zero, one * a), lB);
+            uK = where(onlyLow, k, uK); uB = where(onlyLow, kb, uB);
+            // Safe denominators off the mask keep the unused branch (and so the parameters' gradients) finite.
+            var sMax = (minimum(u, full_like(u, b)) - a) / where(lowKink, u - a, one);
+            var s = theta[0] * sMax;
+            lK = where(lowKink, s, lK); lB = where(lowKink, a - s * a, lB);
         }
         if (!double.IsPositiveInfinity(b))
         {
-            // Only the upper kink: a ≤ l < b < u.
-            var highKink = l.ge(a).logical_and(l.lt(b)).logical_and(u.gt(b));
+            var highKink = l.lt(b).logical_and(u.gt(b));
+            var onlyHigh = highKink.logical_and(l.ge(a));
             var k = (b - l) / width;                       // chord through (l, l) and (u, b)
             var kb = l - k * l;
-            var useX = (b - l).gt(u - b);
-            lK = where(highKink, k, lK); lB = where(highKink, kb, lB);
-            uK = where(highKink, where(useX, one, zero), uK); uB = where(highKink, where(useX, zero, one * b), uB);
+            lK = where(onlyHigh, k, lK); lB = where(onlyHigh, kb, lB);
+            var sMax = (b - maximum(l, full_like(l, a))) / where(highKink, b - l, one);
+            var s = theta[1] * sMax;
+            uK = where(highKink, s, uK); uB = where(highKink, b - s * b, uB);
         }
         lK = where(inside, one, lK); lB = where(inside, zero, lB);
         uK = where(inside, one, uK); uB = where(inside, zero, uB);

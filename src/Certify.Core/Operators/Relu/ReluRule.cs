@@ -8,7 +8,8 @@ namespace Certify.Operators;
 /// <summary>
 /// ReLU. IBP: <c>[relu(l), relu(u)]</c>. CROWN: on an unstable neuron (<c>l &lt; 0 &lt; u</c>) the upper line is the chord
 /// <c>u/(u−l)·(x − l)</c> and the lower line is <c>α·x</c>: CROWN's adaptive choice α = 1 when <c>u &gt; −l</c>, else 0;
-/// alpha-CROWN passes α per neuron and per row (<see cref="BackwardStep.AlphaLowerPass"/>), optimised in [0, 1].
+/// alpha-CROWN passes α per neuron and per row (<see cref="BackwardStep.AlphaLowerPass"/>, <c>[B, S, *shape]</c>; see
+/// <see cref="IOptimisableRule"/>), optimised in [0, 1].
 /// Stable neurons are exact (slope 1 when <c>l ≥ 0</c>, 0 when <c>u ≤ 0</c>). Split decisions reach this rule as clipped
 /// input bounds (see <see cref="SubproblemInputs.Splits"/>), which makes the split neurons stable, and, with beta-CROWN,
 /// as Lagrange multipliers of the split constraints (<see cref="BackwardStep.BetaLowerPass"/>).
@@ -52,6 +53,11 @@ public sealed class ReluRule : ElementwiseRule<ReluOp>
         var (us, ub, ls) = Lines(l, u);
         return new Relaxation(ls, null, us, ub);
     }
+
+    /// <summary>One parameter per neuron: the lower slope itself (any slope in [0, 1] is a valid lower line of ReLU).</summary>
+    protected override int ParameterCount(ReluOp op) => 1;
+
+    protected override Tensor[] InitialParameters(ReluOp op, Tensor l, Tensor u) => new[] { Lines(l, u).LowerSlope };
 
     public override BackwardResult Backward(BackwardStep step)
     {

@@ -6,12 +6,45 @@ using static TorchSharp.torch;
 namespace Certify.Operators;
 
 /// <summary>
-/// Sign: nondecreasing, so IBP is <c>[sign(l), sign(u)]</c>. It is discontinuous at 0 and has no useful linear
-/// relaxation: CROWN uses the interval bounds for it (reported as an IBP fallback).
+/// Sign: nondecreasing, so IBP is <c>[sign(l), sign(u)]</c>, the exact range. It is discontinuous at 0, yet a box
+/// containing 0 still has useful lines: below, <c>sign(l) + s·x</c> for <c>0 ≤ s ≤ (1 − sign(l))/u</c> (at most −1 left
+/// of 0, at most 0 at 0, at most 1 at u); above, <c>sign(u) + s·x</c> for <c>0 ≤ s ≤ (1 + sign(u))/(−l)</c>. A box on one
+/// side of 0 is exact with constants. CROWN takes the steepest line where it encloses less area than the constant (as
+/// ReLU does: below when <c>u &gt; −l</c>, above when <c>−l &gt; u</c>, and always on a box with an end at 0);
+/// alpha-CROWN optimises the slopes <c>s = θ·s_max</c>.
 /// </summary>
-public sealed class SignRule : BoundRule<SignOp>
+public sealed class SignRule : ElementwiseRule<SignOp>
 {
     protected override Interval Ibp(SignOp op, Node node, IReadOnlyList<Interval> inputs) => Monotone(inputs[0], sign);
-    public override bool HasCrownRule(Node node) => false;
-    public override bool NeedsInputBounds => true;
+
+    public override bool ExactImageOfInput => true;
+
+    /// <summary>Only boxes that contain 0 need tight bounds: elsewhere the constant lines are exact.</summary>
+    public override Tensor? RefinementMask(Node node, int inputIndex, Interval input) => input.Lower.le(0).logical_and(input.Upper.ge(0));
+
+    protected override Relaxation Relaxation(SignOp op, Tensor l, Tensor u) => ParameterisedRelaxation(op, l, u, InitialParameters(op, l, u));
+
+    /// <summary>Two parameters per neuron: the slope fractions of the lower (θ₀) and upper (θ₁) lines.</summary>
+    protected override int ParameterCount(SignOp op) => 2;
+
+    protected override Tensor[] InitialParameters(SignOp op, Tensor l, Tensor u) => new[]
+    {
+        l.eq(0).logical_or(u.gt(l.neg())).to_type(l.dtype),
+        u.eq(0).logical_or(l.neg().gt(u)).to_type(l.dtype),
+    };
+
+    protected override Relaxation ParameterisedRelaxation(SignOp op, Tensor l, Tensor u, IReadOnlyList<Tensor> theta)
+    {
+        var sl = sign(l); var su = sign(u);
+        var lowLine = l.le(0).logical_and(u.gt(0));
+        var upLine = l.lt(0).logical_and(u.ge(0));
+        var one = ones_like(l);
+        var lowSlope = where(lowLine, theta[0] * ((1 - sl) / where(lowLine, u, one)), zeros_like(theta[0]));
+        var upSlope = where(upLine, theta[1] * ((1 + su) / where(upLine, l.neg(), one)), zeros_like(theta[1]));
+        // A unit of rounding at the far end (s_max·u may round above 2) is covered by a small outward margin.
+        double eps = l.dtype == ScalarType.Float64 ? 1e-12 : 1e-6;
+        var lowBias = sl - where(lowLine, full_like(l, eps), zeros_like(l));
+        var upBias = su + where(upLine, full_like(l, eps), zeros_like(l));
+        return new Relaxation(lowSlope, lowBias, upSlope, upBias);
+    }
 }

@@ -15,7 +15,8 @@ namespace Certify.Operators;
 /// <c>f(l)</c>. Symmetrically below (chord iff <c>f'(l) ≥ chord slope</c>, else tangent at <c>d ∈ [l, 0]</c> through <c>(u, f(u))</c>).</item>
 /// </list>
 /// Intercepts are widened by a few units of rounding so the lines stay sound in floating point; on very narrow boxes
-/// the constants <c>f(l)</c>, <c>f(u)</c> are used.
+/// the constants <c>f(l)</c>, <c>f(u)</c> are used. alpha-CROWN moves the tangent points within their valid ranges
+/// (<see cref="ParameterisedRelaxation"/>).
 /// </summary>
 public abstract class SShapedRule<TOp> : ElementwiseRule<TOp> where TOp : Op
 {
@@ -31,19 +32,45 @@ public abstract class SShapedRule<TOp> : ElementwiseRule<TOp> where TOp : Op
 
     public override bool ExactImageOfInput => true;
 
-    protected override Relaxation Relaxation(TOp op, Tensor l, Tensor u)
+    protected override Relaxation Relaxation(TOp op, Tensor l, Tensor u) => ParameterisedRelaxation(op, l, u, InitialParameters(op, l, u));
+
+    /// <summary>Two parameters per neuron: the tangent point of the lower line (θ₀) and of the upper line (θ₁).</summary>
+    protected override int ParameterCount(TOp op) => 2;
+
+    /// <summary>
+    /// CROWN's tangent points: the midpoint of the box on the convex (lower line) or concave (upper line) part, θ = ½;
+    /// in the mixed case the tangent through the far end point, the end of the valid range (θ₀ = 1, θ₁ = 0).
+    /// </summary>
+    protected override Tensor[] InitialParameters(TOp op, Tensor l, Tensor u)
     {
+        var half = full_like(l, 0.5);
+        return new[] { where(u.le(0), half, ones_like(l)), where(l.ge(0), half, zeros_like(l)) };
+    }
+
+    /// <summary>
+    /// Tangent lines at points inside the range where they stay on the right side of f over the whole box:
+    /// <list type="bullet">
+    /// <item>lower line: on the convex part (u ≤ 0) the tangent at any <c>d ∈ [l, u]</c>; in the mixed case the tangent
+    /// at any <c>d ∈ [l, d*]</c>, d* being the point whose tangent passes through <c>(u, f(u))</c> (moving d left of d*
+    /// lowers the line at u, and f stays convex on [l, 0]); <c>d = (1−θ₀)·lo + θ₀·hi</c> of that range.</item>
+    /// <item>upper line: symmetrically, on the concave part (l ≥ 0) any <c>d ∈ [l, u]</c>, in the mixed case any
+    /// <c>d ∈ [d*, u]</c> with d*'s tangent through <c>(l, f(l))</c>; <c>d = (1−θ₁)·lo + θ₁·hi</c>.</item>
+    /// </list>
+    /// The chords (the other line on the convex and concave parts, and either line in the mixed case when the chord is
+    /// valid there) and the constants of narrow boxes are fixed.
+    /// </summary>
+    protected override Relaxation ParameterisedRelaxation(TOp op, Tensor l, Tensor u, IReadOnlyList<Tensor> theta)
+    {
+        var (t0, t1) = (theta[0], theta[1]);
         var fl = F(l); var fu = F(u);
         var width = u - l;
         var narrow = width.lt(1e-6);
         var safeWidth = where(narrow, ones_like(width), width);
         var chordK = (fu - fl) / safeWidth;
         var chordB = fl - chordK * l;
-        var m = (l + u) / 2;
-        var tanK = DF(m);
-        var tanB = F(m) - tanK * m;
+        var convex = u.le(0); var concave = l.ge(0);
 
-        // Mixed case, upper line: tangent at d ∈ [0, u] through (l, f(l)); g(d) ≥ 0 means the line is above f at l.
+        // Mixed case, upper line: tangent at d* ∈ [0, u] through (l, f(l)); g(d) ≥ 0 means the line is above f at l.
         var lo = zeros_like(u); var hi = u.clamp_min(0);
         for (int i = 0; i < BisectionSteps; i++)
         {
@@ -51,8 +78,7 @@ public abstract class SShapedRule<TOp> : ElementwiseRule<TOp> where TOp : Op
             var above = (F(d) + DF(d) * (l - d) - fl).ge(0);
             hi = where(above, d, hi); lo = where(above, lo, d);
         }
-        var upK = DF(hi); var upB = F(hi) - upK * hi;
-        // Mixed case, lower line: tangent at d ∈ [l, 0] through (u, f(u)); g(d) ≤ 0 means the line is below f at u.
+        // Mixed case, lower line: tangent at d* ∈ [l, 0] through (u, f(u)); g(d) ≤ 0 means the line is below f at u.
         var lo2 = l.clamp_max(0); var hi2 = zeros_like(l);
         for (int i = 0; i < BisectionSteps; i++)
         {
@@ -60,18 +86,21 @@ public abstract class SShapedRule<TOp> : ElementwiseRule<TOp> where TOp : Op
             var below = (F(d) + DF(d) * (u - d) - fu).le(0);
             lo2 = where(below, d, lo2); hi2 = where(below, hi2, d);
         }
-        var lowK = DF(lo2); var lowB = F(lo2) - lowK * lo2;
+        // Tangent points: (1−θ)·lo + θ·hi of the valid range (exact at θ = 0, ½, 1: CROWN's choices).
+        var dLow = (1 - t0) * l + t0 * where(convex, u, lo2);
+        var dUp = (1 - t1) * where(concave, l, hi) + t1 * u;
+        var lowK = DF(dLow); var lowB = F(dLow) - lowK * dLow;
+        var upK = DF(dUp); var upB = F(dUp) - upK * dUp;
 
-        var convex = u.le(0); var concave = l.ge(0);
         var chordUp = DF(u).ge(chordK);
         var chordLow = DF(l).ge(chordK);
-        var uK = where(convex, chordK, where(concave, tanK, where(chordUp, chordK, upK)));
-        var uB = where(convex, chordB, where(concave, tanB, where(chordUp, chordB, upB)));
-        var lK = where(concave, chordK, where(convex, tanK, where(chordLow, chordK, lowK)));
-        var lB = where(concave, chordB, where(convex, tanB, where(chordLow, chordB, lowB)));
+        var uK = where(convex, chordK, where(concave, upK, where(chordUp, chordK, upK)));
+        var uB = where(convex, chordB, where(concave, upB, where(chordUp, chordB, upB)));
+        var lK = where(concave, chordK, where(convex, lowK, where(chordLow, chordK, lowK)));
+        var lB = where(concave, chordB, where(convex, lowB, where(chordLow, chordB, lowB)));
 
         // Narrow boxes: constant lines (f is increasing).
-        var zero = zeros_like(l);
+        var zero = zeros_like(uK);
         uK = where(narrow, zero, uK); uB = where(narrow, fu, uB);
         lK = where(narrow, zero, lK); lB = where(narrow, fl, lB);
 
