@@ -1,6 +1,6 @@
 using Certify.Bounds;
 using Certify.Graph;
-using Certify.Graph.Ops;
+using Certify.Operators;
 using Certify.Import;
 using Certify.Spec;
 using Xunit.Abstractions;

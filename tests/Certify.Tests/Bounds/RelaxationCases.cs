@@ -1,5 +1,5 @@
 using Certify.Graph;
-using Certify.Graph.Ops;
+using Certify.Operators;
 using static TorchSharp.torch;
 
 namespace Certify.Tests.Bounds;
