@@ -10,9 +10,10 @@ namespace Certify.Operators;
 /// <list type="bullet">
 /// <item>u ≤ 0 (convex part): tangent at the midpoint below, chord above.</item>
 /// <item>l ≥ 0 (concave part): chord below, tangent at the midpoint above.</item>
-/// <item>l &lt; 0 &lt; u: the chord is a valid upper line iff <c>f'(u) ≥ chord slope</c>; otherwise the line through
-/// <c>(l, f(l))</c> tangent at some <c>d ∈ [0, u]</c>, found by bisection keeping the side where the line is above
-/// <c>f(l)</c>. Symmetrically below (chord iff <c>f'(l) ≥ chord slope</c>, else tangent at <c>d ∈ [l, 0]</c> through <c>(u, f(u))</c>).</item>
+/// <item>l &lt; 0 &lt; u: the chord is a valid upper line iff <c>f'(u) ≥ chord slope</c>; otherwise a tangent at a point
+/// d ≥ d*, where d*'s tangent passes through <c>(l, f(l))</c> (found by bisection): the midpoint when it is valid, else d*.
+/// Symmetrically below (chord iff <c>f'(l) ≥ chord slope</c>, else a tangent at d ≤ d*, d*'s tangent passing through
+/// <c>(u, f(u))</c>).</item>
 /// </list>
 /// Intercepts are widened by a few units of rounding so the lines stay sound in floating point; on very narrow boxes
 /// the constants <c>f(l)</c>, <c>f(u)</c> are used. alpha-CROWN moves the tangent points within their valid ranges
@@ -38,13 +39,50 @@ public abstract class SShapedRule<TOp> : ElementwiseRule<TOp> where TOp : Op
     protected override int ParameterCount(TOp op) => 2;
 
     /// <summary>
-    /// CROWN's tangent points: the midpoint of the box on the convex (lower line) or concave (upper line) part, θ = ½;
-    /// in the mixed case the tangent through the far end point, the end of the valid range (θ₀ = 1, θ₁ = 0).
+    /// CROWN's tangent points: the valid point closest to the midpoint m of the box. On the convex (lower line) or
+    /// concave (upper line) part that is m itself, θ = ½. In the mixed case it is m when m lies in the valid range, and
+    /// otherwise the end of the range, the tangent through the far end point. (Always taking the far end point, as this
+    /// rule first did, gave lines that hug f near one end of a wide box and leave it far behind at the other: on the
+    /// ERAN 6x200 sigmoid network CROWN's mean row lower bound was −31.7 where auto_LiRPA, which prefers the midpoint
+    /// the same way, has 7.1.)
     /// </summary>
     protected override Tensor[] InitialParameters(TOp op, Tensor l, Tensor u)
     {
-        var half = full_like(l, 0.5);
-        return new[] { where(u.le(0), half, ones_like(l)), where(l.ge(0), half, zeros_like(l)) };
+        var (lowHi, upLo) = TangentRanges(l, u);
+        var m = (l + u) / 2;
+        var dLow = minimum(m, lowHi);
+        var dUp = maximum(m, upLo);
+        var spanLow = lowHi - l; var spanUp = u - upLo;
+        var t0 = where(spanLow.gt(0), (dLow - l) / where(spanLow.gt(0), spanLow, ones_like(spanLow)), full_like(l, 0.5)).clamp(0, 1);
+        var t1 = where(spanUp.gt(0), (dUp - upLo) / where(spanUp.gt(0), spanUp, ones_like(spanUp)), full_like(l, 0.5)).clamp(0, 1);
+        return new[] { t0, t1 };
+    }
+
+    /// <summary>
+    /// The valid ranges of the tangent points: the lower line's is <c>[l, lowHi]</c> (u on the convex part; in the mixed
+    /// case d*, whose tangent passes through <c>(u, f(u))</c>), the upper line's <c>[upLo, u]</c> (l on the concave part;
+    /// in the mixed case the d* whose tangent passes through <c>(l, f(l))</c>). Found by bisection, keeping the valid side.
+    /// </summary>
+    (Tensor LowHi, Tensor UpLo) TangentRanges(Tensor l, Tensor u)
+    {
+        var fl = F(l); var fu = F(u);
+        // Mixed case, upper line: tangent at d* ∈ [0, u] through (l, f(l)); g(d) ≥ 0 means the line is above f at l.
+        var lo = zeros_like(u); var hi = u.clamp_min(0);
+        for (int i = 0; i < BisectionSteps; i++)
+        {
+            var d = (lo + hi) / 2;
+            var above = (F(d) + DF(d) * (l - d) - fl).ge(0);
+            hi = where(above, d, hi); lo = where(above, lo, d);
+        }
+        // Mixed case, lower line: tangent at d* ∈ [l, 0] through (u, f(u)); g(d) ≤ 0 means the line is below f at u.
+        var lo2 = l.clamp_max(0); var hi2 = zeros_like(l);
+        for (int i = 0; i < BisectionSteps; i++)
+        {
+            var d = (lo2 + hi2) / 2;
+            var below = (F(d) + DF(d) * (u - d) - fu).le(0);
+            lo2 = where(below, d, lo2); hi2 = where(below, hi2, d);
+        }
+        return (where(u.le(0), u, lo2), where(l.ge(0), l, hi));
     }
 
     /// <summary>
@@ -69,26 +107,10 @@ public abstract class SShapedRule<TOp> : ElementwiseRule<TOp> where TOp : Op
         var chordK = (fu - fl) / safeWidth;
         var chordB = fl - chordK * l;
         var convex = u.le(0); var concave = l.ge(0);
-
-        // Mixed case, upper line: tangent at d* ∈ [0, u] through (l, f(l)); g(d) ≥ 0 means the line is above f at l.
-        var lo = zeros_like(u); var hi = u.clamp_min(0);
-        for (int i = 0; i < BisectionSteps; i++)
-        {
-            var d = (lo + hi) / 2;
-            var above = (F(d) + DF(d) * (l - d) - fl).ge(0);
-            hi = where(above, d, hi); lo = where(above, lo, d);
-        }
-        // Mixed case, lower line: tangent at d* ∈ [l, 0] through (u, f(u)); g(d) ≤ 0 means the line is below f at u.
-        var lo2 = l.clamp_max(0); var hi2 = zeros_like(l);
-        for (int i = 0; i < BisectionSteps; i++)
-        {
-            var d = (lo2 + hi2) / 2;
-            var below = (F(d) + DF(d) * (u - d) - fu).le(0);
-            lo2 = where(below, d, lo2); hi2 = where(below, hi2, d);
-        }
-        // Tangent points: (1−θ)·lo + θ·hi of the valid range (exact at θ = 0, ½, 1: CROWN's choices).
-        var dLow = (1 - t0) * l + t0 * where(convex, u, lo2);
-        var dUp = (1 - t1) * where(concave, l, hi) + t1 * u;
+        var (lowHi, upLo) = TangentRanges(l, u);
+        // Tangent points: (1−θ)·lo + θ·hi of the valid range.
+        var dLow = (1 - t0) * l + t0 * lowHi;
+        var dUp = (1 - t1) * upLo + t1 * u;
         var lowK = DF(dLow); var lowB = F(dLow) - lowK * dLow;
         var upK = DF(dUp); var upB = F(dUp) - upK * dUp;
 
