@@ -210,7 +210,15 @@ public sealed class Verifier
             var end = exactStage ? deadline.Share(Options.BabShareBeforeMilp) : deadline;
             if (end.IsPast) return Done(Verdict.Timeout("no time left for branch and bound"));
             var bab = new BranchAndBound(_graph, Options.Bab with { TimeLimit = null });
-            var result = bab.Run(_spec, end);
+            BabResult result;
+            try { result = bab.Run(_spec, end); }
+            catch (Certify.Operators.OperatorDomainException e)
+            {
+                // A bound rule refused a box outside its operator's domain (a divisor interval containing 0, ...). No exact
+                // back-end encodes those operators either, so the run ends here with the rule's reason.
+                Step($"branch and bound ({bab.Strategy}, {bab.MethodDescription}): bounds refused: {e.Message} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+                return Done(Verdict.Unknown($"bounds refused: {e.Message}"));
+            }
             Step($"branch and bound ({bab.Strategy}, {bab.MethodDescription}): {result.Status}; {result.Statistics} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
             switch (result.Status)
             {

@@ -28,6 +28,9 @@ public static class OnnxExporter
     {
         readonly GraphProto _graph = new() { Name = "certify" };
         int _counter;
+        // ONNX requires unique node names and a graph does not (the importer names several nodes after one ONNX
+        // output, e.g. the reshapes around a MatMul of two variables): a repeated name gets a number appended.
+        readonly HashSet<string> _nodeNames = new();
 
         public ModelProto Model()
         {
@@ -67,6 +70,7 @@ public static class OnnxExporter
 
         NodeProto Node(string op, string name, string[] inputs, string output, params AttributeProto[] attrs)
         {
+            if (!_nodeNames.Add(name)) { int k = 2; while (!_nodeNames.Add($"{name}#{k}")) k++; name = $"{name}#{k}"; }
             var n = new NodeProto { OpType = op, Name = name };
             n.Input.AddRange(inputs);
             n.Output.Add(output);

@@ -19,7 +19,7 @@ namespace Certify.Operators;
 public static class OperatorRegistry
 {
     static readonly object Gate = new();
-    static volatile Catalog _catalog = Catalog.Of(BuiltIn());
+    static volatile Catalog _catalog = Catalog.Of(BuiltIn(), BuiltInComposites());
 
     /// <summary>The built-in families, in the order their operators are listed in messages.</summary>
     static IEnumerable<OperatorDefinition> BuiltIn() =>
@@ -32,7 +32,18 @@ public static class OperatorRegistry
             .Concat(ReluFamily.Definitions)
             .Concat(SShapedFamily.Definitions)
             .Concat(PeriodicFamily.Definitions)
-            .Concat(SoftmaxFamily.Definitions);
+            .Concat(SoftmaxFamily.Definitions)
+            .Concat(ExponentialFamily.Definitions)
+            .Concat(SmoothFamily.Definitions)
+            .Concat(PiecewiseFamily.Definitions)
+;
+
+    /// <summary>
+    /// ONNX operators that import as a composition of other operators and have no op of their own (Resize becomes
+    /// Gather or Linear, LayerNormalization a chain of affine and elementwise ops): each family that owns one lists it,
+    /// and its name is taken like a definition's.
+    /// </summary>
+    static IEnumerable<OnnxImport> BuiltInComposites() => ResamplingFamily.Composites.Concat(NormalisationFamily.Composites);
 
     /// <summary>Every definition, built-in ones first, then registered ones in registration order.</summary>
     public static IReadOnlyList<OperatorDefinition> Definitions => _catalog.Definitions;
@@ -74,13 +85,24 @@ public static class OperatorRegistry
         public required Dictionary<string, OnnxImport> ByOnnx { get; init; }
         public required IReadOnlyList<string> OnnxNames { get; init; }
 
-        public static Catalog Of(IEnumerable<OperatorDefinition> definitions) => new Catalog
+        public static Catalog Of(IEnumerable<OperatorDefinition> definitions, IEnumerable<OnnxImport> composites)
         {
-            Definitions = Array.Empty<OperatorDefinition>(),
-            ByType = new(),
-            ByOnnx = new(),
-            OnnxNames = Array.Empty<string>(),
-        }.With(definitions);
+            var c = new Catalog
+            {
+                Definitions = Array.Empty<OperatorDefinition>(),
+                ByType = new(),
+                ByOnnx = new(),
+                OnnxNames = Array.Empty<string>(),
+            }.With(definitions);
+            foreach (var imp in composites)
+            {
+                if (c.ByOnnx.ContainsKey(imp.OpType) || OnnxGraphReader.GenericOperators.Contains(imp.OpType))
+                    throw new ArgumentException($"ONNX operator '{imp.OpType}' is imported twice");
+                c.ByOnnx[imp.OpType] = imp;
+                ((List<string>)c.OnnxNames).Add(imp.OpType);
+            }
+            return c;
+        }
 
         public Catalog With(IEnumerable<OperatorDefinition> added)
         {

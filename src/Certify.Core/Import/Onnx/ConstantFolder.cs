@@ -19,6 +19,8 @@ internal static class ConstantFolder
         "Sigmoid", "Tanh", "Sign", "Sin", "Cos", "Clip", "Softmax", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
         "Transpose", "Concat", "Slice", "Split", "Gather", "Gemm", "MatMul", "ReduceSum", "ReduceMean",
         "Equal", "Where", "Expand", "Sqrt", "Exp", "Abs", "Range", "Min", "Max", "Less", "Greater", "Not", "Floor", "Ceil",
+        // new operators (src/Certify.Core/Operators)
+        "Reciprocal", "Log", "Softplus", "Atan", "Erf", "Gelu", "ReduceMax", "ReduceMin", "Tile",
     };
 
     static readonly HashSet<string> Broadcasting = new() { "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max", "Equal", "Less", "Greater", "Where" };
@@ -191,6 +193,38 @@ internal static class ConstantFolder
                 }
                 axes = axes.Select(a => a < 0 ? a + t.dim() : a).ToArray();
                 return new[] { n.OpType == "ReduceSum" ? t.sum(axes, keep) : t.mean(axes, keep) };
+            }
+            // ---- new operators (src/Certify.Core/Operators) ----
+            case "Reciprocal": return new[] { F(0).reciprocal() };
+            case "Log": return new[] { F(0).log() };
+            case "Softplus": return new[] { Certify.Operators.SoftplusOp.Of(F(0)) };
+            case "Atan": return new[] { F(0).atan() };
+            case "Erf": return new[] { F(0).erf() };
+            case "Gelu":
+                if ((OnnxAttributes.String(n, "approximate") ?? "none") != "none") throw r.Fail("uses approximate='tanh'; Certify supports the exact (erf) GELU only");
+                return new[] { Certify.Operators.GeluOp.Of(F(0)) };
+            case "Tile":
+            {
+                var reps = OnnxTensors.Longs(X(1));
+                if (reps.Length != X(0).dim() || reps.Any(v => v < 1)) throw r.Fail($"has repeats [{string.Join(",", reps)}] for a constant of rank {X(0).dim()}");
+                long[] tiled;
+                try { tiled = X(0).shape.Select((d, i) => checked(d * reps[i])).ToArray(); }
+                catch (OverflowException) { throw r.Fail("has repeats whose product overflows a 64-bit integer"); }
+                Limited(r, tiled);
+                return new[] { X(0).tile(reps).contiguous() };
+            }
+            case "ReduceMax": case "ReduceMin":
+            {
+                var t = F(0);
+                var axes = r.Opset >= 18 ? (x.Length > 1 && x[1] is not null ? OnnxTensors.Longs(x[1]!) : null) : OnnxAttributes.Ints(n, "axes");
+                bool keep = OnnxAttributes.Int(n, "keepdims", 1) != 0;
+                if (axes is null || axes.Length == 0)
+                {
+                    if (OnnxAttributes.Int(n, "noop_with_empty_axes", 0) != 0) return new[] { t };
+                    axes = Enumerable.Range(0, (int)t.dim()).Select(i => (long)i).ToArray();
+                }
+                axes = axes.Select(a => a < 0 ? a + t.dim() : a).ToArray();
+                return new[] { n.OpType == "ReduceMax" ? t.amax(axes, keep) : t.amin(axes, keep) };
             }
             default: throw r.Unsupported();
         }

@@ -31,7 +31,7 @@ internal static class ArithmeticFamily
             OnnxImports = new[]
             {
                 new OnnxImport("Mul", OnnxGraphReader.Builtin((r, x) => r.Binary(x, BinaryKind.Mul))),
-                new OnnxImport("Div", OnnxGraphReader.Builtin((r, x) => r.Binary(x, BinaryKind.Div))),
+                new OnnxImport("Div", OnnxGraphReader.Builtin((r, x) => r.DivOrReciprocal(x))),   // by a variable: Bilinear/BilinearImport.cs
             },
             OnnxExport = (_, o) => o.AddNode("Mul"),
         },

@@ -17,7 +17,7 @@ internal static class LinearFamily
             OpType = typeof(LinearOp), Rule = new LinearRule(),
             OnnxImports = new[]
             {
-                new OnnxImport("Gemm", OnnxGraphReader.Builtin((r, x) => r.Gemm(x))),
+                new OnnxImport("Gemm", OnnxGraphReader.Builtin((r, x) => r.GemmOrBilinear(x))),   // of two variables: Bilinear/BilinearImport.cs
                 new OnnxImport("MatMul", OnnxGraphReader.Builtin((r, x) => r.MatMul(x))),
             },
             OnnxExport = LinearExport.Linear,

@@ -1,0 +1,19 @@
+using Certify.Bounds;
+using Certify.Bounds.Rules;
+using Certify.Graph;
+using static TorchSharp.torch;
+
+namespace Certify.Operators;
+
+/// <summary>
+/// Atan: increasing, convex on x ≤ 0 and concave on x ≥ 0 (<c>atan'' = −2x/(1+x²)²</c>), the shape of Sigmoid and
+/// Tanh, so it takes their tangent/chord relaxation (<see cref="SShapedRule{TOp}"/>); forward mode applies those lines.
+/// </summary>
+public sealed class AtanRule : SShapedRule<AtanOp>
+{
+    protected override Tensor F(Tensor x) => atan(x);
+    protected override Tensor DF(Tensor x) => (1 + x * x).reciprocal();
+
+    public override LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds) =>
+        ElementwiseLines.Forward(inputs[0], Relaxation((AtanOp)node.Op, inputBounds[0].Lower, inputBounds[0].Upper));
+}

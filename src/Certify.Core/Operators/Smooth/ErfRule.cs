@@ -1,0 +1,21 @@
+using Certify.Bounds;
+using Certify.Bounds.Rules;
+using Certify.Graph;
+using static TorchSharp.torch;
+
+namespace Certify.Operators;
+
+/// <summary>
+/// Erf: increasing, convex on x ≤ 0 and concave on x ≥ 0 (<c>erf'' = −4x/√π·e^{−x²}</c>), so it takes the S-shaped
+/// tangent/chord relaxation of <see cref="SShapedRule{TOp}"/>; forward mode applies those lines.
+/// </summary>
+public sealed class ErfRule : SShapedRule<ErfOp>
+{
+    static readonly double TwoOverSqrtPi = 2 / Math.Sqrt(Math.PI);
+
+    protected override Tensor F(Tensor x) => erf(x);
+    protected override Tensor DF(Tensor x) => TwoOverSqrtPi * exp(-(x * x));
+
+    public override LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds) =>
+        ElementwiseLines.Forward(inputs[0], Relaxation((ErfOp)node.Op, inputBounds[0].Lower, inputBounds[0].Upper));
+}
