@@ -17,6 +17,7 @@ public static class Program
         // Only when this Main started the process: a test host or an embedding application calls it long after its own start.
         if (Interlocked.Exchange(ref _mainEntered, 1) == 0 && System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly)
             _startUpTime = ProcessAge();
+        Terminal.ConfigureStandardOutput();   // plain text (no ANSI, no 80-column cut) unless standard output is a terminal
         var root = new RootCommand("Certify: formal verification and certified training of neural networks. Exit codes: 0 done (any verdict), 1 a failure found (wrong answer, unsound tool, rejected check, nothing answered), 2 bad input or option, 3 internal error, 130 interrupted.");
         foreach (var cmd in Commands().OrderBy(c => c.Name, StringComparer.Ordinal)) root.Subcommands.Add(cmd);
         try
