@@ -21,7 +21,7 @@ public sealed class FuzzCommand : ICliCommand
     {
         var target = new Option<string>("--target") { Description = "What to fuzz: vnnlib (the property parser) or onnx (the model importer, plus a forward pass of every accepted model).", Required = true }.OneOf("vnnlib", "onnx");
         var seconds = new Option<double>("--seconds") { Description = "How long to fuzz (default 60).", DefaultValueFactory = _ => 60 }.Seconds();
-        var seed = new Option<int>("--seed") { Description = "Seed of the mutation choices (default 1).", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the mutation choices (default 1).", DefaultValueFactory = _ => 1 }.AnyInteger();
         var crashes = new Option<string>("--crashes") { Description = "Folder for crashing inputs and their one-line summaries (default /tmp/certify-fuzz/<target>).", DefaultValueFactory = _ => "" };
         var timeout = new Option<double>("--input-timeout") { Description = "Seconds one input may run before it is reported as a hang (default 2).", DefaultValueFactory = _ => 2 }.Seconds();
         var seeds = new Option<string[]>("--seed-dir") { Description = "Folders searched for small seed files (*.vnnlib or *.onnx) besides the built-in seeds (default: examples and ../shared/bench, when present).", AllowMultipleArgumentsPerToken = true };

@@ -32,7 +32,7 @@ public sealed class SoundnessCommand : ICliCommand
         var eps = new Option<double>("--eps") { Description = "Half-width of each input box.", DefaultValueFactory = _ => 0.05 }.Positive();
         var count = new Option<int>("--count") { Description = "Networks per (arch, act); each gives a planted and a control instance.", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var output = new Option<string>("--out") { Description = "Output folder (VNN-COMP layout).", Required = true };
-        var seed = new Option<long>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
+        var seed = new Option<long>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 }.AnyInteger();
         var timeout = new Option<double>("--timeout") { Description = "Time limit per instance written to instances.csv (seconds).", DefaultValueFactory = _ => 60 }.Seconds();
         var steps = new Option<int>("--steps") { Description = "Training steps per network.", DefaultValueFactory = _ => 600 }.AtLeast(1);
         var hole = new Option<double>("--bump-radius") { Description = "L1 radius of the planted bump (the only place the property fails), as a fraction of the box half-width.", DefaultValueFactory = _ => 0.1 }.Positive();
