@@ -83,12 +83,11 @@ public static class ConfigFile
     }
 
     /// <summary>Every key of <paramref name="config"/> as a commented YAML file that <see cref="Parse(string, string)"/> reads back to the same settings.</summary>
-    public static string Dump(CertifyConfig config, string? source = null)
+    public static string Dump(CertifyConfig config)
     {
         var sb = new StringBuilder();
         sb.Append("# Certify configuration (specs/config.md): every key is optional; a key left out keeps its default.\n");
         sb.Append("# Command-line flags given explicitly override these values.\n");
-        if (source is not null) sb.Append($"# Effective configuration: defaults, then {source}.\n");
         foreach (var (section, doc) in ConfigSettings.Sections)
         {
             sb.Append('\n').Append($"# {doc}\n").Append(section).Append(":\n");

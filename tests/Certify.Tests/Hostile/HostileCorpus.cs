@@ -621,7 +621,7 @@ internal sealed class HostileCorpus
         foreach (var (name, path, mention) in UnwritablePaths())
         {
             Add("option", $"verify-results-{name}", Err("--results", mention), Verify(Model, SatProperty, "--results", path));
-            Add("option", $"bounds-json-{name}", Err("--json", mention), "bounds", Model, SatProperty, "--json", path);
+            Add("option", $"bounds-json-out-{name}", Err("--json-out", mention), "bounds", Model, SatProperty, "--json-out", path);
             Add("option", $"run-out-{name}", Err("--out", mention), "run", ValidList, "--out", path);
         }
         foreach (var v in new[] { "0", "-1", "abc", "1.5" })
