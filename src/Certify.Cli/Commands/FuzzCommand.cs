@@ -26,7 +26,7 @@ public sealed class FuzzCommand : ICliCommand
         var timeout = new Option<double>("--input-timeout") { Description = "Seconds one input may run before it is reported as a hang (default 2).", DefaultValueFactory = _ => 2 }.Seconds();
         var seeds = new Option<string[]>("--seed-dir") { Description = "Folders searched for small seed files (*.vnnlib or *.onnx) besides the built-in seeds (default: examples and ../shared/bench, when present).", AllowMultipleArgumentsPerToken = true };
         var segment = new Option<bool>("--segment") { Description = "Internal: run one fuzzing process (the parent restarts it when it dies).", Hidden = true };
-        var cmd = new Command("fuzz", "Coverage-guided fuzzing of the VNNLIB parser or the ONNX importer (SharpFuzz edge coverage, in-process mutation loop). Exit 0 when nothing was found, 1 when a crash, hang, memory blow-up or process death was found.")
+        var cmd = new Command("fuzz", "Coverage-guided fuzzing of the VNNLIB parser or the ONNX importer (SharpFuzz edge coverage, in-process mutation loop). Exit codes (specs/exit-codes.md): 0 nothing was found; 1 a crash, hang, memory blow-up or process death was found; 2 bad input; 3 internal error; 130 interrupted.")
         {
             target, seconds, seed, crashes, timeout, seeds, segment,
         };
