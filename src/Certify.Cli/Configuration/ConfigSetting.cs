@@ -13,10 +13,13 @@ namespace Certify.Cli.Configuration;
 public sealed class ConfigSetting
 {
     ConfigSetting(string section, string key, string doc, string type, string[] covers,
-                  Func<CertifyConfig, string> write, Func<CertifyConfig, YamlNode, Func<string, Exception>, CertifyConfig> read)
+                  Func<CertifyConfig, string> write, Func<CertifyConfig, YamlNode, Func<string, Exception>, CertifyConfig> read, NumberRule? rule = null)
     {
-        Section = section; Key = key; Doc = doc; Type = type; Covers = covers; _write = write; _read = read;
+        Section = section; Key = key; Doc = doc; Type = type; Covers = covers; _write = write; _read = read; Rule = rule;
     }
+
+    /// <summary>The rule of a numeric setting (each element's, for a list), or null for words and booleans.</summary>
+    public NumberRule? Rule { get; }
 
     readonly Func<CertifyConfig, string> _write;
     readonly Func<CertifyConfig, YamlNode, Func<string, Exception>, CertifyConfig> _read;
@@ -66,33 +69,33 @@ public sealed class ConfigSetting
     public static ConfigSetting Real(string section, string key, string doc, NumberRule rule, string covers,
                                      Func<CertifyConfig, double> get, Func<CertifyConfig, double, CertifyConfig> set) =>
         new(section, key, doc, rule.Expected, new[] { covers }, c => Number(get(c)),
-            (c, n, fail) => set(c, ParseReal(Scalar(n, fail, rule.Expected), rule, fail)));
+            (c, n, fail) => set(c, ParseReal(Scalar(n, fail, rule.Expected), rule, fail)), rule);
 
     /// <summary>A duration written as seconds, checked by <paramref name="rule"/> (normally <see cref="NumberRule.Seconds"/>).</summary>
     public static ConfigSetting Seconds(string section, string key, string doc, string covers,
                                         Func<CertifyConfig, TimeSpan> get, Func<CertifyConfig, TimeSpan, CertifyConfig> set) =>
         new(section, key, doc, NumberRule.Seconds.Expected, new[] { covers }, c => Number(get(c).TotalSeconds),
-            (c, n, fail) => set(c, TimeSpan.FromSeconds(ParseReal(Scalar(n, fail, NumberRule.Seconds.Expected), NumberRule.Seconds, fail))));
+            (c, n, fail) => set(c, TimeSpan.FromSeconds(ParseReal(Scalar(n, fail, NumberRule.Seconds.Expected), NumberRule.Seconds, fail))), NumberRule.Seconds);
 
     /// <summary>An optional duration in seconds: <c>null</c> means none.</summary>
     public static ConfigSetting OptionalSeconds(string section, string key, string doc, string covers,
                                                 Func<CertifyConfig, TimeSpan?> get, Func<CertifyConfig, TimeSpan?, CertifyConfig> set) =>
         new(section, key, doc, NumberRule.Seconds.Expected + ", or null for none", new[] { covers },
             c => get(c) is { } t ? Number(t.TotalSeconds) : "null",
-            (c, n, fail) => set(c, IsNull(n) ? null : TimeSpan.FromSeconds(ParseReal(Scalar(n, fail, NumberRule.Seconds.Expected), NumberRule.Seconds, fail))));
+            (c, n, fail) => set(c, IsNull(n) ? null : TimeSpan.FromSeconds(ParseReal(Scalar(n, fail, NumberRule.Seconds.Expected), NumberRule.Seconds, fail))), NumberRule.Seconds);
 
     /// <summary>A 32-bit integer checked by <paramref name="rule"/>.</summary>
     public static ConfigSetting Int(string section, string key, string doc, NumberRule rule, string covers,
                                     Func<CertifyConfig, int> get, Func<CertifyConfig, int, CertifyConfig> set) =>
         new(section, key, doc, rule.Expected, new[] { covers }, c => get(c).ToString(CultureInfo.InvariantCulture),
-            (c, n, fail) => set(c, (int)ParseInteger(Scalar(n, fail, rule.Expected), rule, int.MinValue, int.MaxValue, fail)));
+            (c, n, fail) => set(c, (int)ParseInteger(Scalar(n, fail, rule.Expected), rule, int.MinValue, int.MaxValue, fail)), rule);
 
     /// <summary>A 64-bit integer checked by <paramref name="rule"/>; with <paramref name="nullMeans"/>, <c>null</c> stands for that value ("no limit").</summary>
     public static ConfigSetting Long(string section, string key, string doc, NumberRule rule, string covers,
                                      Func<CertifyConfig, long> get, Func<CertifyConfig, long, CertifyConfig> set, long? nullMeans = null) =>
         new(section, key, doc, rule.Expected + (nullMeans is null ? "" : ", or null for no limit"), new[] { covers },
             c => nullMeans is { } m && get(c) == m ? "null" : get(c).ToString(CultureInfo.InvariantCulture),
-            (c, n, fail) => set(c, nullMeans is { } m && IsNull(n) ? m : ParseInteger(Scalar(n, fail, rule.Expected), rule, long.MinValue, long.MaxValue, fail)));
+            (c, n, fail) => set(c, nullMeans is { } m && IsNull(n) ? m : ParseInteger(Scalar(n, fail, rule.Expected), rule, long.MinValue, long.MaxValue, fail)), rule);
 
     /// <summary>true or false.</summary>
     public static ConfigSetting Bool(string section, string key, string doc, string covers,
@@ -124,5 +127,5 @@ public sealed class ConfigSetting
             c => "[" + string.Join(", ", get(c).Select(Number)) + "]",
             (c, n, fail) => n is YamlSequenceNode seq
                 ? set(c, seq.Children.Select(x => ParseReal(Scalar(x, fail, rule.Expected), rule, fail)).ToArray())
-                : throw fail($"expected a list such as [1e-05, 0.001], got '{(n as YamlScalarNode)?.Value}'"));
+                : throw fail($"expected a list such as [1e-05, 0.001], got '{(n as YamlScalarNode)?.Value}'"), rule);
 }
