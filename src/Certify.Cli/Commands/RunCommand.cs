@@ -19,6 +19,10 @@ namespace Certify.Cli.Commands;
 /// did not measure what it was asked to, and a script must not read that as success); 2 for bad input (the list, an
 /// option, an --out file that cannot be written or that another run holds); 130 when interrupted (SIGINT or SIGTERM),
 /// with every finished row on disk and the unfinished one not, so that <c>--resume</c> completes the list.</para>
+/// <para>Settings: <c>--config FILE</c> gives every instance the file's verification settings (attack, branch and bound,
+/// exact back-ends) and the runner's (<see cref="RunnerOptions"/>); typed flags override them. An isolated instance gets
+/// the same settings as a configuration file written for the run. <c>--json</c> prints one document at the end
+/// (<c>specs/result-json.md</c>) with the counterexample of every sat row, and sends progress and the table to standard error.</para>
 /// </summary>
 public sealed class RunCommand : ICliCommand
 {
