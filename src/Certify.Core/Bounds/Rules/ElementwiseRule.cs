@@ -108,8 +108,8 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
     /// (CROWN's choice on each child). There is no closed form in general: on a convex piece with the chord above and a
     /// tangent below, <c>A(a, b) = (b − a)·((f(a) + f(b))/2 − f(m))</c> (the midpoint tangent maximises ∫ tangent), and
     /// setting the derivative of the sum to 0 gives an equation in f and f' at p, (l + p)/2 and (p + u)/2. So p is found
-    /// numerically: the best of <see cref="PointCandidates"/> evenly spaced interior points, then the best of as many in
-    /// the two cells around it (a resolution of (u − l)/17², far finer than the area changes). Falls back to the midpoint
+    /// numerically: the best of <see cref="PointCandidates"/> evenly spaced interior points and the midpoint, then the
+    /// best of as many in the two cells around it (a resolution of (u − l)/17², far finer than the area changes). Falls back to the midpoint
     /// where the minimiser is not strictly inside (a point interval). This is GenBaB's criterion (split where the children's
     /// relaxations are tightest), computed per neuron instead of looked up in a precomputed table.
     /// </summary>
@@ -122,7 +122,8 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
         Tensor best = (lo + hi) / 2;
         for (int round = 0; round < 2; round++)
         {
-            var p = a + (b - a) * frac;                                                           // [*, G]
+            // The first round also tries the midpoint (so the point is never worse than bisection), the second the best so far.
+            var p = cat(new[] { a + (b - a) * frac, best }, -1);                                  // [*, G + 1]
             var area = Area(op, lo.expand_as(p), p) + Area(op, p, hi.expand_as(p));
             area = area.nan_to_num(double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity);
             best = p.gather(-1, area.argmin(-1, keepdim: true));                                  // [*, 1]
