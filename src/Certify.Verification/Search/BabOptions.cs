@@ -89,7 +89,10 @@ public sealed record BabOptions
     /// </summary>
     public int BranchingCandidates { get; init; } = 3;
 
-    /// <summary>Largest rows × parameters (and rows × branchable neurons) for which parameters and multipliers are carried per sub-problem.</summary>
+    /// <summary>
+    /// Largest rows × parameters (and rows × branchable neurons) for which parameters and multipliers are carried per
+    /// sub-problem; when every optimisable node's parameters are too many, only the branchable nodes' are carried.
+    /// </summary>
     public long MaxInheritedParameters { get; init; } = 50_000;
 
     /// <summary>Floating-point type of the search (float32 by default; close calls are re-checked in float64).</summary>

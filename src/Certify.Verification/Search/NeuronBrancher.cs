@@ -42,8 +42,9 @@ sealed class NeuronBrancher : Brancher
     readonly Layer[] _layers;
     readonly long _neurons;
     readonly bool _compact;                 // every layer splits exactly at 0: "split" alone describes a sub-problem
-    readonly Optimisable[] _optimisable;    // alpha layout: every node with optimisable parameters
-    readonly long _parameters;
+    readonly Optimisable[] _allOptimisable; // every node with optimisable parameters
+    Optimisable[] _optimisable = Array.Empty<Optimisable>();   // the alpha layout carried (see Root)
+    long _parameters;
     readonly bool _reuse;
     readonly int[] _coefficientNodes;
     readonly Tensor _preOfNeuron;          // [R] long: the pre-activation node id of each neuron's layer
@@ -79,8 +80,7 @@ sealed class NeuronBrancher : Brancher
             optimisable.Add(new Optimisable(node.Id, shape, offset, size));
             offset += size;
         }
-        _optimisable = optimisable.ToArray();
-        _parameters = offset;
+        _allOptimisable = optimisable.ToArray();
         _reuse = options.ReuseIntermediateBounds && _neurons <= options.MaxReusedNeurons;
         _coefficientNodes = new[] { 0 }.Concat(_layers.Select(l => l.Node.Id)).ToArray();
         var pre = new long[_neurons];
@@ -102,8 +102,15 @@ sealed class NeuronBrancher : Brancher
             b["chi"] = full(1, _neurons, double.PositiveInfinity, dtype: lo.dtype);
         }
         _rows = rows;
+        // Carry every optimisable node's parameters when they fit the limit, else only the branchable nodes' (ReLU slopes:
+        // what was carried before other nodes had parameters), else none.
+        var branchable = _layers.Select(l => l.Node.Id).ToHashSet();
+        var fitting = new[] { _allOptimisable, _allOptimisable.Where(p => branchable.Contains(p.Node)).ToArray() }
+            .FirstOrDefault(set => rows * Math.Max(_neurons, set.Sum(p => p.Size)) <= _options.MaxInheritedParameters);
+        _optimisable = Relaid(fitting ?? Array.Empty<Optimisable>());
+        _parameters = _optimisable.Sum(p => p.Size);
         _inherit = _options.InheritOptimisedParameters && Engine.Options.Method is BoundMethod.AlphaCrown or BoundMethod.BetaCrown
-            && rows * Math.Max(_neurons, _parameters) <= _options.MaxInheritedParameters;
+            && fitting is not null;
         if (_inherit)
         {
             b["alpha"] = full(1, rows * _parameters, -1f, dtype: ScalarType.Float32);   // negative: none yet (CROWN's choice)
@@ -262,6 +269,13 @@ sealed class NeuronBrancher : Brancher
     }
 
     static Tensor Twice(Tensor t) => cat(new[] { t, t });
+
+    /// <summary>The same nodes with offsets laid out one after the other.</summary>
+    static Optimisable[] Relaid(IEnumerable<Optimisable> nodes)
+    {
+        long offset = 0;
+        return nodes.Select(p => { var q = p with { Offset = offset }; offset += p.Size; return q; }).ToArray();
+    }
 
     /// <summary>
     /// Splits neuron <paramref name="idx"/> (<c>[n, 1]</c>) of each sub-problem the way <paramref name="sign"/> says
