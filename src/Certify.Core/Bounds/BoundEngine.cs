@@ -9,7 +9,7 @@ namespace Certify.Bounds;
 
 /// <summary>
 /// Bound propagation over a <see cref="ComputationGraph"/>: IBP, CROWN and alpha-CROWN for a batch of B sub-problems
-/// (input boxes, optionally with ReLU split assignments), batch first everywhere.
+/// (input boxes, optionally with neuron split decisions on branchable nodes), batch first everywhere.
 /// <para>
 /// One sweep in topological order gives every node interval bounds from its inputs' bounds. With CROWN, each node that
 /// feeds a nonlinear node is then tightened by a backward CROWN pass from that node (only over the neurons the consumer
