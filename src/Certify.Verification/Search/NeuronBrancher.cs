@@ -380,7 +380,10 @@ sealed class NeuronBrancher : Brancher
     /// intercept score: a node output with coefficient a in the target row's lower bound enters through the upper line of
     /// its relaxation when a &lt; 0, which costs up to <c>|a|·errUpper</c> (for ReLU the chord's intercept
     /// <c>u·(−l)/(u−l)</c>), and through the lower line when a &gt; 0, costing up to <c>a·errLower</c>, counted at a
-    /// quarter (alpha-CROWN optimises that line; for ReLU <c>min(u, −l)</c>). Splitting removes (ReLU) or shrinks (sigmoid)
+    /// quarter for ReLU-like ops (alpha-CROWN optimises that line; for ReLU <c>min(u, −l)</c>) and at a half for the
+    /// others, whose two lines are both optimised tangents (on the 8 small sigmoid and tanh properties of
+    /// <c>NeuronBranchAndBoundTests</c>, a half needed 170 + 828 domains in all for the proofs that a quarter found in
+    /// 440 + 992, and a weight of 1 lost a tanh proof: a rough choice, not a tuned one). Splitting removes (ReLU) or shrinks (sigmoid)
     /// that cost. The errors come from the rule (<see cref="IBranchableRule.RelaxationError"/>). A tiny width term breaks
     /// ties towards the widest neuron when no coefficient reaches a neuron. For ReLU this is exactly the score used before
     /// neuron splitting was generalised.
@@ -394,7 +397,8 @@ sealed class NeuronBrancher : Brancher
             var unstable = layer.Rule.Unstable(layer.Node, l, u);
             var (errLower, errUpper) = layer.Rule.RelaxationError(layer.Node, l, u);
             var width = (u - l).clamp_min(1e-12);
-            var score = (-c).clamp_min(0) * errUpper + 0.25 * c.clamp_min(0) * errLower + 1e-6 * width;
+            double w = layer.Rule.ExactSplitAtZero(layer.Node) ? 0.25 : 0.5;               // see above
+            var score = (-c).clamp_min(0) * errUpper + w * c.clamp_min(0) * errLower + 1e-6 * width;
             return where(unstable, score, full_like(score, float.NegativeInfinity));
         }).ToArray();
         return parts.Length == 1 ? parts[0] : cat(parts, 1);
