@@ -6,3 +6,17 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 certify="${CERTIFY:-$root/certify}"
 state="${CERTIFY_VNNCOMP_STATE:-${TMPDIR:-/tmp}/certify-vnncomp-$(id -u)-$(printf %s "$root" | cksum | cut -d' ' -f1)}"
 pidfile="$state/run.pid"
+
+# The settings file for a VNN-COMP CATEGORY: configs/<category>.yaml, else the same without a trailing _<year>
+# (acasxu_2023 -> acasxu), else configs/default.yaml. Matched in lower case; a category that is not a plain name
+# (letters, digits, '_', '-') gets the default, so no CATEGORY can point outside configs/.
+category_config() {
+  local c configs="$root/benchmarks/vnncomp/configs"
+  c="$(printf %s "${1:-}" | tr '[:upper:]' '[:lower:]')"
+  if [[ "$c" =~ ^[a-z0-9][a-z0-9_-]*$ ]]; then
+    for candidate in "$c" "$(sed -E 's/_(19|20)[0-9]{2}$//' <<<"$c")"; do
+      [ -f "$configs/$candidate.yaml" ] && { printf '%s\n' "$configs/$candidate.yaml"; return; }
+    done
+  fi
+  printf '%s\n' "$configs/default.yaml"
+}

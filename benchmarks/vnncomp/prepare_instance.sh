@@ -4,8 +4,8 @@
 # It ends only the process group that run_instance.sh recorded in its pid file (it once ran
 # `pkill -f "certify.dll verify"`, which killed every user's Certify on the machine).
 set -euo pipefail
-[ "${1:-}" = v1 ] || { echo "expected version v1, got ${1:-nothing}" >&2; exit 1; }
-[ $# -eq 4 ] || { echo "usage: prepare_instance.sh v1 CATEGORY ONNX VNNLIB" >&2; exit 1; }
+[ "${1:-}" = v1 ] || { echo "expected version v1, got ${1:-nothing}" >&2; exit 2; }
+[ $# -eq 4 ] || { echo "usage: prepare_instance.sh v1 CATEGORY ONNX VNNLIB" >&2; exit 2; }
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 [ -f "$pidfile" ] || exit 0
 pgid="$(cat "$pidfile" 2>/dev/null || true)"

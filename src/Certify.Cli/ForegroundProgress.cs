@@ -17,8 +17,8 @@ namespace Certify.Cli;
 /// </summary>
 static class ForegroundProgress
 {
-    /// <summary>A progress display without automatic refresh: call <see cref="Refresher.Tick"/> after updates.</summary>
-    public static Progress Create() => AnsiConsole.Progress().AutoRefresh(false);
+    /// <summary>A progress display without automatic refresh, on <paramref name="console"/> (default: standard output); call <see cref="Refresher.Tick"/> after updates.</summary>
+    public static Progress Create(IAnsiConsole? console = null) => (console ?? AnsiConsole.Console).Progress().AutoRefresh(false);
 
     /// <summary>Redraws <paramref name="ctx"/> at most every <paramref name="intervalMs"/> ms (always when forced).</summary>
     public sealed class Refresher(ProgressContext ctx, int intervalMs = 200)

@@ -17,7 +17,8 @@ public static class Program
         // Only when this Main started the process: a test host or an embedding application calls it long after its own start.
         if (Interlocked.Exchange(ref _mainEntered, 1) == 0 && System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly)
             _startUpTime = ProcessAge();
-        var root = new RootCommand("Certify: formal verification and certified training of neural networks. Exit codes: 0 done (any verdict), 1 a failure found (wrong answer, unsound tool, rejected check, nothing answered), 2 bad input or option, 3 internal error, 130 interrupted.");
+        Terminal.ConfigureStandardOutput();   // plain text (no ANSI, no 80-column cut) unless standard output is a terminal
+        var root = new RootCommand("Certify: formal verification and certified training of neural networks. Exit codes (specs/exit-codes.md): 0 done (any verdict), 1 a failure found (wrong answer, unsound tool, crash found by fuzz), 2 bad input or option, 3 internal error, 130 interrupted.");
         foreach (var cmd in Commands().OrderBy(c => c.Name, StringComparer.Ordinal)) root.Subcommands.Add(cmd);
         try
         {
@@ -116,11 +117,21 @@ public static class Program
         return names;
     }
 
-    /// <summary>All commands defined in this assembly.</summary>
+    /// <summary>The exit codes in one line, for the help of every command that does not describe its own.</summary>
+    public const string ExitCodesHelp = "Exit codes (specs/exit-codes.md): 0 done; 2 bad input or option; 3 internal error; 130 interrupted.";
+
+    /// <summary>All commands defined in this assembly; each one's help names the exit codes (its own, or <see cref="ExitCodesHelp"/>).</summary>
     public static IEnumerable<Command> Commands() =>
         typeof(Program).Assembly.GetTypes()
             .Where(t => typeof(ICliCommand).IsAssignableFrom(t) && !t.IsAbstract && !t.IsInterface)
-            .Select(t => ((ICliCommand)Activator.CreateInstance(t)!).Build());
+            .Select(t => WithExitCodes(((ICliCommand)Activator.CreateInstance(t)!).Build()));
+
+    static Command WithExitCodes(Command c)
+    {
+        if (c.Description is not { } d || !d.Contains("Exit codes", StringComparison.Ordinal)) c.Description = (c.Description is { Length: > 0 } ? c.Description + " " : "") + ExitCodesHelp;
+        foreach (var sub in c.Subcommands) WithExitCodes(sub);
+        return c;
+    }
 }
 
 /// <summary>A user-facing error (bad file, bad option): printed as one line, exit code 2, no stack trace.</summary>

@@ -48,6 +48,9 @@ public sealed record VerifierOptions
     /// </summary>
     public ExactStage Exact { get; init; } = ExactStage.Milp;
 
+    /// <summary>Settings of the exact back-ends (MILP solver and guards, retry margins); used when <see cref="ExactBackend"/> is null.</summary>
+    public ExactOptions ExactSettings { get; init; } = new();
+
     /// <summary>Share of the time left after the attack that branch and bound may use when the exact stage follows it.</summary>
     public double BabShareBeforeMilp { get; init; } = 0.7;
 
@@ -246,8 +249,10 @@ public sealed class Verifier
         if (exactStage && !deadline.IsPast && deadline.Remaining >= Options.MilpMinTime)
         {
             var t = clock.Elapsed;
-            var backend = Options.ExactBackend ?? (Options.Exact == ExactStage.Smt ? new Z3Backend() : new MilpBackend());
-            var exact = new ExactVerifier(backend, _checker);
+            var x = Options.ExactSettings;
+            var backend = Options.ExactBackend ?? (Options.Exact == ExactStage.Smt ? new Z3Backend()
+                : new MilpBackend { SolverId = x.MilpSolver, MaxBigM = x.MilpMaxBigM, EncodingWorkPerSecond = x.MilpEncodingWorkPerSecond });
+            var exact = new ExactVerifier(backend, _checker) { RetryMargins = x.RetryMargins };
             // The back-end gets the run's own deadline (not a span measured now), so the CROWN bounds for its big-M
             // constants and its model building come out of the same budget as its solver.
             var v = exact.Verify(_graph, deadline, (r, d) => CrownBounds(_spec.Regions[r], d));

@@ -47,6 +47,7 @@ public static class CommandHarness
         {
             Console.SetOut(oldOut);
             Console.SetError(oldErr);
+            Terminal.ConfigureStandardOutput();   // Main bound Spectre's console to the captured writer: back to the real one
         }
     }
 }

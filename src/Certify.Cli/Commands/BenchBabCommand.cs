@@ -21,7 +21,7 @@ public sealed class BenchBabCommand : ICliCommand
         var filter = new Option<string?>("--filter") { Description = "Only instances whose line contains this text." };
         var batch = new Option<int>("--batch") { Description = "Domains per engine call (default 1024).", DefaultValueFactory = _ => 1024 }.AtLeast(1);
         var method = new Option<string>("--method") { Description = "crown or alpha-crown (default crown).", DefaultValueFactory = _ => "crown" }.OneOf("crown", "alpha-crown");
-        var cmd = new Command("bench-bab", "Measure branch and bound (plus random sampling) on a benchmark family against its published labels.")
+        var cmd = new Command("bench-bab", "Measure branch and bound (plus random sampling) on a benchmark family against its published labels. Exit codes (specs/exit-codes.md): 0 no wrong answer; 1 an answer contradicts its label; 2 bad input; 3 internal error.")
         {
             family, timeout, filter, batch, method
         };

@@ -51,7 +51,7 @@ public sealed class BenchBoundsCommand : ICliCommand
             md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
             var only = parse.GetValue(filter);
             var methods = parse.GetValue(methodsOpt) is { } ms ? ms.Split(',').Select(BoundOptions.ParseMethod).ToArray() : Methods;
-            foreach (var file in Directory.GetFiles(oracle, "*.json").Order())
+            foreach (var file in Directory.GetFiles(oracle, "*.json").Order())   // the ReLU oracles; oracle/general below
             {
                 if (only is not null && !Path.GetFileName(file).Contains(only)) continue;
                 using var doc = JsonDocument.Parse(File.ReadAllText(file));
@@ -72,6 +72,7 @@ public sealed class BenchBoundsCommand : ICliCommand
                 md.AppendLine("| " + string.Join(" | ", cells) + " |");
             }
             md.AppendLine();
+            GeneralOracles(Path.Combine(oracle, "general"), dir, only, reps, baseOptions, md, methods);
             if (only is null || "batch".Contains(only))
             {
                 AcasBatch(dir, parse.GetValue(batch), 1, reps, baseOptions, md, methods);
@@ -85,6 +86,58 @@ public sealed class BenchBoundsCommand : ICliCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// The oracle files of networks beyond plain ReLU (<c>oracle/general</c>): per method, Certify's time, mean lower bound
+    /// and mean row width next to auto_LiRPA's (its float64 times, from the file). Where an operator's relaxation has a
+    /// free choice the two tools may differ either way, so the table says which is tighter and by how much: the width
+    /// ratio is Certify's mean width over auto_LiRPA's (below 1: Certify tighter).
+    /// </summary>
+    static void GeneralOracles(string general, string dir, string? only, int reps, BoundOptions baseOptions, StringBuilder md, BoundMethod[] methods)
+    {
+        if (!Directory.Exists(general)) return;
+        var files = Directory.GetFiles(general, "*.json").Order().Where(f => only is null || Path.GetFileName(f).Contains(only)).ToList();
+        if (files.Count == 0) return;
+        md.AppendLine("## Beyond ReLU: `oracle/general` against auto_LiRPA");
+        md.AppendLine();
+        md.AppendLine($"Certify in {baseOptions.DType} (alpha-CROWN {baseOptions.AlphaIterations} Adam iterations); auto_LiRPA in float64 (alpha-CROWN: the");
+        md.AppendLine("iterations in the file's settings, 20 or 100 with early stopping), its times as recorded in the oracle file on the same kind of machine.");
+        md.AppendLine("Mean lower: mean over the specification rows of the lower bound of `c·y − d` (higher is tighter); width ratio: Certify's mean");
+        md.AppendLine("(upper − lower) over auto_LiRPA's (below 1: Certify tighter).");
+        md.AppendLine();
+        md.AppendLine("| instance | method | Certify ms | auto_LiRPA ms | Certify mean lower | auto_LiRPA mean lower | Certify width | auto_LiRPA width | width ratio |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var file in files)
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(file));
+            var root = doc.RootElement;
+            var graph = OnnxImporter.Import(Path.Combine(dir, root.GetProperty("onnx").GetString()!));
+            var spec = VnnLibParser.Parse(Path.Combine(dir, root.GetProperty("vnnlib").GetString()!));
+            string name = Path.GetFileNameWithoutExtension(file);
+            foreach (var m in methods)
+            {
+                string label = m switch { BoundMethod.Ibp => "IBP", BoundMethod.Crown => "CROWN", _ => "alpha-CROWN" };
+                var engine = new BoundEngine(graph, baseOptions with { Method = m });
+                var warm = SpecificationBounds.Compute(engine, spec);
+                var times = new List<double>();
+                for (int i = 0; i < reps; i++) times.Add(SpecificationBounds.Compute(engine, spec).Seconds * 1000);
+                double lower = warm.Rows.Average(r => r.Lower), width = warm.Rows.Average(r => r.Upper - r.Lower);
+                var cells = new List<string> { name, label, Ms(Median(times)) };
+                if (root.GetProperty("methods").TryGetProperty(label, out var theirs))
+                {
+                    var tl = theirs.GetProperty("lower").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+                    var tu = theirs.GetProperty("upper").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+                    double theirWidth = tl.Zip(tu, (l, u) => u - l).Average();
+                    cells.AddRange(new[] { Ms(theirs.GetProperty("seconds").GetDouble() * 1000), W(lower), W(tl.Average()), W(width), W(theirWidth),
+                        theirWidth > 0 ? (width / theirWidth).ToString("F3", CultureInfo.InvariantCulture) : "-" });
+                }
+                else cells.AddRange(new[] { "-", W(lower), "-", W(width), "-", "-" });
+                md.AppendLine("| " + string.Join(" | ", cells) + " |");
+                Console.Error.WriteLine($"{name} {label}: median {cells[2]} ms, mean lower {W(lower)}, width {W(width)}");
+            }
+        }
+        md.AppendLine();
     }
 
     static string Ms(double ms) => ms.ToString(ms < 10 ? "F2" : "F1", CultureInfo.InvariantCulture);

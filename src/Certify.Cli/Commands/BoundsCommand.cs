@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Certify.Bounds;
+using Certify.Cli.Configuration;
 using Certify.Spec;
 using static TorchSharp.torch;
 
@@ -15,34 +15,39 @@ public sealed class BoundsCommand : ICliCommand
         var model = new Argument<string>("model") { Description = "Network file (.onnx or .nnet)." };
         var prop = new Argument<string>("property") { Description = "VNNLIB property file." };
         var method = new Option<string>("--method") { Description = "ibp, crown or alpha-crown.", DefaultValueFactory = _ => "crown" }.OneOf("ibp", "crown", "alpha-crown");
-        var json = new Option<string?>("--json") { Description = "Also write the bounds as JSON to this file." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text (specs/result-json.md): the bounds of every output and of every property row." };
+        var jsonOut = new Option<string?>("--json-out") { Description = "Also write that JSON document to this file." };
+        var config = ConfigOption.Create();
         var dbl = new Option<bool>("--double") { Description = "Compute in float64 instead of float32." };
         var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
         var iters = new Option<int>("--alpha-iterations") { Description = "Adam iterations of alpha-CROWN.", DefaultValueFactory = _ => 20 }.AtLeast(1);
-        var cmd = new Command("bounds", "Bound the outputs of a network and each row of a VNNLIB property over its input box.")
-            { model, prop, method, json, dbl, device, iters };
+        var cmd = new Command("bounds", "Bound the outputs of a network and each row of a VNNLIB property over its input box. " +
+                                        "Exit codes (specs/exit-codes.md): 0 bounds printed; 2 bad input (file, option, config, an operator without a bound rule); 3 internal error.")
+            { model, prop, method, json, jsonOut, dbl, device, iters, config };
         cmd.SetAction(parse =>
         {
-            var jsonPath = parse.GetValue(json);
-            OutputFiles.Check(jsonPath, "--json");
-            BoundMethod m;
-            try { m = BoundOptions.ParseMethod(parse.GetValue(method)!); }
-            catch (ArgumentException e) { throw new CliException(e.Message); }
-            var graph = ModelLoading.Load(parse.GetValue(model)!);
+            var jsonPath = parse.GetValue(jsonOut);
+            OutputFiles.Check(jsonPath, "--json-out");
+            // The file's bound settings, with the flags that were typed on top (a flag's default does not override the file).
+            var options = ConfigOption.Load(parse, config).Bounds with { Device = ParseDevice(parse.GetValue(device)!) };
+            if (ConfigOption.Given(parse, method))
+            {
+                try { options = options with { Method = BoundOptions.ParseMethod(parse.GetValue(method)!) }; }
+                catch (ArgumentException e) { throw new CliException(e.Message); }
+            }
+            if (parse.GetValue(dbl)) options = options with { DType = ScalarType.Float64 };
+            if (ConfigOption.Given(parse, iters)) options = options with { AlphaIterations = parse.GetValue(iters) };
+            var modelPath = parse.GetValue(model)!;
+            var graph = ModelLoading.Load(modelPath);
             var propPath = parse.GetValue(prop)!;
             var spec = VnnLibParser.Parse(propPath);
-            var options = new BoundOptions
-            {
-                Method = m,
-                DType = parse.GetValue(dbl) ? ScalarType.Float64 : ScalarType.Float32,
-                Device = ParseDevice(parse.GetValue(device)!),
-                AlphaIterations = parse.GetValue(iters),
-            };
             SpecificationBoundReport report;
             try { report = SpecificationBounds.Compute(new BoundEngine(graph, options), spec); }
             catch (Exception e) when (e is NotSupportedException or ArgumentException) { throw new CliException(e.Message); }
-            Print(report);
-            if (jsonPath is not null) OutputFiles.Write(jsonPath, "--json", () => File.WriteAllText(jsonPath, ToJson(report)));
+            var doc = ResultJson.Text(ResultJson.Bounds(modelPath, propPath, report));
+            if (parse.GetValue(json)) Console.Write(doc);
+            else Print(report);
+            if (jsonPath is not null) OutputFiles.Write(jsonPath, "--json-out", () => File.WriteAllText(jsonPath, doc));
             return ExitCodes.Ok;
         });
         return cmd;
@@ -75,24 +80,5 @@ public sealed class BoundsCommand : ICliCommand
             var region = r.Rows.Any(x => x.Region > 0) ? $"region {row.Region} " : "";
             Console.WriteLine($"  {region}clause {row.Clause}: {terms} <= {F(row.D)}   bounds [{F(row.Lower)}, {F(row.Upper)}]{(row.Refuted ? "   refuted" : "")}");
         }
-    }
-
-    static string ToJson(SpecificationBoundReport r)
-    {
-        var multi = r.Rows.Any(x => x.Region > 0);
-        var doc = new Dictionary<string, object>
-        {
-            ["method"] = BoundOptions.MethodName(r.Method),
-            ["seconds"] = r.Seconds,
-            ["outputs"] = new Dictionary<string, double[]> { ["lower"] = r.OutputLower, ["upper"] = r.OutputUpper },
-            ["rows"] = r.Rows.Select(x =>
-            {
-                var d = new Dictionary<string, object> { ["clause"] = x.Clause, ["c"] = x.C, ["d"] = x.D, ["lower"] = x.Lower, ["upper"] = x.Upper };
-                if (multi) d["region"] = x.Region;
-                return d;
-            }).ToList(),
-        };
-        if (r.IbpFallbacks.Count > 0) doc["ibp_fallback"] = r.IbpFallbacks;
-        return JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
     }
 }

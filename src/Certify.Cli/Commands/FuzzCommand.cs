@@ -21,12 +21,12 @@ public sealed class FuzzCommand : ICliCommand
     {
         var target = new Option<string>("--target") { Description = "What to fuzz: vnnlib (the property parser) or onnx (the model importer, plus a forward pass of every accepted model).", Required = true }.OneOf("vnnlib", "onnx");
         var seconds = new Option<double>("--seconds") { Description = "How long to fuzz (default 60).", DefaultValueFactory = _ => 60 }.Seconds();
-        var seed = new Option<int>("--seed") { Description = "Seed of the mutation choices (default 1).", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the mutation choices (default 1).", DefaultValueFactory = _ => 1 }.AnyInteger();
         var crashes = new Option<string>("--crashes") { Description = "Folder for crashing inputs and their one-line summaries (default /tmp/certify-fuzz/<target>).", DefaultValueFactory = _ => "" };
         var timeout = new Option<double>("--input-timeout") { Description = "Seconds one input may run before it is reported as a hang (default 2).", DefaultValueFactory = _ => 2 }.Seconds();
         var seeds = new Option<string[]>("--seed-dir") { Description = "Folders searched for small seed files (*.vnnlib or *.onnx) besides the built-in seeds (default: examples and ../shared/bench, when present).", AllowMultipleArgumentsPerToken = true };
         var segment = new Option<bool>("--segment") { Description = "Internal: run one fuzzing process (the parent restarts it when it dies).", Hidden = true };
-        var cmd = new Command("fuzz", "Coverage-guided fuzzing of the VNNLIB parser or the ONNX importer (SharpFuzz edge coverage, in-process mutation loop). Exit 0 when nothing was found, 1 when a crash, hang, memory blow-up or process death was found.")
+        var cmd = new Command("fuzz", "Coverage-guided fuzzing of the VNNLIB parser or the ONNX importer (SharpFuzz edge coverage, in-process mutation loop). Exit codes (specs/exit-codes.md): 0 nothing was found; 1 a crash, hang, memory blow-up or process death was found; 2 bad input; 3 internal error; 130 interrupted.")
         {
             target, seconds, seed, crashes, timeout, seeds, segment,
         };

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Certify.Cli.Configuration;
 using Certify.Verification;
 using Certify.Verification.Benchmarks;
 using Certify.Verification.Search;
@@ -13,15 +14,15 @@ namespace Certify.Cli.Commands;
 /// <summary>
 /// <c>certify run INSTANCES.csv [--root DIR] [--timeout-scale F] [--out results.csv]</c>: runs a VNN-COMP instance list and,
 /// where labels are known, counts correct / wrong / unknown answers and flags every disagreement.
-/// </summary>
-/// <summary>
-/// <c>certify run INSTANCES.csv [--root DIR] [--timeout-scale F] [--out results.csv]</c>: runs a VNN-COMP instance list and,
-/// where labels are known, counts correct / wrong / unknown answers and flags every disagreement.
 /// <para>Exit codes (<see cref="ExitCodes"/>): 0 when every instance answered (any verdict) and none contradicts its
 /// label; 1 when an answer contradicts a label or an instance ended in error (a crash, an unreadable network: the run
 /// did not measure what it was asked to, and a script must not read that as success); 2 for bad input (the list, an
 /// option, an --out file that cannot be written or that another run holds); 130 when interrupted (SIGINT or SIGTERM),
 /// with every finished row on disk and the unfinished one not, so that <c>--resume</c> completes the list.</para>
+/// <para>Settings: <c>--config FILE</c> gives every instance the file's verification settings (attack, branch and bound,
+/// exact back-ends) and the runner's (<see cref="RunnerOptions"/>); typed flags override them. An isolated instance gets
+/// the same settings as a configuration file written for the run. <c>--json</c> prints one document at the end
+/// (<c>specs/result-json.md</c>) with the counterexample of every sat row, and sends progress and the table to standard error.</para>
 /// </summary>
 public sealed class RunCommand : ICliCommand
 {
@@ -38,12 +39,18 @@ public sealed class RunCommand : ICliCommand
         var resume = new Option<bool>("--resume") { Description = "Keep the rows already in the --out file and run only the instances missing from it (after a crash or an interruption). A truncated last line (a run killed while writing it) is dropped with a message and its instance runs again." };
         var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for neuron splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" }
             .OneOf("auto", "crown", "alpha-crown", "beta-crown");
+        var json = new Option<bool>("--json") { Description = "Print one JSON document on standard output when the run ends (specs/result-json.md): a row per instance with verdict, reason, time and the counterexample when sat, and per-family counts. Progress and the summary table go to standard error." };
+        var config = ConfigOption.Create();
         var cmd = new Command("run", "Run a list of verification instances, write the results, and compare them with published labels. " +
                                      "Exit codes: 0 all answered, none wrong; 1 an answer contradicts a label or an instance ended in error; 2 bad input; 130 interrupted (finish with --resume).")
-            { list, root, scale, maxTimeout, output, family, limit, method, resume, isolate };
+            { list, root, scale, maxTimeout, output, family, limit, method, resume, isolate, json, config };
         cmd.SetAction(parse =>
         {
+            var runClock = Stopwatch.StartNew();
             var path = parse.GetValue(list)!;
+            var settings = ConfigOption.Load(parse, config);
+            bool j = parse.GetValue(json);
+            var ui = j ? Terminal.StandardError() : AnsiConsole.Console;   // with --json, standard output holds the document only
             if (Directory.Exists(path)) throw new CliException($"{path}: is a folder; give an instance list (.csv)");
             if (!File.Exists(path)) throw new CliException($"{path}: no such file");
             var rootDir = parse.GetValue(root);
@@ -64,24 +71,28 @@ public sealed class RunCommand : ICliCommand
             if (missing.Count > 0)
                 throw new CliException($"{path}:{missing[0].i.Line}: {missing[0].Item2}: no such file" +
                                        (missing.Count > 1 ? $" ({missing.Count} missing files in the list{(rootDir is null ? "; paths are relative to the list's folder unless --root is given" : "")})" : ""));
-            var babMethod = VerifyCommand.ParseMethod(parse.GetValue(method)!);
-            double s = parse.GetValue(scale);
-            double? cap = parse.GetValue(maxTimeout);
+            // The file's settings, with the flags that were typed on top (a flag's default does not override the file).
+            var runner = settings.Runner;
+            if (ConfigOption.Given(parse, scale)) runner = runner with { TimeoutScale = parse.GetValue(scale) };
+            if (parse.GetValue(maxTimeout) is { } cap) runner = runner with { MaxTimeout = TimeSpan.FromSeconds(cap) };
+            if (parse.GetValue(isolate)) runner = runner with { Isolate = true };
+            var verifier = settings.Verifier;
+            if (ConfigOption.Given(parse, method)) verifier = verifier with { Bab = verifier.Bab with { Method = VerifyCommand.ParseMethod(parse.GetValue(method)!) } };
             var outPath = parse.GetValue(output);
             bool resuming = parse.GetValue(resume);
             if (resuming && outPath is null) throw new CliException("--resume needs --out (the results file to go on with)");
             OutputFiles.Check(outPath, "--out");
 
-            var rows = new List<(Instance Inst, string Result, double Seconds, string How)>();
+            var rows = new List<Row>();
             using var results = outPath is null ? null : RunResultsFile.Open(outPath, resuming);
             if (results?.Note is { } note) Console.Error.WriteLine($"certify: {note}");   // one plain line, also in logs
             if (resuming)
             {
                 var done = results!.Done;
                 foreach (var inst in instances)
-                    if (done.TryGetValue(RunResultsFile.Key(inst), out var d)) rows.Add((inst, d.Result, d.Seconds, "(from " + outPath + ")"));
+                    if (done.TryGetValue(RunResultsFile.Key(inst), out var d)) rows.Add(new Row(inst, d.Result, d.Seconds, "(from " + outPath + ")", runner.InstanceSeconds(inst.TimeoutSeconds)));
                 instances = instances.Where(i => !done.ContainsKey(RunResultsFile.Key(i))).ToList();
-                AnsiConsole.MarkupLine($"resuming: {rows.Count} instance(s) already in {Markup.Escape(outPath!)}, {instances.Count} to run");
+                ui.MarkupLine($"resuming: {rows.Count} instance(s) already in {Markup.Escape(outPath!)}, {instances.Count} to run");
             }
 
             // SIGINT (Ctrl-C) and SIGTERM stop the run between rows: the instance under way is abandoned (its row is not
@@ -96,34 +107,44 @@ public sealed class RunCommand : ICliCommand
             });
             using var sigint = Trap(PosixSignal.SIGINT);
             using var sigterm = Trap(PosixSignal.SIGTERM);
-            bool isolated = parse.GetValue(isolate);
-            ForegroundProgress.Create()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .Start(ctx =>
-                {
-                    var task = ctx.AddTask($"{instances.Count} instances", maxValue: Math.Max(1, instances.Count));
-                    var refresh = new ForegroundProgress.Refresher(ctx);
-                    foreach (var inst in instances)
+            // An isolated instance is a child `certify verify` with the same settings: they travel as a configuration file.
+            string? childConfig = null;
+            if (runner.Isolate)
+            {
+                childConfig = Path.Combine(Path.GetTempPath(), $"certify-run-{Environment.ProcessId}-{Guid.NewGuid():N}.yaml");
+                File.WriteAllText(childConfig, ConfigFile.Dump(settings with { Verifier = verifier, Runner = runner }));
+            }
+            try
+            {
+                ForegroundProgress.Create(ui)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                    .Start(ctx =>
                     {
-                        if (interrupt.IsCancellationRequested) break;
-                        task.Description = $"{inst.Family}/{inst.Network} {inst.Property}";
+                        var task = ctx.AddTask($"{instances.Count} instances", maxValue: Math.Max(1, instances.Count));
+                        var refresh = new ForegroundProgress.Refresher(ctx);
+                        foreach (var inst in instances)
+                        {
+                            if (interrupt.IsCancellationRequested) break;
+                            task.Description = $"{inst.Family}/{inst.Network} {inst.Property}";
+                            refresh.Tick(force: true);
+                            var timeout = runner.InstanceSeconds(inst.TimeoutSeconds);
+                            var row = childConfig is not null
+                                ? RunIsolated(inst, timeout, childConfig, interrupt.Token)
+                                : RunOne(inst, timeout, verifier, interrupt.Token);
+                            if (interrupt.IsCancellationRequested) break;          // an interrupted verdict is not a measurement
+                            rows.Add(row);
+                            var (result, seconds, how) = (row.Result, row.Seconds, row.How);
+                            results?.Append(inst, result, seconds);
+                            if (inst.Label is { } label && (result is "sat" or "unsat") && result != label)
+                                ui.MarkupLine($"[red bold]WRONG[/] {Markup.Escape(inst.Onnx)} {Markup.Escape(inst.Vnnlib)}: answered {result}, label {label}");
+                            if (result == "error") // the reason would otherwise be lost: the results file holds only the word
+                                ui.MarkupLine($"[yellow]error[/] {Markup.Escape(inst.Onnx)} {Markup.Escape(inst.Vnnlib)}: {Markup.Escape(how)}");
+                            task.Increment(1);
+                        }
                         refresh.Tick(force: true);
-                        var timeout = inst.TimeoutSeconds * s;
-                        if (cap is { } c) timeout = Math.Min(timeout, c);
-                        var (result, seconds, how) = isolated
-                            ? RunIsolated(inst, timeout, parse.GetValue(method)!, interrupt.Token)
-                            : RunOne(inst, timeout, babMethod, interrupt.Token);
-                        if (interrupt.IsCancellationRequested) break;          // an interrupted verdict is not a measurement
-                        rows.Add((inst, result, seconds, how));
-                        results?.Append(inst, result, seconds);
-                        if (inst.Label is { } label && (result is "sat" or "unsat") && result != label)
-                            AnsiConsole.MarkupLine($"[red bold]WRONG[/] {Markup.Escape(inst.Onnx)} {Markup.Escape(inst.Vnnlib)}: answered {result}, label {label}");
-                        if (result == "error") // the reason would otherwise be lost: the results file holds only the word
-                            AnsiConsole.MarkupLine($"[yellow]error[/] {Markup.Escape(inst.Onnx)} {Markup.Escape(inst.Vnnlib)}: {Markup.Escape(how)}");
-                        task.Increment(1);
-                    }
-                    refresh.Tick(force: true);
-                });
+                    });
+            }
+            finally { if (childConfig is not null) File.Delete(childConfig); }
 
             if (interrupt.IsCancellationRequested)
             {
@@ -131,7 +152,11 @@ public sealed class RunCommand : ICliCommand
                                         (outPath is null ? " (no --out file: nothing kept)" : $" and in {outPath}; run the same command with --resume to finish the list"));
                 return ExitCodes.Interrupted;
             }
-            return Summarise(rows.Select(r => (r.Inst, r.Result, r.Seconds)).ToList());
+            int code = Summarise(rows.Select(r => (r.Inst, r.Result, r.Seconds)).ToList(), ui);
+            if (j)
+                Console.Write(ResultJson.Text(ResultJson.Run(path, rows.Select(r => new ResultJson.RunRow(r.Inst.Family, r.Inst.Network, r.Inst.Property,
+                    r.Result, r.How, r.Seconds, r.Timeout, r.Inst.Label, r.X, r.Y, r.Detail)).ToList(), runClock.Elapsed.TotalSeconds, code)));
+            return code;
         });
         return cmd;
     }
@@ -141,21 +166,23 @@ public sealed class RunCommand : ICliCommand
         seconds > timeoutSeconds + 1 && word is "sat" or "unsat" ? "timeout" : word;
 
     /// <summary>Runs one instance in-process; any failure is reported as an error result, never as an answer.</summary>
-    static (string Result, double Seconds, string How) RunOne(Instance inst, double timeoutSeconds, Certify.Bounds.BoundMethod? method, CancellationToken cancel)
+    /// <summary>One finished instance: its counted result, time and how it was reached; the counterexample when sat.</summary>
+    sealed record Row(Instance Inst, string Result, double Seconds, string How, double Timeout,
+                      double[]? X = null, double[]? Y = null, Counterexample? Detail = null);
+
+    static Row RunOne(Instance inst, double timeoutSeconds, VerifierOptions options, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         try
         {
-            var report = Verifier.Verify(inst.Onnx, inst.Vnnlib, new VerifierOptions
-            {
-                Timeout = TimeSpan.FromSeconds(timeoutSeconds),
-                Bab = new BabOptions { Method = method },
-            }, cancel);
-            return (Counted(report.Verdict.Word, clock.Elapsed.TotalSeconds, timeoutSeconds), clock.Elapsed.TotalSeconds, report.Verdict.ToString());
+            var report = Verifier.Verify(inst.Onnx, inst.Vnnlib, options with { Timeout = TimeSpan.FromSeconds(timeoutSeconds) }, cancel);
+            var word = Counted(report.Verdict.Word, clock.Elapsed.TotalSeconds, timeoutSeconds);
+            var cex = word == "sat" ? report.Verdict.Counterexample : null;
+            return new Row(inst, word, clock.Elapsed.TotalSeconds, ResultJson.Reason(report.Verdict), timeoutSeconds, cex?.X, cex?.Y, cex);
         }
         catch (Exception e)
         {
-            return ("error", clock.Elapsed.TotalSeconds, e.GetType().Name + ": " + e.Message.Split('\n')[0]);
+            return new Row(inst, "error", clock.Elapsed.TotalSeconds, e.GetType().Name + ": " + e.Message.Split('\n')[0], timeoutSeconds);
         }
     }
 
@@ -165,7 +192,7 @@ public sealed class RunCommand : ICliCommand
     /// </summary>
     const string SetPriv = "/usr/bin/setpriv";
 
-    static (string Result, double Seconds, string How) RunIsolated(Instance inst, double timeoutSeconds, string method, CancellationToken cancel)
+    static Row RunIsolated(Instance inst, double timeoutSeconds, string configFile, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var resultFile = Path.Combine(Path.GetTempPath(), $"certify-run-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
@@ -185,7 +212,7 @@ public sealed class RunCommand : ICliCommand
             }
             start.ArgumentList.Add(typeof(RunCommand).Assembly.Location);
             foreach (var a in new[] { "verify", inst.Onnx, inst.Vnnlib, "--timeout", timeoutSeconds.ToString("R", CultureInfo.InvariantCulture),
-                         "--results", resultFile, "--method", method, "--quiet" })
+                         "--results", resultFile, "--config", configFile, "--json" })
                 start.ArgumentList.Add(a);
             using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start " + start.FileName);
             var stderr = child.StandardError.ReadToEndAsync();
@@ -199,36 +226,50 @@ public sealed class RunCommand : ICliCommand
                 {
                     child.Kill(entireProcessTree: true);
                     child.WaitForExit();
-                    return ("error", clock.Elapsed.TotalSeconds, "interrupted");
+                    return new Row(inst, "error", clock.Elapsed.TotalSeconds, "interrupted", timeoutSeconds);
                 }
                 if (clock.Elapsed > deadline)
                 {
                     child.Kill(entireProcessTree: true);
-                    return ("timeout", clock.Elapsed.TotalSeconds, "killed after overrunning its limit by 30 s");
+                    return new Row(inst, "timeout", clock.Elapsed.TotalSeconds, "killed after overrunning its limit by 30 s", timeoutSeconds);
                 }
             }
             var seconds = clock.Elapsed.TotalSeconds;
             if (child.ExitCode != 0 || !File.Exists(resultFile))
             {
                 var why = stderr.Result.Split('\n').LastOrDefault(l => l.Trim().Length > 0) ?? "";
-                return ("error", seconds, $"certify verify exited with code {child.ExitCode}: {why.Trim()}");
+                return new Row(inst, "error", seconds, $"certify verify exited with code {child.ExitCode}: {why.Trim()}", timeoutSeconds);
             }
             var word = File.ReadLines(resultFile).FirstOrDefault()?.Trim() ?? "";
-            if (word is not ("sat" or "unsat" or "unknown" or "timeout")) return ("error", seconds, $"unreadable result file (first line '{word}')");
-            return (Counted(word, seconds, timeoutSeconds), seconds, stdout.Result.Trim());
+            if (word is not ("sat" or "unsat" or "unknown" or "timeout")) return new Row(inst, "error", seconds, $"unreadable result file (first line '{word}')", timeoutSeconds);
+            var counted = Counted(word, seconds, timeoutSeconds);
+            // The result file is the answer (as for VNN-COMP); the child's JSON document only adds the reason.
+            var cex = counted == "sat" ? Certify.Spec.ResultFile.Read(resultFile) : null;
+            return new Row(inst, counted, seconds, ChildReason(stdout.Result) ?? word, timeoutSeconds, cex?.X, cex?.Y);
         }
         catch (Exception e)
         {
-            return ("error", clock.Elapsed.TotalSeconds, e.GetType().Name + ": " + e.Message.Split('\n')[0]);
+            return new Row(inst, "error", clock.Elapsed.TotalSeconds, e.GetType().Name + ": " + e.Message.Split('\n')[0], timeoutSeconds);
         }
         finally { File.Delete(resultFile); }
+    }
+
+    /// <summary>The <c>reason</c> of a child's <c>verify --json</c> document, or null when it is not one.</summary>
+    static string? ChildReason(string stdout)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+            return doc.RootElement.TryGetProperty("reason", out var r) && r.ValueKind == System.Text.Json.JsonValueKind.String ? r.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException) { return null; }
     }
 
     /// <summary>
     /// Prints per-family counts and returns the exit code: <see cref="ExitCodes.Failure"/> when any answer contradicts a
     /// label or any instance ended in error (a run whose every row is an error once exited 0), else <see cref="ExitCodes.Ok"/>.
     /// </summary>
-    static int Summarise(List<(Instance Inst, string Result, double Seconds)> rows)
+    static int Summarise(List<(Instance Inst, string Result, double Seconds)> rows, IAnsiConsole ui)
     {
         var table = new Table().AddColumns("family", "instances", "unsat", "sat", "unknown/timeout", "error", "labelled", "correct", "WRONG", "time (s)");
         int wrongTotal = 0;
@@ -242,8 +283,8 @@ public sealed class RunCommand : ICliCommand
                 g.Count(r => r.Result is "unknown" or "timeout").ToString(), g.Count(r => r.Result == "error").ToString(),
                 labelled.ToString(), correct.ToString(), wrong == 0 ? "0" : $"[red bold]{wrong}[/]", g.Sum(r => r.Seconds).ToString("F1", CultureInfo.InvariantCulture));
         }
-        AnsiConsole.Write(table);
-        if (wrongTotal > 0) AnsiConsole.MarkupLine($"[red bold]{wrongTotal} answer(s) contradict their label: soundness bug until proven otherwise.[/]");
+        ui.Write(table);
+        if (wrongTotal > 0) ui.MarkupLine($"[red bold]{wrongTotal} answer(s) contradict their label: soundness bug until proven otherwise.[/]");
         int errors = rows.Count(r => r.Result == "error");
         if (errors > 0) Console.Error.WriteLine($"certify: {errors} of {rows.Count} instance(s) ended in error (reasons above); exit code {ExitCodes.Failure}");
         if (wrongTotal > 0) Console.Error.WriteLine($"certify: {wrongTotal} answer(s) contradict their label; exit code {ExitCodes.Failure}");

@@ -32,7 +32,7 @@ public sealed class SoundnessCommand : ICliCommand
         var eps = new Option<double>("--eps") { Description = "Half-width of each input box.", DefaultValueFactory = _ => 0.05 }.Positive();
         var count = new Option<int>("--count") { Description = "Networks per (arch, act); each gives a planted and a control instance.", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var output = new Option<string>("--out") { Description = "Output folder (VNN-COMP layout).", Required = true };
-        var seed = new Option<long>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
+        var seed = new Option<long>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 }.AnyInteger();
         var timeout = new Option<double>("--timeout") { Description = "Time limit per instance written to instances.csv (seconds).", DefaultValueFactory = _ => 60 }.Seconds();
         var steps = new Option<int>("--steps") { Description = "Training steps per network.", DefaultValueFactory = _ => 600 }.AtLeast(1);
         var hole = new Option<double>("--bump-radius") { Description = "L1 radius of the planted bump (the only place the property fails), as a fraction of the box half-width.", DefaultValueFactory = _ => 0.1 }.Positive();
@@ -42,7 +42,7 @@ public sealed class SoundnessCommand : ICliCommand
         var attackSteps = new Option<int>("--attack-steps") { Description = "Steps per restart of the checking attack.", DefaultValueFactory = _ => 100 }.AtLeast(1);
         var samples = new Option<int>("--attack-samples") { Description = "Random samples of the checking attack.", DefaultValueFactory = _ => 20000 }.AtLeast(0);
         var verbose = new Option<bool>("--verbose") { Description = "Print each generation stage with its time." };
-        var cmd = new Command("generate", "Train small networks robustly safe on a box, plant a counterexample with a tiny ReLU bump, and write a VNN-COMP benchmark (planted points kept in counterexamples/).")
+        var cmd = new Command("generate", "Train small networks robustly safe on a box, plant a counterexample with a tiny ReLU bump, and write a VNN-COMP benchmark (planted points kept in counterexamples/). Exit codes (specs/exit-codes.md): 0 written; 1 a network failed its checks; 2 bad input; 3 internal error; 130 interrupted.")
         {
             arch, act, inputs, eps, count, output, seed, timeout, steps, restarts, attackSteps, samples, verbose, hole, lr, margin
         };
@@ -97,7 +97,7 @@ public sealed class SoundnessCommand : ICliCommand
         var timeout = new Option<double?>("--timeout") { Description = "Override every instance's time limit (seconds)." }.Seconds();
         var grace = new Option<double>("--grace") { Description = "Seconds a tool may run past its time limit before its process tree is killed.", DefaultValueFactory = _ => 10 }.NonNegative();
         var cmd = new Command("run", "Run a verifier on a benchmark and judge each answer (correct / missed / UNSOUND / invalid counterexample). " +
-                                     "Exit 1 on any wrong answer or any instance the tool failed on (crash, no result file); 0 otherwise; 2 bad input.")
+                                     "Exit codes (specs/exit-codes.md): 0 every answer sound; 1 any wrong answer or any instance the tool failed on (crash, no result file); 2 bad input; 3 internal error; 130 interrupted.")
         {
             dir, tool, results, timeout, grace
         };

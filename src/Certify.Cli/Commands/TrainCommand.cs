@@ -32,7 +32,7 @@ public sealed class TrainCommand : ICliCommand
         var lambda = new Option<double>("--sabr-lambda") { Description = "SABR's small-box factor, in (0, 1]", DefaultValueFactory = _ => 0.4 }.InRange(1e-9, 1);
         var maxBatches = new Option<int?>("--max-batches") { Description = "stop each epoch after this many batches (smoke runs)" }.AtLeast(1);
         var evalSamples = new Option<int?>("--eval-samples") { Description = "test images for the per-epoch evaluation (default: all 2,000)" }.AtLeast(1);
-        var seed = new Option<long>("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
+        var seed = new Option<long>("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 }.AnyInteger();
         var outPath = new Option<string>("--out") { Description = "ONNX file to write (a checkpoint goes beside it as .ckpt)", DefaultValueFactory = _ => "model.onnx" };
         var cache = new Option<string?>("--cache") { Description = "MNIST cache folder (default: .cache/mnist in the repository)" };
         var cmd = new Command("train", "Train a network that Certify can prove robust (certified training on MNIST).")

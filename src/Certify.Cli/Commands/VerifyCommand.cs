@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Certify.Bounds;
+using Certify.Cli.Configuration;
 using Certify.Spec;
 using Certify.Verification;
 using Certify.Verification.Search;
@@ -14,7 +15,7 @@ public sealed class VerifyCommand : ICliCommand
     {
         var model = new Argument<string>("model") { Description = "Network file (.onnx or .nnet)." };
         var prop = new Argument<string>("property") { Description = "VNNLIB property file (plain or .gz). Strict comparisons (<, >) are read as <=, >= (the VNN-COMP convention): a point on the unsafe set's boundary counts as a counterexample, and an unsat proof covers the boundary too (specs/vnnlib.md)." };
-        var timeout = new Option<double>("--timeout") { Description = "Time limit in seconds (loading included).", DefaultValueFactory = _ => 60 }.Seconds();
+        var timeout = new Option<double>("--timeout") { Description = "Time limit in seconds (loading included); overrides the config's verifier.timeout.", DefaultValueFactory = _ => 60 }.Seconds();
         var results = new Option<string?>("--results") { Description = "Write the VNN-COMP result file here." };
         var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for neuron splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" }.OneOf("auto", "crown", "alpha-crown", "beta-crown");
         var strategy = new Option<string>("--split") { Description = "Branching: auto, input or neuron (relu is a synonym of neuron).", DefaultValueFactory = _ => "auto" }.OneOf("auto", "input", "neuron", "relu");
@@ -22,35 +23,37 @@ public sealed class VerifyCommand : ICliCommand
         var exact = new Option<string>("--exact") { Description = "Exact back-end for what branch and bound leaves open: milp (OR-Tools SCIP), smt (Z3, exact rationals; small networks) or none. Skipped at once for networks with an operator that is not piecewise linear.", DefaultValueFactory = _ => "milp" }.OneOf("milp", "smt", "none");
         var noMilp = new Option<bool>("--no-milp") { Description = "Same as --exact none." };
         var quiet = new Option<bool>("--quiet") { Description = "Print only the verdict word." };
-        var cmd = new Command("verify", "Decide a property: unsat (holds), sat (counterexample re-checked in ONNX Runtime), unknown or timeout.")
-            { model, prop, timeout, results, method, strategy, noAttack, exact, noMilp, quiet };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text (specs/result-json.md, schema specs/result.schema.json): verdict, reason, time, the counterexample when sat, the stages." };
+        var config = ConfigOption.Create();
+        var cmd = new Command("verify", "Decide a property: unsat (holds), sat (counterexample re-checked in ONNX Runtime), unknown or timeout. " +
+                                        "Exit codes (specs/exit-codes.md): 0 a verdict was reached, whichever; 2 bad input (file, option, config); 3 internal error; 130 interrupted.")
+            { model, prop, timeout, results, method, strategy, noAttack, exact, noMilp, quiet, json, config };
         cmd.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
             var startedAgo = Program.TakeStartUpTime();
-            // The whole process counts, as in VNN-COMP: the deadline is made before loading the model, less the time the
-            // runtime took to start and reach this point.
-            var deadline = Deadline.After(TimeSpan.FromSeconds(parse.GetValue(timeout)) - startedAgo);
             string modelPath = parse.GetValue(model)!, propPath = parse.GetValue(prop)!;
-            bool q = parse.GetValue(quiet);
+            bool q = parse.GetValue(quiet), j = parse.GetValue(json);
+            if (q && j) throw new CliException("--quiet and --json: give one (--json prints the verdict as a field of its document)");
             var resultPath = parse.GetValue(results);
             OutputFiles.Check(resultPath, "--results");   // before the work: an unwritable path must not cost the verdict
-            var options = new VerifierOptions
+            var options = Options(parse, ConfigOption.Load(parse, config).Verifier, timeout, noAttack, exact, noMilp, method, strategy) with
             {
-                Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
-                Attack = !parse.GetValue(noAttack),
-                Exact = parse.GetValue(noMilp) ? ExactStage.None : ParseExact(parse.GetValue(exact)!),
-                Bab = new BabOptions { Method = ParseMethod(parse.GetValue(method)!), Strategy = ParseStrategy(parse.GetValue(strategy)!) },
-                Log = q ? null : s => Console.Error.WriteLine("  " + s),
+                Log = q || j ? null : s => Console.Error.WriteLine("  " + s),
             };
+            // The whole process counts, as in VNN-COMP: the deadline is made before loading the model, less the time the
+            // runtime took to start and reach this point.
+            var deadline = Deadline.After(options.Timeout - startedAgo);
             VerificationReport report;
             try { report = Verify(modelPath, propPath, options, deadline); }
             catch (ArgumentException e) { throw new CliException(e.Message); }
             if (resultPath is not null) OutputFiles.Write(resultPath, "--results", () => report.WriteResultFile(resultPath));
-            if (q) Console.WriteLine(report.Verdict.Word);
+            var seconds = (clock.Elapsed + startedAgo).TotalSeconds;
+            if (j) Console.Write(ResultJson.Text(ResultJson.Verify(modelPath, propPath, report, seconds)));
+            else if (q) Console.WriteLine(report.Verdict.Word);
             else
             {
-                Console.WriteLine($"{report.Verdict.Word}  ({(clock.Elapsed + startedAgo).TotalSeconds:F2} s)");
+                Console.WriteLine($"{report.Verdict.Word}  ({seconds:F2} s)");
                 Console.WriteLine(report.Verdict.Kind switch
                 {
                     VerdictKind.Unsat => $"  proved by: {report.Verdict.ProvedBy}",
@@ -61,6 +64,23 @@ public sealed class VerifyCommand : ICliCommand
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// The verification settings: <paramref name="fromConfig"/> (the file's, or the defaults), with every flag that was
+    /// typed applied on top (a flag's default does not override the file).
+    /// </summary>
+    static VerifierOptions Options(ParseResult parse, VerifierOptions fromConfig, Option<double> timeout, Option<bool> noAttack,
+                                   Option<string> exact, Option<bool> noMilp, Option<string> method, Option<string> strategy)
+    {
+        var o = fromConfig;
+        if (ConfigOption.Given(parse, timeout)) o = o with { Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)) };
+        if (parse.GetValue(noAttack)) o = o with { Attack = false };
+        if (ConfigOption.Given(parse, exact)) o = o with { Exact = ParseExact(parse.GetValue(exact)!) };
+        if (parse.GetValue(noMilp)) o = o with { Exact = ExactStage.None };
+        if (ConfigOption.Given(parse, method)) o = o with { Bab = o.Bab with { Method = ParseMethod(parse.GetValue(method)!) } };
+        if (ConfigOption.Given(parse, strategy)) o = o with { Bab = o.Bab with { Strategy = ParseStrategy(parse.GetValue(strategy)!) } };
+        return o;
     }
 
     static VerificationReport Verify(string modelPath, string propPath, VerifierOptions options, Deadline deadline)

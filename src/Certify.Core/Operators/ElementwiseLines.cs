@@ -5,29 +5,11 @@ using static TorchSharp.torch;
 namespace Certify.Operators;
 
 /// <summary>
-/// Helpers shared by the elementwise rules of the new operators: the forward-mode image of a relaxation, the outward
-/// rounding margin of a line, and the fallback to the interval constants where a line is not finite.
+/// Helpers shared by the elementwise rules of the new operators: the outward rounding margin of a line, and the
+/// fallback to the interval constants where a line is not finite.
 /// </summary>
 public static class ElementwiseLines
 {
-    /// <summary>
-    /// Forward-mode bounds through an elementwise relaxation (slopes and biases <c>[B, *shape]</c>): the lower line
-    /// <c>k·x + b</c> is bounded below by <c>k⁺·L(x) + k⁻·U(x) + b</c>, the upper line above by <c>k⁺·U(x) + k⁻·L(x) + b</c>,
-    /// where L and U are the input's linear bounds. Sound for any signs of the slopes.
-    /// </summary>
-    public static LinearBounds Forward(LinearBounds x, Relaxation r)
-    {
-        var lp = r.LowerSlope.clamp_min(0); var ln = r.LowerSlope.clamp_max(0);
-        var up = r.UpperSlope.clamp_min(0); var un = r.UpperSlope.clamp_max(0);
-        var lw = x.LowerW * lp.unsqueeze(-1) + x.UpperW * ln.unsqueeze(-1);
-        var uw = x.UpperW * up.unsqueeze(-1) + x.LowerW * un.unsqueeze(-1);
-        var lb = x.LowerB * lp + x.UpperB * ln;
-        var ub = x.UpperB * up + x.LowerB * un;
-        if (r.LowerBias is { } b1) lb = lb + b1;
-        if (r.UpperBias is { } b2) ub = ub + b2;
-        return new LinearBounds(lw, lb, uw, ub);
-    }
-
     /// <summary>
     /// Units of rounding allowed per line: about 4,500 ulps in float64 and 17 in float32 of the largest term of the
     /// line's evaluation, far above the few roundings in computing the function, its chord or tangent and the line.

@@ -31,6 +31,7 @@ internal sealed class HostileCorpus
         c.VnnLib();
         c.Lists();
         c.Options();
+        c.Configs();
         var duplicate = c._cases.GroupBy(x => x.ToString()).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new InvalidOperationException($"corpus case named twice: {duplicate.Key}");
         return c._cases;
@@ -621,7 +622,7 @@ internal sealed class HostileCorpus
         foreach (var (name, path, mention) in UnwritablePaths())
         {
             Add("option", $"verify-results-{name}", Err("--results", mention), Verify(Model, SatProperty, "--results", path));
-            Add("option", $"bounds-json-{name}", Err("--json", mention), "bounds", Model, SatProperty, "--json", path);
+            Add("option", $"bounds-json-out-{name}", Err("--json-out", mention), "bounds", Model, SatProperty, "--json-out", path);
             Add("option", $"run-out-{name}", Err("--out", mention), "run", ValidList, "--out", path);
         }
         foreach (var v in new[] { "0", "-1", "abc", "1.5" })
@@ -655,6 +656,52 @@ internal sealed class HostileCorpus
         Add("option", "mnist-properties-out-is-a-file", Err("--out", "file"), "mnist-properties", "--out", Model);
         Add("option", "soundness-run-missing-folder", Err("nowhere"), "soundness", "run", Path.Combine(_dir, "nowhere"), "--tool", "certify");
         Add("option", "unknown-command", Err("frobnicate"), "frobnicate");
+    }
+
+    // ---- configuration files (--config) ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// Bad configuration files given to every command that reads one: each must end in one line naming the file (and,
+    /// for a bad key or value, the line and the key) with exit 2, before any work; a good one changes the verdict's
+    /// route, never its truth.
+    /// </summary>
+    void Configs()
+    {
+        var bad = new (string Name, string Text, string[] Mentions)[]
+        {
+            ("unknown-key", "attack:\n  iteratons: 3\n", new[] { ":2:3:", "attack.iteratons", "unknown key" }),
+            ("unknown-section", "atack:\n  seed: 1\n", new[] { ":1:1:", "atack", "unknown section" }),
+            ("wrong-type", "branch_and_bound:\n  batch_size: lots\n", new[] { ":2:15:", "branch_and_bound.batch_size", "lots" }),
+            ("nan", "verifier:\n  timeout: .nan\n", new[] { ":2:12:", "verifier.timeout" }),
+            ("negative", "attack:\n  random_samples: -5\n", new[] { ":2:19:", "attack.random_samples", "-5" }),
+            ("zero-tolerance", "branch_and_bound:\n  tolerance: 0\n", new[] { "branch_and_bound.tolerance", "greater than 0" }),
+            ("huge-timeout", "verifier:\n  timeout: 1e300\n", new[] { "verifier.timeout" }),
+            ("not-a-bool", "verifier:\n  attack: maybe\n", new[] { "verifier.attack", "maybe" }),
+            ("list-for-number", "attack:\n  seed: [1, 2]\n", new[] { "attack.seed", "list" }),
+            ("duplicate-key", "attack:\n  seed: 1\n  seed: 2\n", new[] { ":3:", "seed" }),
+            ("malformed-yaml", "attack:\n  seed: [1\n", new[] { "not valid YAML" }),
+            ("a-scalar", "just words\n", new[] { "expected a mapping of sections" }),
+            ("two-documents", "attack:\n  seed: 1\n---\nattack:\n  seed: 2\n", new[] { "more than one YAML document" }),
+        };
+        foreach (var (name, text, mentions) in bad)
+        {
+            var file = Write($"config-{name}.yaml", text);
+            var expect = Err(mentions.Prepend(file).ToArray());
+            Add("config", $"verify-{name}", expect, Verify(Model, SatProperty, "--config", file));
+            Add("config", $"run-{name}", expect, "run", ValidList, "--config", file);
+            Add("config", $"bounds-{name}", expect, "bounds", Model, SatProperty, "--config", file);
+            Add("config", $"dump-{name}", expect, "config", "--dump", "--config", file);
+        }
+        Add("config", "binary", Err("config-binary.yaml"), "config", "--dump", "--config", Write("config-binary.yaml", new byte[] { 0xff, 0xfe, 0, 0x80, 0x81, 7 }));
+        Add("config", "dev-zero", Err("/dev/zero"), "config", "--dump", "--config", "/dev/zero");
+        Add("config", "missing", Err("nowhere.yaml", "no such file"), Verify(Model, SatProperty, "--config", Path.Combine(_dir, "nowhere.yaml")));
+        Add("config", "folder", Err(_dir, "folder"), Verify(Model, SatProperty, "--config", _dir));
+        Add("config", "dump-without-dump", Err("--dump"), "config");
+        // A valid file: the true verdicts stand whatever route the settings choose.
+        var smt = Write("config-smt.yaml", "verifier:\n  attack: false\n  exact: smt\nbranch_and_bound:\n  max_domains: 1\n");
+        Add("config", "smt-no-attack-unsat", new Expectation.Verdict("unsat"), Verify(Model, UnsatProperty, "--config", smt));
+        Add("config", "smt-no-attack-sat", new Expectation.Verdict("sat", AllowUndecided: true), Verify(Model, SatProperty, "--config", smt));
+        Add("config", "quiet-and-json", Err("--quiet", "--json"), Verify(Model, SatProperty, "--quiet", "--json"));
     }
 
     string? _validList;

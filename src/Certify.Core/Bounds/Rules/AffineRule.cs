@@ -42,6 +42,59 @@ public abstract class AffineRule<TOp> : BoundRule<TOp> where TOp : Op
         return r;
     }
 
+    /// <summary>
+    /// True when the op's linear part has no negative entry (moving, selecting, padding, summing or averaging elements):
+    /// forward mode then maps lower and upper bounds through the op itself (<see cref="Forward"/>). Ops with weights of
+    /// both signs (Linear, Conv) override <see cref="Forward"/> instead.
+    /// </summary>
+    protected virtual bool PositiveMap => false;
+
+    /// <summary>
+    /// For a <see cref="PositiveMap"/> op <c>y = M·x + c</c> with M ≥ 0: lower bounds map to lower bounds. Coefficients
+    /// <c>[B, *in, d]</c> go through the linear part <c>M·W = op(W) − op(0)</c> with the d input columns as a batch,
+    /// constants through the op itself (which adds c). Other ops: the base rule's interval constants.
+    /// </summary>
+    public override LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds)
+    {
+        if (PositiveMap)
+            return new LinearBounds(Linear(node.Op, inputs, x => x.LowerW), node.Op.Forward(inputs.Select(x => x.LowerB).ToArray()),
+                                    Linear(node.Op, inputs, x => x.UpperW), node.Op.Forward(inputs.Select(x => x.UpperB).ToArray()));
+        if (!WeightsAreEntries || inputs.Count != 1) return base.Forward(node, inputs, inputBounds);
+        // y = M·x + c with M = M⁺ + M⁻, each the op with its parameters clamped (their offsets cancel: only the linear
+        // parts are used, and c is added once): lower = M⁺·L + M⁻·U + c, upper = M⁺·U + M⁻·L + c.
+        var pos = node.Op.MapParameters(t => t.clamp_min(0));
+        var neg = node.Op.MapParameters(t => t.clamp_max(0));
+        var x = inputs[0];
+        var c = Zero(node.Op, inputs);
+        Tensor Bias(Op op, Tensor b) => op.Forward(new[] { b }) - Zero(op, inputs);
+        return new LinearBounds(
+            Linear(pos, inputs, v => v.LowerW) + Linear(neg, inputs, v => v.UpperW), Bias(pos, x.LowerB) + Bias(neg, x.UpperB) + c,
+            Linear(pos, inputs, v => v.UpperW) + Linear(neg, inputs, v => v.LowerW), Bias(pos, x.UpperB) + Bias(neg, x.LowerB) + c);
+    }
+
+    /// <summary>
+    /// True when every entry of the op's linear part is one element of its parameters (Conv, ConvTranspose: each pair of
+    /// input and output elements meets at one kernel tap at most), so the op with its parameters clamped to ≥ 0 (≤ 0) is
+    /// the positive (negative) part of its linear map.
+    /// </summary>
+    protected virtual bool WeightsAreEntries => false;
+
+    /// <summary>The op's output at zero input, <c>[1, *out]</c>: its offset c.</summary>
+    static Tensor Zero(Op op, IReadOnlyList<LinearBounds> inputs) =>
+        op.Forward(inputs.Select(x => zeros(new[] { 1L }.Concat(x.LowerB.shape.Skip(1)).ToArray(), x.LowerB.dtype, x.LowerB.device)).ToArray());
+
+    /// <summary>
+    /// The op's linear part applied to forward coefficients <c>[B, *in, d]</c> (chosen by <paramref name="pick"/> from each
+    /// input): the d input columns become a batch, <c>op(W) − op(0)</c>, and the result is <c>[B, *out, d]</c>.
+    /// </summary>
+    static Tensor Linear(Op op, IReadOnlyList<LinearBounds> inputs, Func<LinearBounds, Tensor> pick)
+    {
+        long batch = inputs[0].LowerB.shape[0], d = inputs[0].LowerW.shape[^1];
+        Tensor Columns(Tensor w) => w.movedim(new[] { -1L }, new[] { 1L }).reshape(new[] { batch * d }.Concat(w.shape.Skip(1).SkipLast(1)).ToArray());
+        var y = op.Forward(inputs.Select(x => Columns(pick(x))).ToArray()) - Zero(op, inputs);     // [B·d, *out]
+        return y.reshape(new[] { batch, d }.Concat(y.shape.Skip(1)).ToArray()).movedim(new[] { 1L }, new[] { -1L });      // [B, *out, d]
+    }
+
     /// <summary><c>[B, S, *shape]</c> for the given per-sample shape.</summary>
     protected static long[] WithRows(Tensor a, IReadOnlyList<long> shape)
     {

@@ -64,9 +64,20 @@ public abstract class BoundRule
     /// <summary>
     /// Forward-mode linear bounds of the node's output from those of its inputs (<see cref="LinearBounds"/>), or null when
     /// the op has no forward rule (the forward pass then stops at this node). <paramref name="inputBounds"/> are the inputs'
-    /// concrete bounds, which nonlinear relaxations need.
+    /// concrete bounds, which nonlinear relaxations need. The default is the zeroth-order bound: the node's interval
+    /// (<see cref="Ibp"/>) as constants with zero coefficients, sound for any op and as loose as IBP at that node, so
+    /// that one op without a linear forward rule (Softmax, MaxPool, a product) does not switch forward mode off for the
+    /// whole network; rules with a relaxation override it.
     /// </summary>
-    public virtual LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds) => null;
+    public virtual LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds) =>
+        inputs.Count == 0 ? null : ConstantForward(Ibp(node, inputBounds), inputs[0].LowerW.shape[^1]);
+
+    /// <summary>Forward bounds <c>0·x + [lower, upper]</c> of an interval <c>[B, *shape]</c> over an input of <paramref name="d"/> elements.</summary>
+    protected static LinearBounds ConstantForward(Interval output, long d)
+    {
+        var w = zeros(output.Lower.shape.Append(d).ToArray(), output.Lower.dtype, output.Lower.device);
+        return new LinearBounds(w, output.Lower, w, output.Upper);
+    }
 
     /// <summary>Applies an elementwise function that is nondecreasing: the bounds map through it directly.</summary>
     protected static Interval Monotone(Interval x, Func<Tensor, Tensor> f) => new(f(x.Lower), f(x.Upper));

@@ -43,6 +43,13 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
     /// </summary>
     protected virtual Relaxation ParameterisedRelaxation(TOp op, Tensor l, Tensor u, IReadOnlyList<Tensor> theta) => Relaxation(op, l, u);
 
+    /// <summary>
+    /// Forward mode through CROWN's relaxation on the input's concrete bounds (<see cref="Relax.Forward"/>): every
+    /// elementwise function with a sound relaxation gets forward-mode bounds without code of its own.
+    /// </summary>
+    public override LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds) =>
+        Relax.Forward(inputs[0], Relaxation((TOp)node.Op, inputBounds[0].Lower, inputBounds[0].Upper));
+
     public long[]? ParameterShape(Node node)
     {
         int k = ParameterCount((TOp)node.Op);

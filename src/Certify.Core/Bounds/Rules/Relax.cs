@@ -93,4 +93,22 @@ public static class Relax
 
     /// <summary><c>x</c> where <paramref name="cond"/>, else <c>y</c> (thin wrapper for readability).</summary>
     public static Tensor Where(Tensor cond, Tensor x, Tensor y) => where(cond, x, y);
+
+    /// <summary>
+    /// Forward-mode bounds through an elementwise relaxation (slopes and biases <c>[B, *shape]</c>): the lower line
+    /// <c>k·x + b</c> is bounded below by <c>k⁺·L(x) + k⁻·U(x) + b</c>, the upper line above by <c>k⁺·U(x) + k⁻·L(x) + b</c>,
+    /// where L and U are the input's linear bounds. Sound for any signs of the slopes.
+    /// </summary>
+    public static LinearBounds Forward(LinearBounds x, Relaxation r)
+    {
+        var lp = r.LowerSlope.clamp_min(0); var ln = r.LowerSlope.clamp_max(0);
+        var up = r.UpperSlope.clamp_min(0); var un = r.UpperSlope.clamp_max(0);
+        var lw = x.LowerW * lp.unsqueeze(-1) + x.UpperW * ln.unsqueeze(-1);
+        var uw = x.UpperW * up.unsqueeze(-1) + x.LowerW * un.unsqueeze(-1);
+        var lb = x.LowerB * lp + x.UpperB * ln;
+        var ub = x.UpperB * up + x.LowerB * un;
+        if (r.LowerBias is { } b1) lb = lb + b1;
+        if (r.UpperBias is { } b2) ub = ub + b2;
+        return new LinearBounds(lw, lb, uw, ub);
+    }
 }

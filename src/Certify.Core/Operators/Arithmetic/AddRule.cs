@@ -8,6 +8,8 @@ namespace Certify.Operators;
 /// <summary><c>y = x₁ + x₂</c> (residual connections). IBP adds the bounds; CROWN hands the same coefficients to both inputs.</summary>
 public sealed class AddRule : AffineRule<AddOp>
 {
+    protected override bool PositiveMap => true;
+
     protected override Interval Ibp(AddOp op, Node node, IReadOnlyList<Interval> inputs) =>
         new(inputs[0].Lower + inputs[1].Lower, inputs[0].Upper + inputs[1].Upper);
 

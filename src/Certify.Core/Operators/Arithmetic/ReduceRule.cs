@@ -8,6 +8,8 @@ namespace Certify.Operators;
 /// <summary>Sum or mean over axes: nonnegative weights, so IBP reduces the bounds; CROWN broadcasts the coefficients back (divided by the count for a mean).</summary>
 public sealed class ReduceRule : AffineRule<ReduceOp>
 {
+    protected override bool PositiveMap => true;
+
     protected override Interval Ibp(ReduceOp op, Node node, IReadOnlyList<Interval> inputs) =>
         Monotone(inputs[0], t => op.Forward(new[] { t }));
 

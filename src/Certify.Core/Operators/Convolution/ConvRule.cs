@@ -13,6 +13,8 @@ namespace Certify.Operators;
 /// </summary>
 public sealed class ConvRule : AffineRule<ConvOp>
 {
+    protected override bool WeightsAreEntries => true;
+
     protected override Interval Ibp(ConvOp op, Node node, IReadOnlyList<Interval> inputs)
     {
         var x = inputs[0];

@@ -11,6 +11,8 @@ namespace Certify.Operators;
 /// </summary>
 public sealed class ConvTransposeRule : AffineRule<ConvTransposeOp>
 {
+    protected override bool WeightsAreEntries => true;
+
     protected override Interval Ibp(ConvTransposeOp op, Node node, IReadOnlyList<Interval> inputs)
     {
         var x = inputs[0];

@@ -62,7 +62,7 @@ public abstract class CurvedMonotoneRule<TOp> : ElementwiseRule<TOp> where TOp :
     {
         var x = inputBounds[0];
         CheckDomain(node, x.Lower, x.Upper);
-        return ElementwiseLines.Forward(inputs[0], Relaxation((TOp)node.Op, x.Lower, x.Upper));
+        return base.Forward(node, inputs, inputBounds);
     }
 
     protected override Relaxation Relaxation(TOp op, Tensor l, Tensor u)

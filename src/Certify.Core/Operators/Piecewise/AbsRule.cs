@@ -25,8 +25,6 @@ public sealed class AbsRule : ElementwiseRule<AbsOp>
 
     public override Tensor? RefinementMask(Node node, int inputIndex, Interval input) => input.Lower.lt(0).logical_and(input.Upper.gt(0));
 
-    public override LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds) =>
-        ElementwiseLines.Forward(inputs[0], Relaxation((AbsOp)node.Op, inputBounds[0].Lower, inputBounds[0].Upper));
 
     protected override Relaxation Relaxation(AbsOp op, Tensor l, Tensor u)
     {

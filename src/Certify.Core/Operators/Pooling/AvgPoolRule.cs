@@ -13,6 +13,8 @@ namespace Certify.Operators;
 /// </summary>
 public sealed class AvgPoolRule : AffineRule<AvgPoolOp>
 {
+    protected override bool PositiveMap => true;
+
     protected override Interval Ibp(AvgPoolOp op, Node node, IReadOnlyList<Interval> inputs) =>
         Monotone(inputs[0], t => op.Forward(new[] { t }));
 

@@ -8,6 +8,8 @@ namespace Certify.Operators;
 /// <summary>Concatenation: bounds are concatenated; coefficients are split back into the operands' parts.</summary>
 public sealed class ConcatRule : AffineRule<ConcatOp>
 {
+    protected override bool PositiveMap => true;
+
     protected override Interval Ibp(ConcatOp op, Node node, IReadOnlyList<Interval> inputs) =>
         new(cat(inputs.Select(i => i.Lower).ToArray(), op.Axis + 1), cat(inputs.Select(i => i.Upper).ToArray(), op.Axis + 1));
 

@@ -8,6 +8,8 @@ namespace Certify.Operators;
 /// <summary>Selection of constant indices along one axis: bounds are gathered; coefficients are added back at those indices.</summary>
 public sealed class GatherRule : AffineRule<GatherOp>
 {
+    protected override bool PositiveMap => true;
+
     protected override Interval Ibp(GatherOp op, Node node, IReadOnlyList<Interval> inputs) =>
         Monotone(inputs[0], t => op.Forward(new[] { t }));
 

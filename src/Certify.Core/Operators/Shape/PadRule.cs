@@ -11,6 +11,8 @@ namespace Certify.Operators;
 /// </summary>
 public sealed class PadRule : AffineRule<PadOp>
 {
+    protected override bool PositiveMap => true;
+
     protected override Interval Ibp(PadOp op, Node node, IReadOnlyList<Interval> inputs) =>
         Monotone(inputs[0], t => op.Forward(new[] { t }));
 

@@ -8,6 +8,8 @@ namespace Certify.Operators;
 /// <summary>Strided slice of one axis: bounds are sliced; coefficients are scattered back to the selected positions (zeros elsewhere).</summary>
 public sealed class SliceRule : AffineRule<SliceOp>
 {
+    protected override bool PositiveMap => true;
+
     protected override Interval Ibp(SliceOp op, Node node, IReadOnlyList<Interval> inputs) =>
         Monotone(inputs[0], t => op.Forward(new[] { t }));
 

@@ -8,6 +8,8 @@ namespace Certify.Operators;
 /// <summary>Permutation of sample axes: bounds are permuted; coefficients take the inverse permutation.</summary>
 public sealed class TransposeRule : AffineRule<TransposeOp>
 {
+    protected override bool PositiveMap => true;
+
     protected override Interval Ibp(TransposeOp op, Node node, IReadOnlyList<Interval> inputs) =>
         Monotone(inputs[0], t => op.Forward(new[] { t }));
 

@@ -14,6 +14,4 @@ public sealed class AtanRule : SShapedRule<AtanOp>
     protected override Tensor F(Tensor x) => atan(x);
     protected override Tensor DF(Tensor x) => (1 + x * x).reciprocal();
 
-    public override LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds) =>
-        ElementwiseLines.Forward(inputs[0], Relaxation((AtanOp)node.Op, inputBounds[0].Lower, inputBounds[0].Upper));
 }

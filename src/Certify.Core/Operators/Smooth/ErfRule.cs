@@ -16,6 +16,4 @@ public sealed class ErfRule : SShapedRule<ErfOp>
     protected override Tensor F(Tensor x) => erf(x);
     protected override Tensor DF(Tensor x) => TwoOverSqrtPi * exp(-(x * x));
 
-    public override LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds) =>
-        ElementwiseLines.Forward(inputs[0], Relaxation((ErfOp)node.Op, inputBounds[0].Lower, inputBounds[0].Upper));
 }

@@ -28,8 +28,6 @@ public sealed class GeluRule : ElementwiseRule<GeluOp>
         return new Interval(where(holdsMinimum, min, minimum(fl, fu)), maximum(fl, fu));
     }
 
-    public override LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds) =>
-        ElementwiseLines.Forward(inputs[0], Relaxation((GeluOp)node.Op, inputBounds[0].Lower, inputBounds[0].Upper));
 
     /// <summary>|f''(x)| = φ(x)·|2 − x²|.</summary>
     static Tensor Curvature(Tensor x) => exp(-0.5 * x * x) * (1 / Math.Sqrt(2 * Math.PI)) * (2 - x * x).abs();
