@@ -98,18 +98,45 @@ public static class CertificateChecker
             prop.Regions.Count, leaves, nodes, clock.Elapsed);
     }
 
+    /// <summary>
+    /// The checker's own bounds of every ReLU's input over a box, with no certificate: what <see cref="CheckLeaf"/> derives
+    /// and compares claims with (tests compare it with sampling and with Certify's engine).
+    /// </summary>
+    internal static (double[] Lo, double[] Hi)[] OwnBounds(PlainNetwork net, double[] lo, double[] hi)
+    {
+        var relus = net.ReluSteps;
+        var claims = relus.Select(r => new NodeBounds(Enumerable.Repeat(double.NegativeInfinity, net.Steps[r].OutputSize).ToArray(),
+            Enumerable.Repeat(double.PositiveInfinity, net.Steps[r].OutputSize).ToArray())).ToList();
+        var result = new (double[], double[])[relus.Length];
+        var why = CheckLeaf(net, relus, relus.Select(r => new NonlinearNode(net.Steps[r].Name, net.Steps[r].OutputSize)).ToList(),
+            new PlainRegion(lo, hi, Array.Empty<IReadOnlyList<PlainRow>>()), lo, hi, new Leaf(Array.Empty<int>(), claims), (l, b) => result[l] = b);
+        return result;
+    }
+
+    /// <summary>Forward-mode bounds are computed for inputs of at most this many variables (their cost grows with it).</summary>
+    const int ForwardMaxInputs = 32;
+
     /// <summary>Null when the leaf holds; else why not, naming the node (and neuron) or the disjunct.</summary>
-    static string? CheckLeaf(PlainNetwork net, int[] relus, IReadOnlyList<NonlinearNode> names, PlainRegion region, double[] lo, double[] hi, Leaf leaf)
+    static string? CheckLeaf(PlainNetwork net, int[] relus, IReadOnlyList<NonlinearNode> names, PlainRegion region, double[] lo, double[] hi, Leaf leaf,
+        Action<int, (double[], double[])>? derived = null)
     {
         var rows = region.Rows.ToArray();
         if (leaf.Rows.Length != region.Disjuncts.Count) return $"{leaf.Rows.Length} rows named for {region.Disjuncts.Count} disjuncts";
         if (leaf.Pre.Count != relus.Length) return $"bounds claimed for {leaf.Pre.Count} nonlinear nodes; the network has {relus.Length}";
         var b = LeafBounds.Start(net, lo, hi);
+        var fwd = net.InputSize <= ForwardMaxInputs ? new ForwardBounds(lo, hi) : null;
         int done = 0;
+        void Advance(int step)
+        {
+            b.IntervalStep(step);
+            if (fwd is null) return;
+            if (net.Steps[step] is AffineStep a) fwd.Affine(a);
+            else { var (zl, zu) = b.Enclosure(step - 1); fwd.Relu(zl, zu, b.HintAt(step)); }
+        }
         for (int l = 0; l < relus.Length; l++)
         {
             int pre = relus[l] - 1;              // the step whose output is the ReLU's input (-1: the input itself)
-            for (; done <= pre; done++) b.IntervalStep(done);
+            for (; done <= pre; done++) Advance(done);
             var claim = leaf.Pre[l];
             int size = net.Steps[relus[l]].OutputSize;
             if (claim.Lower.Length != size || claim.Upper.Length != size) return $"node {names[l].Name}: claimed bounds have the wrong length";
@@ -123,14 +150,17 @@ public static class CertificateChecker
             {
                 double cl = claim.Lower[j], cu = claim.Upper[j];
                 if (!(cl <= cu)) return $"node {names[l].Name} neuron {j}: claimed lower {cl:R} above upper {cu:R}";
-                ownLo[j] = Math.Max(il[j], b.Lower(Unit(size, j, 1), pre));
-                ownHi[j] = Math.Min(iu[j], -b.Lower(Unit(size, j, -1), pre));
+                ownLo[j] = Math.Max(Math.Max(il[j], fwd?.Min(j, false) ?? double.NegativeInfinity), b.Lower(Unit(size, j, 1), pre));
+                ownHi[j] = Math.Min(Math.Min(iu[j], fwd is null ? double.PositiveInfinity : -fwd.Min(j, true)), -b.Lower(Unit(size, j, -1), pre));
                 if (!(ownLo[j] >= cl)) return $"node {names[l].Name} neuron {j}: claimed lower bound {cl:R} is not implied (the checker derives {ownLo[j]:R})";
                 if (!(ownHi[j] <= cu)) return $"node {names[l].Name} neuron {j}: claimed upper bound {cu:R} is not implied (the checker derives {ownHi[j]:R})";
             }
             b.Tighten(pre, ownLo, ownHi);
+            if (claim.Lower.All(double.IsFinite) && claim.Upper.All(double.IsFinite))
+                b.Hint(relus[l], claim.Lower.Zip(claim.Upper, (a, c) => c > -a ? 1.0 : 0.0).ToArray());
+            derived?.Invoke(l, (ownLo, ownHi));
         }
-        for (; done < net.Steps.Count; done++) b.IntervalStep(done);
+        for (; done < net.Steps.Count; done++) Advance(done);
 
         int top = net.Steps.Count - 1;
         for (int k = 0; k < region.Disjuncts.Count; k++)

@@ -72,6 +72,18 @@ sealed class LeafBounds
         }
     }
 
+    readonly Dictionary<int, double[]> _hints = new();
+
+    /// <summary>
+    /// Lower slopes to use at ReLU step <paramref name="step"/> where a pass is given none: the adaptive choice taken on
+    /// the certificate's claimed bounds rather than on the checker's own. Any slope in [0, 1] is sound; this one repeats
+    /// the producer's choice, since CROWN is not monotone in its bounds (slightly tighter bounds can flip a slope and give
+    /// a looser result).
+    /// </summary>
+    public void Hint(int step, double[] slopes) => _hints[step] = slopes;
+
+    public double[]? HintAt(int step) => _hints.GetValueOrDefault(step);
+
     /// <summary>Replaces the enclosure of step <paramref name="step"/>'s output by accepted (true) bounds.</summary>
     public void Tighten(int step, double[] lower, double[] upper)
     {
@@ -115,7 +127,7 @@ sealed class LeafBounds
                 }
                 case ReluStep r:
                 {
-                    var alpha = slopes?.Invoke(k);
+                    var alpha = slopes?.Invoke(k) ?? _hints.GetValueOrDefault(k);
                     var next = new double[r.Size];
                     for (int i = 0; i < r.Size; i++)
                     {

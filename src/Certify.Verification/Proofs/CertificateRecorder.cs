@@ -29,7 +29,7 @@ public sealed class CertificateRecorder : IProofRecorder
     readonly double[][] _rhs;
     long _count;
 
-    public CertificateRecorder(ComputationGraph graph, Specification spec, long maxLeaves = 200_000, double claimMargin = 1e-5)
+    public CertificateRecorder(ComputationGraph graph, Specification spec, long maxLeaves = 200_000, double claimMargin = 1e-4)
     {
         _graph = graph;
         _spec = spec;

@@ -180,6 +180,27 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
         Assert.Contains("not covered", r.Message);
     }
 
+    [Fact]
+    public void The_written_certificate_is_valid_against_its_schema_and_a_broken_one_is_not()
+    {
+        var schema = Json.Schema.JsonSchema.FromText(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "specs", "certificate.schema.json")));
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(f.CertificatePath));
+        Assert.True(schema.Evaluate(doc.RootElement).IsValid);
+        var broken = File.ReadAllText(f.CertificatePath).Replace("\"format\":\"certify-certificate\"", "\"format\":\"other\"");
+        using var bad = System.Text.Json.JsonDocument.Parse(broken);
+        Assert.False(schema.Evaluate(bad.RootElement).IsValid);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_certificate_is_one_line_of_error()
+    {
+        var path = Path.Combine(f.Folder, "garbage.json");
+        File.WriteAllText(path, "{\"format\": 3");
+        var e = Assert.Throws<CertificateException>(() => Certificate.Load(path));
+        Assert.Contains("garbage.json", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+
     /// <summary>Index one past the subtree that starts at <paramref name="start"/> (pre-order).</summary>
     static int SubtreeEnd(IReadOnlyList<ProofNode> nodes, int start)
     {
