@@ -201,6 +201,23 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
         Assert.DoesNotContain("\n", e.Message);
     }
 
+    [Fact]
+    public void Neuron_splits_and_operators_without_a_checker_rule_are_not_checkable_and_write_no_file()
+    {
+        var path = Path.Combine(f.Folder, "relu-split.json");
+        var report = Verifier.Verify(f.Model, f.Property, new VerifierOptions
+        {
+            Timeout = TimeSpan.FromMinutes(10), Attack = false, Exact = ExactStage.None,
+            Bab = new Certify.Verification.Search.BabOptions { Strategy = Certify.Verification.Search.SplitStrategy.ReluSplit, MaxDomains = 50_000 },
+            Certificate = new CertificateRequest(path, f.Model, f.Property),
+        });
+        output.WriteLine($"{report.Verdict}; {report.Certificate}");
+        if (report.Verdict.Kind == VerdictKind.Unsat) Assert.StartsWith("not checkable: neuron", report.Certificate);
+        Assert.False(File.Exists(path));
+        var sigmoid = Certify.Tests.Bounds.TestNetworks.Mlp(() => new SigmoidOp(), 1, width: 4, layers: 1, inputs: 2, outputs: 2);
+        Assert.StartsWith("not checkable: Sigmoid", CheckerInputs.NotCheckable(sigmoid));
+    }
+
     /// <summary>Index one past the subtree that starts at <paramref name="start"/> (pre-order).</summary>
     static int SubtreeEnd(IReadOnlyList<ProofNode> nodes, int start)
     {
