@@ -62,10 +62,10 @@ public sealed class CertificateFixture : IDisposable
     }
 
     /// <summary>Verifies the fixture's files, writing a certificate to <paramref name="certificate"/>.</summary>
-    public VerificationReport Verify(string certificate, bool unsound = false, string? property = null) => Verifier.Verify(Model, property ?? Property, new VerifierOptions
+    public VerificationReport Verify(string certificate, bool unsound = false, string? property = null, Certify.Bounds.BoundMethod? method = null) => Verifier.Verify(Model, property ?? Property, new VerifierOptions
     {
         Timeout = TimeSpan.FromMinutes(10), Attack = false, Exact = ExactStage.None,
-        Bab = new BabOptions { Strategy = SplitStrategy.InputSplit, MaxDomains = 50_000, BatchSize = 64, UnsoundDropSecondChildForTesting = unsound },
+        Bab = new BabOptions { Strategy = SplitStrategy.InputSplit, MaxDomains = 50_000, BatchSize = 64, UnsoundDropSecondChildForTesting = unsound, Method = method },
         Certificate = new CertificateRequest(certificate, Model, property ?? Property),
     });
 

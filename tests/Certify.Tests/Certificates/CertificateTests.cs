@@ -50,6 +50,22 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
     }
 
     [Fact]
+    public void An_alpha_crown_proof_carries_its_slopes_and_is_accepted()
+    {
+        var path = Path.Combine(f.Folder, "alpha.json");
+        var report = f.Verify(path, method: Certify.Bounds.BoundMethod.AlphaCrown);
+        output.WriteLine($"{report.Verdict}; {report.Certificate}");
+        Assert.Equal(VerdictKind.Unsat, report.Verdict.Kind);
+        var c = Certificate.Load(path);
+        var leaves = Region(c).Nodes.Where(n => n.Leaf is not null).Select(n => n.Leaf!).ToList();
+        Assert.All(leaves, l => Assert.NotNull(l.Slopes));
+        Assert.Contains(leaves, l => l.Slopes!.Any(k => k!.Any(a => a is not null && a.Any(v => v > 0 && v < 1))));   // optimised, not 0/1
+        var r = CertificateFiles.Check(f.Model, f.Property, path, parallelism: 1);
+        output.WriteLine(r.ToString());
+        Assert.True(r.Accepted, r.Message);
+    }
+
+    [Fact]
     public void Swapping_the_children_of_a_split_is_rejected_at_a_leaf()
     {
         // The root split's two subtrees trade places: each leaf's witness now faces the other half of the box.
