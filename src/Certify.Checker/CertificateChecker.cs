@@ -150,8 +150,16 @@ public static class CertificateChecker
             {
                 double cl = claim.Lower[j], cu = claim.Upper[j];
                 if (!(cl <= cu)) return $"node {names[l].Name} neuron {j}: claimed lower {cl:R} above upper {cu:R}";
-                ownLo[j] = Math.Max(Math.Max(il[j], fwd?.Min(j, false) ?? double.NegativeInfinity), b.Lower(Unit(size, j, 1), pre));
-                ownHi[j] = Math.Min(Math.Min(iu[j], fwd is null ? double.PositiveInfinity : -fwd.Min(j, true)), -b.Lower(Unit(size, j, -1), pre));
+                ownLo[j] = Math.Max(il[j], fwd?.Min(j, false) ?? double.NegativeInfinity);
+                ownHi[j] = Math.Min(iu[j], fwd is null ? double.PositiveInfinity : -fwd.Min(j, true));
+                // A neuron claimed stable whose cheap bounds already imply the claim is exact in every relaxation, whatever
+                // its bounds: back-substitution would only tighten numbers nothing depends on, so it is skipped.
+                bool stable = cl >= 0 || cu <= 0;
+                if (!(stable && ownLo[j] >= cl && ownHi[j] <= cu))
+                {
+                    ownLo[j] = Math.Max(ownLo[j], b.Lower(Unit(size, j, 1), pre));
+                    ownHi[j] = Math.Min(ownHi[j], -b.Lower(Unit(size, j, -1), pre));
+                }
                 if (!(ownLo[j] >= cl)) return $"node {names[l].Name} neuron {j}: claimed lower bound {cl:R} is not implied (the checker derives {ownLo[j]:R})";
                 if (!(ownHi[j] <= cu)) return $"node {names[l].Name} neuron {j}: claimed upper bound {cu:R} is not implied (the checker derives {ownHi[j]:R})";
             }
