@@ -234,6 +234,32 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
         Assert.StartsWith("not checkable: Sigmoid", CheckerInputs.NotCheckable(sigmoid));
     }
 
+    [Fact]
+    public void The_commands_exit_0_when_accepted_1_when_rejected_2_for_a_file_that_is_not_a_certificate()
+    {
+        var path = Path.Combine(f.Folder, "cli.json");
+        var (code, stdout, _) = CommandHarness.Certify(new[] { "verify", f.Model, f.Property, "--no-attack", "--exact", "none", "--split", "input", "--certificate", path });
+        Assert.Equal(0, code);
+        Assert.StartsWith("unsat", stdout);
+        Assert.Contains("certificate written", stdout);
+        (code, stdout, _) = CommandHarness.Certify(new[] { "check-certificate", f.Model, f.Property, path });
+        Assert.Equal(0, code);
+        Assert.StartsWith("accepted", stdout);
+        var box = Region(f.Certificate);
+        var upper = box.Upper.ToArray(); upper[0] = 2;
+        var tampered = Path.Combine(f.Folder, "cli-tampered.json");
+        (f.Certificate with { Regions = new[] { box with { Upper = upper } } }).Save(tampered);
+        (code, stdout, _) = CommandHarness.Certify(new[] { "check-certificate", f.Model, f.Property, tampered });
+        Assert.Equal(1, code);
+        Assert.StartsWith("rejected", stdout);
+        var garbage = Path.Combine(f.Folder, "cli-garbage.json");
+        File.WriteAllText(garbage, "[1, 2");
+        string stderr;
+        (code, _, stderr) = CommandHarness.Certify(new[] { "check-certificate", f.Model, f.Property, garbage });
+        Assert.Equal(2, code);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
     /// <summary>Index one past the subtree that starts at <paramref name="start"/> (pre-order).</summary>
     static int SubtreeEnd(IReadOnlyList<ProofNode> nodes, int start)
     {
