@@ -125,7 +125,7 @@ public sealed record VerificationReport(Verdict Verdict, TimeSpan Elapsed, IRead
 
 /// <summary>
 /// Complete verification of a specification on a network: falsification first (PGD and sampling), then branch and bound
-/// on CROWN / alpha-CROWN bounds (input splits for low-dimensional inputs, ReLU splits otherwise), then the MILP back-end
+/// on CROWN / alpha-CROWN bounds (input splits for low-dimensional inputs, neuron splits on any branchable nonlinearity otherwise), then the MILP back-end
 /// for what is left. Every sat answer is re-run on the reference model (ONNX Runtime for ONNX files) before it is
 /// reported; unsat comes only from a bound proof over every sub-domain or an exact back-end's infeasibility.
 /// <code>

@@ -37,7 +37,7 @@ public sealed class RunCommand : ICliCommand
         var limit = new Option<int?>("--limit") { Description = "Only the first N instances (after --family)." }.AtLeast(1);
         var isolate = new Option<bool>("--isolate") { Description = "Run each instance in its own process (`certify verify`), as VNN-COMP's scripts do: a crash then costs one instance, not the run. Adds about a second per instance." };
         var resume = new Option<bool>("--resume") { Description = "Keep the rows already in the --out file and run only the instances missing from it (after a crash or an interruption). A truncated last line (a run killed while writing it) is dropped with a message and its instance runs again." };
-        var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for ReLU splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" }
+        var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for neuron splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" }
             .OneOf("auto", "crown", "alpha-crown", "beta-crown");
         var json = new Option<bool>("--json") { Description = "Print one JSON document on standard output when the run ends (specs/result-json.md): a row per instance with verdict, reason, time and the counterexample when sat, and per-family counts. Progress and the summary table go to standard error." };
         var config = ConfigOption.Create();

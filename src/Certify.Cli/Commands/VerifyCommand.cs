@@ -17,8 +17,8 @@ public sealed class VerifyCommand : ICliCommand
         var prop = new Argument<string>("property") { Description = "VNNLIB property file (plain or .gz). Strict comparisons (<, >) are read as <=, >= (the VNN-COMP convention): a point on the unsafe set's boundary counts as a counterexample, and an unsat proof covers the boundary too (specs/vnnlib.md)." };
         var timeout = new Option<double>("--timeout") { Description = "Time limit in seconds (loading included); overrides the config's verifier.timeout.", DefaultValueFactory = _ => 60 }.Seconds();
         var results = new Option<string?>("--results") { Description = "Write the VNN-COMP result file here." };
-        var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for ReLU splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" }.OneOf("auto", "crown", "alpha-crown", "beta-crown");
-        var strategy = new Option<string>("--split") { Description = "Branching: auto, input or relu.", DefaultValueFactory = _ => "auto" }.OneOf("auto", "input", "relu");
+        var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for neuron splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" }.OneOf("auto", "crown", "alpha-crown", "beta-crown");
+        var strategy = new Option<string>("--split") { Description = "Branching: auto, input or neuron (relu is a synonym of neuron).", DefaultValueFactory = _ => "auto" }.OneOf("auto", "input", "neuron", "relu");
         var noAttack = new Option<bool>("--no-attack") { Description = "Skip the initial PGD attack." };
         var exact = new Option<string>("--exact") { Description = "Exact back-end for what branch and bound leaves open: milp (OR-Tools SCIP), smt (Z3, exact rationals; small networks) or none. Skipped at once for networks with an operator that is not piecewise linear.", DefaultValueFactory = _ => "milp" }.OneOf("milp", "smt", "none");
         var noMilp = new Option<bool>("--no-milp") { Description = "Same as --exact none." };
@@ -116,7 +116,7 @@ public sealed class VerifyCommand : ICliCommand
     {
         "auto" => SplitStrategy.Auto,
         "input" => SplitStrategy.InputSplit,
-        "relu" => SplitStrategy.ReluSplit,
-        _ => throw new CliException($"--split {text}: supported are auto, input, relu"),
+        "neuron" or "relu" => SplitStrategy.NeuronSplit,
+        _ => throw new CliException($"--split {text}: supported are auto, input, neuron (or relu)"),
     };
 }

@@ -9,7 +9,7 @@ namespace Certify.Bounds;
 
 /// <summary>
 /// Bound propagation over a <see cref="ComputationGraph"/>: IBP, CROWN and alpha-CROWN for a batch of B sub-problems
-/// (input boxes, optionally with ReLU split assignments), batch first everywhere.
+/// (input boxes, optionally with neuron split decisions on branchable nodes), batch first everywhere.
 /// <para>
 /// One sweep in topological order gives every node interval bounds from its inputs' bounds. With CROWN, each node that
 /// feeds a nonlinear node is then tightened by a backward CROWN pass from that node (only over the neurons the consumer
@@ -26,7 +26,7 @@ public sealed class BoundEngine
     readonly Lazy<CrownPropagator> _detachedCrown;
     readonly bool[] _needsRefinement;       // node feeds a nonlinear node whose relaxation depends on its bounds
     readonly bool[] _refineAll;             // every neuron of the node is refined (it feeds an activation whose own bounds are needed)
-    readonly List<int>[] _splitReluOf;      // splittable (ReLU) node ids reading node i (where split decisions clip node i's bounds)
+    readonly List<int>[] _branchedAt;       // branchable node ids reading node i (where their split decisions clip node i's bounds)
     readonly long _maxNodeSize;
     readonly bool[] _intervalExact;         // interval bounds of the node are exact (one affine layer over the box): CROWN cannot tighten them
 
@@ -42,12 +42,12 @@ public sealed class BoundEngine
         _detachedCrown = new Lazy<CrownPropagator>(() => Graph.Nodes.SelectMany(n => n.Op.Parameters).Any(p => p.requires_grad)
             ? new CrownPropagator(Graph.MapParameters(p => p.detach()), _rules) : _crown);
         _needsRefinement = new bool[Graph.Nodes.Count];
-        _splitReluOf = Graph.Nodes.Select(_ => new List<int>()).ToArray();
+        _branchedAt = Graph.Nodes.Select(_ => new List<int>()).ToArray();
         _refineAll = new bool[Graph.Nodes.Count];
         foreach (var n in Graph.Nodes)
         {
             if (_rules[n.Id].NeedsInputBounds) foreach (var k in n.Inputs) if (k != 0) _needsRefinement[k] = true;
-            if (n.Op.IsSplittable) _splitReluOf[n.Inputs[0]].Add(n.Id);
+            if (_rules[n.Id] is IBranchableRule br && br.IsBranchable(n)) _branchedAt[n.Inputs[0]].Add(n.Id);
         }
         // A monotone activation's interval is the exact image of its input's: refining it costs a CROWN pass per neuron and
         // gains nothing once all of its input is refined (e.g. a ReLU before a MaxPool: 23k rows for no tightening).
@@ -412,16 +412,23 @@ public sealed class BoundEngine
         }
     }
 
-    /// <summary>Applies ReLU split decisions to the bounds of the ReLU's input node: active ⇒ l ≥ 0, inactive ⇒ u ≤ 0.</summary>
+    /// <summary>
+    /// Applies neuron split decisions to the bounds of a branchable node's input: sign +1 ⇒ l ≥ p, −1 ⇒ u ≤ p (p = 0
+    /// for ReLU), then the accumulated clips of <see cref="SubproblemInputs.SplitBounds"/>.
+    /// </summary>
     Interval ClipBySplits(int id, Interval iv, SubproblemInputs sub)
     {
-        if (sub.Splits is null) return iv;
-        foreach (var relu in _splitReluOf[id])
+        if (sub.Splits is null && sub.SplitBounds is null) return iv;
+        foreach (var node in _branchedAt[id])
         {
-            if (!sub.Splits.TryGetValue(relu, out var split)) continue;
-            var s = split.to(iv.Lower.device).reshape(iv.Lower.shape);
-            var zero = zeros_like(iv.Lower);
-            iv = new Interval(where(s.gt(0), maximum(iv.Lower, zero), iv.Lower), where(s.lt(0), minimum(iv.Upper, zero), iv.Upper));
+            if (sub.Splits is not null && sub.Splits.TryGetValue(node, out var split))
+            {
+                var s = split.to(iv.Lower.device).reshape(iv.Lower.shape);
+                var p = sub.SplitPoints is not null && sub.SplitPoints.TryGetValue(node, out var pt) ? Prepare(pt).reshape(iv.Lower.shape) : zeros_like(iv.Lower);
+                iv = new Interval(where(s.gt(0), maximum(iv.Lower, p), iv.Lower), where(s.lt(0), minimum(iv.Upper, p), iv.Upper));
+            }
+            if (sub.SplitBounds is not null && sub.SplitBounds.TryGetValue(node, out var clip))
+                iv = new Interval(maximum(iv.Lower, Prepare(clip.Lower).reshape(iv.Lower.shape)), minimum(iv.Upper, Prepare(clip.Upper).reshape(iv.Upper.shape)));
         }
         return iv;
     }
@@ -550,14 +557,21 @@ public sealed class BoundEngine
         if (Options.Method == BoundMethod.BetaCrown && sub.Splits is not null)
         {
             var betaParameters = new List<TorchSharp.Modules.Parameter>();
-            // Split decisions are keyed by the nodes they split (ReLUs, whose rule applies the multipliers).
+            // Split decisions are keyed by the branchable nodes they split (CROWN applies the multipliers after their rule).
             foreach (var node in Graph.Nodes)
             {
-                if (!sub.Splits.TryGetValue(node.Id, out var split)) continue;
+                if (!sub.Splits.TryGetValue(node.Id, out var split) || !_branchedAt[node.Inputs.FirstOrDefault()].Contains(node.Id)) continue;
                 var sign = Prepare(split).reshape(ComputationGraph.ShapeWithBatch(batch, node.Shape)).detach();   // [B, *shape]
                 if (!sign.ne(0).any().ToBoolean()) continue;
                 best.SplitSigns[node.Id] = sign.clone();
                 alphas.SplitSigns[node.Id] = sign;
+                if (sub.SplitPoints is not null && sub.SplitPoints.TryGetValue(node.Id, out var point))
+                {
+                    // Where a neuron is free its point is unused; zero it so that no stray value meets a zero sign.
+                    var p = where(sign.ne(0), Prepare(point).reshape(sign.shape), zeros_like(sign)).detach();
+                    best.SplitPoints[node.Id] = p.clone();
+                    alphas.SplitPoints[node.Id] = p;
+                }
                 var shape = WithRows(node.Shape);
                 var mask = sign.ne(0).unsqueeze(1).to_type(sign.dtype);                                           // [B, 1, *shape]
                 Tensor Init(Dictionary<int, Tensor>? given) =>

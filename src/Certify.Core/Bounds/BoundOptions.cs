@@ -15,7 +15,7 @@ public enum BoundMethod
     /// <summary>CROWN whose ReLU lower slopes are optimised (Adam, per neuron and per specification row) for the final rows.</summary>
     AlphaCrown,
     /// <summary>
-    /// Alpha-CROWN, then, when ReLU splits are given (<see cref="SubproblemInputs.Splits"/>), a joint Adam optimisation of
+    /// Alpha-CROWN, then, when neuron splits are given (<see cref="SubproblemInputs.Splits"/>), a joint Adam optimisation of
     /// the slopes and of beta-CROWN's multipliers of the split constraints, started from alpha-CROWN's best slopes and
     /// keeping the best bound per row: never looser than alpha-CROWN with the same splits. Without splits it is alpha-CROWN.
     /// </summary>

@@ -71,6 +71,7 @@ public sealed class CrownPropagator
                 BetaLowerPass = alphas?.BetaLowerPass.GetValueOrDefault(i),
                 BetaUpperPass = alphas?.BetaUpperPass.GetValueOrDefault(i),
                 SplitSign = alphas?.SplitSigns.GetValueOrDefault(i),
+                SplitPoint = alphas?.SplitPoints.GetValueOrDefault(i),
             };
             if (!_rules[i].HasCrownRule(node) && bounds[i] is null)
                 throw new InvalidOperationException($"node '{node.Name}' ({node.Op.Kind}) needs its interval bounds for the IBP fallback");
@@ -79,7 +80,7 @@ public sealed class CrownPropagator
             BackwardResult r;
             using (var stepScope = NewDisposeScope())
             {
-                r = _rules[i].Backward(step);
+                r = Relax.AddSplitMultipliers(step, _rules[i].Backward(step));
                 foreach (var t in r.LowerA.Concat(r.UpperA)) t?.MoveToOuterDisposeScope();
                 r.LowerBias?.MoveToOuterDisposeScope();
                 r.UpperBias?.MoveToOuterDisposeScope();

@@ -9,11 +9,25 @@ namespace Certify.Bounds;
 public sealed class SubproblemInputs
 {
     /// <summary>
-    /// ReLU split decisions, keyed by the id of the ReLU node: a tensor <c>[B, *shape of the ReLU]</c> holding -1
-    /// (forced inactive: its input is ≤ 0), 0 (free) or +1 (forced active: input ≥ 0). The ReLU's input bounds are
-    /// clipped accordingly (active: lower ≥ 0; inactive: upper ≤ 0), which also makes its relaxation exact.
+    /// Neuron split decisions, keyed by the id of a branchable node (<see cref="IBranchableRule"/>; ReLU, sigmoid, ...):
+    /// a tensor <c>[B, *shape of the node]</c> holding −1 (the node's input is ≤ the split point), 0 (free) or +1 (input ≥
+    /// the split point). The node's input bounds are clipped accordingly (+1: lower ≥ p; −1: upper ≤ p), which for ReLU
+    /// makes its relaxation exact; with beta-CROWN each split also enters the final bound as a Lagrange term.
     /// </summary>
     public IReadOnlyDictionary<int, Tensor>? Splits { get; init; }
+
+    /// <summary>
+    /// The split point p of each entry of <see cref="Splits"/>, keyed the same way, <c>[B, *shape]</c>, finite; a node
+    /// without an entry (or null) splits at 0, ReLU's point.
+    /// </summary>
+    public IReadOnlyDictionary<int, Tensor>? SplitPoints { get; init; }
+
+    /// <summary>
+    /// Further bounds on the inputs of branchable nodes, keyed by the branchable node's id, each <c>[B, *shape]</c>
+    /// (−inf/+inf where unbounded): the accumulated clips of a neuron split more than once (a sigmoid neuron split at p and
+    /// then at q), of which <see cref="Splits"/> holds only the newest. The input's bounds are intersected with them.
+    /// </summary>
+    public IReadOnlyDictionary<int, Interval>? SplitBounds { get; init; }
 
     /// <summary>
     /// Known bounds of nodes, keyed by node id, each <c>[B, *shape]</c>: used as they are instead of being recomputed

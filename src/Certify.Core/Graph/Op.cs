@@ -46,13 +46,6 @@ public abstract class Op
     /// </summary>
     public virtual bool MixesInputs => false;
 
-    /// <summary>
-    /// True when branch and bound may split this op's (single) input at 0: on the active side (input ≥ 0) and the
-    /// inactive side (input ≤ 0) the op is linear, the bound engine clips the input's bounds by the split and the bound
-    /// rule reads the split's multipliers (beta-CROWN). ReLU.
-    /// </summary>
-    public virtual bool IsSplittable => false;
-
     /// <summary>Computes the output for batched inputs (each <c>[B, ...]</c>), in the inputs' dtype and device.</summary>
     public abstract Tensor Forward(IReadOnlyList<Tensor> inputs);
 

@@ -6,7 +6,10 @@ namespace Certify.Verification.Search;
 /// <summary>How branch and bound divides a sub-problem that its bounds cannot prove.</summary>
 public enum SplitStrategy
 {
-    /// <summary>Input splitting when the input has at most <see cref="BabOptions.InputSplitMaxDimension"/> variables, ReLU splitting otherwise.</summary>
+    /// <summary>
+    /// Input splitting when the input has at most <see cref="BabOptions.InputSplitMaxDimension"/> variables or no node can
+    /// be branched on, neuron splitting otherwise (see <see cref="BranchAndBound.ChooseStrategy"/>).
+    /// </summary>
     Auto,
     /// <summary>
     /// Bisect one input dimension: the one with the largest |input coefficient| × width in the sub-box's linear lower
@@ -16,16 +19,18 @@ public enum SplitStrategy
     /// </summary>
     InputSplit,
     /// <summary>
-    /// Fix one unstable ReLU active or inactive (chosen by its estimated effect on the bound); the splits enter the bounds
-    /// as clipped pre-activation bounds and, with beta-CROWN (the default here), as optimised Lagrange multipliers.
+    /// Split one neuron of a branchable nonlinearity (ReLU at 0, active or inactive; sigmoid, tanh and others at the point
+    /// their rule chooses; see <c>IBranchableRule</c>), chosen by its estimated effect on the bound; the splits enter the
+    /// bounds as clipped input bounds of the neuron and, with beta-CROWN (the default here), as optimised Lagrange
+    /// multipliers.
     /// </summary>
-    ReluSplit,
+    NeuronSplit,
 }
 
 /// <summary>Settings of <see cref="BranchAndBound"/>.</summary>
 public sealed record BabOptions
 {
-    /// <summary>Input or ReLU splitting; <see cref="SplitStrategy.Auto"/> picks by input dimension.</summary>
+    /// <summary>Input or neuron splitting; <see cref="SplitStrategy.Auto"/> picks by input dimension.</summary>
     public SplitStrategy Strategy { get; init; } = SplitStrategy.Auto;
 
     /// <summary>Largest input size for which <see cref="SplitStrategy.Auto"/> splits inputs.</summary>
@@ -57,7 +62,7 @@ public sealed record BabOptions
 
     /// <summary>
     /// Bound method of every batch. Null (default) picks by strategy: for input splitting CROWN (many cheap domains), then
-    /// alpha-CROWN if CROWN has not decided within <see cref="InputSplitFirstPhaseShare"/>; beta-CROWN for ReLU splitting (whose splits only tighten the bound through the multipliers). CROWN, alpha-CROWN or
+    /// alpha-CROWN if CROWN has not decided within <see cref="InputSplitFirstPhaseShare"/>; beta-CROWN for neuron splitting (whose splits only tighten the bound through the multipliers). CROWN, alpha-CROWN or
     /// beta-CROWN may be forced (IBP only for tests).
     /// </summary>
     public BoundMethod? Method { get; init; }
@@ -71,19 +76,23 @@ public sealed record BabOptions
     public int BetaIterations { get; init; } = 10;
 
     /// <summary>
-    /// ReLU splitting with alpha-/beta-CROWN: children start from their parent's best slopes and multipliers (a much
-    /// better start than CROWN's slopes and zero multipliers), carried per sub-problem when there are at most
-    /// <see cref="MaxInheritedParameters"/> of them (rows × ReLU neurons, per pass).
+    /// Neuron splitting with alpha-/beta-CROWN: children start from their parent's best relaxation parameters (of every
+    /// optimisable node: ReLU slopes, sigmoid tangent points, ...) and multipliers (a much better start than CROWN's
+    /// choices and zero multipliers), carried per sub-problem when there are at most <see cref="MaxInheritedParameters"/>
+    /// of each (rows × parameters, rows × branchable neurons, per pass).
     /// </summary>
     public bool InheritOptimisedParameters { get; init; } = true;
 
     /// <summary>
-    /// ReLU splitting: how many of the best neurons by the intercept score are tried both ways with a cheap CROWN pass
+    /// Neuron splitting: how many of the best neurons by the relaxation-error score are tried both ways with a cheap CROWN pass
     /// before one is split (filtered smart branching); 1 or less splits the best-scoring neuron directly.
     /// </summary>
     public int BranchingCandidates { get; init; } = 3;
 
-    /// <summary>Largest rows × ReLU neurons for which slopes and multipliers are carried per sub-problem.</summary>
+    /// <summary>
+    /// Largest rows × parameters (and rows × branchable neurons) for which parameters and multipliers are carried per
+    /// sub-problem; when every optimisable node's parameters are too many, only the branchable nodes' are carried.
+    /// </summary>
     public long MaxInheritedParameters { get; init; } = 50_000;
 
     /// <summary>Floating-point type of the search (float32 by default; close calls are re-checked in float64).</summary>
@@ -102,7 +111,7 @@ public sealed record BabOptions
     public TimeSpan? TimeLimit { get; init; }
 
     /// <summary>
-    /// ReLU splitting: carry each sub-problem's pre-activation bounds to its children and reuse those before the split
+    /// Neuron splitting: carry each sub-problem's pre-activation bounds to its children and reuse those before the split
     /// layer. Disabled automatically when the network has more pre-activation neurons than <see cref="MaxReusedNeurons"/>.
     /// </summary>
     public bool ReuseIntermediateBounds { get; init; } = true;
@@ -118,7 +127,7 @@ public sealed record BabOptions
 
     /// <summary>
     /// DELIBERATELY UNSOUND, for the soundness harness's self-check only: after every split the second child (the upper
-    /// half of a bisected input, or the active phase of a split ReLU) is dropped unexamined, the kind of bug that makes
+    /// half of a bisected input, or the lower side of a split neuron) is dropped unexamined, the kind of bug that makes
     /// a verifier answer unsat on a violable property. Never set this outside tests of the harness.
     /// </summary>
     public bool UnsoundDropSecondChildForTesting { get; init; }

@@ -10,9 +10,9 @@ namespace Certify.Verification.Search;
 /// <summary>
 /// Complete verification by branch and bound over the bound engine. Each region of a specification is a separate root;
 /// its open sub-problems (domains) live stacked in a queue and are bounded in batches (CROWN, alpha-CROWN, or beta-CROWN
-/// for ReLU splitting). A domain is
+/// for neuron splitting). A domain is
 /// dropped only when its bounds prove every disjunct of the unsafe condition impossible (some row of each conjunction has
-/// <c>lower(c·y) &gt; d</c>); otherwise it is split (input bisection or ReLU split, see <see cref="SplitStrategy"/>). On
+/// <c>lower(c·y) &gt; d</c>); otherwise it is split (input bisection or a neuron split, see <see cref="SplitStrategy"/>). On
 /// every unproven domain the network is evaluated at its centre and at the minimisers of the rows' linear lower bounds;
 /// an output in the unsafe set is returned as a <see cref="BabCandidate"/>, never as a verdict (the caller re-checks it).
 /// <para>
@@ -41,13 +41,8 @@ public sealed class BranchAndBound
     {
         Options = options ?? new BabOptions();
         _graph = graph;
-        bool hasRelu = graph.Nodes.Any(n => n.Op.IsSplittable);
-        Strategy = Options.Strategy switch
-        {
-            SplitStrategy.Auto => graph.InputSize <= Options.InputSplitMaxDimension || !hasRelu ? SplitStrategy.InputSplit : SplitStrategy.ReluSplit,
-            var s => s,
-        };
-        Method = Options.Method ?? (Strategy == SplitStrategy.ReluSplit ? BoundMethod.BetaCrown : BoundMethod.Crown);
+        Strategy = ChooseStrategy(graph, Options);
+        Method = Options.Method ?? (Strategy == SplitStrategy.NeuronSplit ? BoundMethod.BetaCrown : BoundMethod.Crown);
         var bo = new BoundOptions
         {
             Method = Method, DType = Options.DType, AlphaIterations = Options.AlphaIterations, BetaIterations = Options.BetaIterations,
@@ -58,6 +53,19 @@ public sealed class BranchAndBound
         _engines = MakeEngines(bo);
         _alphaEngines = Portfolio ? MakeEngines(bo with { Method = BoundMethod.AlphaCrown }) : null;
     }
+
+    /// <summary>
+    /// <see cref="BabOptions.Strategy"/> with <see cref="SplitStrategy.Auto"/> resolved: input splitting for inputs of at
+    /// most <see cref="BabOptions.InputSplitMaxDimension"/> variables (few dimensions: bisection shrinks every relaxation
+    /// at once) or when no node can be branched on; neuron splitting otherwise, for any branchable nonlinearity (ReLU,
+    /// LeakyReLU, sigmoid, tanh, ...: a 784-input sigmoid network is hopeless for input bisection).
+    /// </summary>
+    public static SplitStrategy ChooseStrategy(ComputationGraph graph, BabOptions options) => options.Strategy switch
+    {
+        SplitStrategy.Auto => graph.InputSize <= options.InputSplitMaxDimension || !NeuronBrancher.HasBranchable(graph)
+            ? SplitStrategy.InputSplit : SplitStrategy.NeuronSplit,
+        var s => s,
+    };
 
     Engines MakeEngines(BoundOptions bo)
     {
@@ -155,7 +163,7 @@ public sealed class BranchAndBound
         using var pool = new DomainPool();
         Brancher first = Strategy == SplitStrategy.InputSplit
             ? new InputBrancher(_engines.Search, Options.InputSplitCoefficientFloor)
-            : new ReluBrancher(_engines.Search, Options);
+            : new NeuronBrancher(_engines.Search, Options);
         if (Seed(region, regionIndex, rows, pool, first) is { } unsafeEverywhere) return unsafeEverywhere;
         if (!Portfolio) return Drain(regionIndex, run, rows, pool, first, _engines, phaseOver: null)!.Value;
         // Two phases over one queue: CROWN (cheap; most properties end here) for a share of the budget, then alpha-CROWN on

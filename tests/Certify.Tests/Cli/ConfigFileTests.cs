@@ -67,7 +67,7 @@ public sealed class ConfigFileTests
         Assert.Equal(ExactStage.Smt, config.Verifier.Exact);
         Assert.Equal(-7, config.Attack.Seed);
         Assert.Equal(TorchSharp.torch.ScalarType.Float64, config.Attack.DType);
-        Assert.Equal(SplitStrategy.ReluSplit, config.Verifier.Bab.Strategy);
+        Assert.Equal(SplitStrategy.NeuronSplit, config.Verifier.Bab.Strategy);
         Assert.Equal(BoundMethod.AlphaCrown, config.Verifier.Bab.Method);
         Assert.Equal(5000, config.Verifier.Bab.MaxDomains);
         Assert.Equal(2e-5, config.Verifier.Bab.Tolerance);

@@ -53,7 +53,7 @@ public sealed class BetaBranchAndBoundTests(ITestOutputHelper output)
             var unsat = Spec(k.C, d);
             double root;
             using (var r = new BoundEngine(k.Graph, new BoundOptions { DType = ScalarType.Float64 }).Compute(unsat.Regions[0])) root = r.Lower[0, 0].item<double>();
-            var options = new BabOptions { Strategy = SplitStrategy.ReluSplit, BatchSize = 64, MaxDomains = 400 };
+            var options = new BabOptions { Strategy = SplitStrategy.NeuronSplit, BatchSize = 64, MaxDomains = 400 };
             var beta = new BranchAndBound(k.Graph, options);
             Assert.Equal(BoundMethod.BetaCrown, beta.Method);
             var rb = beta.Run(unsat);

@@ -69,7 +69,7 @@ public sealed class BranchAndBoundTests(ITestOutputHelper output)
         Assert.True(region.Unsafe.HoldsAt(y64, 1e-5), $"float64 output {string.Join(", ", y64)} is not unsafe");
     }
 
-    public static TheoryData<SplitStrategy> Strategies() => new() { SplitStrategy.InputSplit, SplitStrategy.ReluSplit };
+    public static TheoryData<SplitStrategy> Strategies() => new() { SplitStrategy.InputSplit, SplitStrategy.NeuronSplit };
 
     [Theory]
     [MemberData(nameof(Strategies))]

@@ -93,7 +93,7 @@ public class DeadlineTests
 
     [Theory]
     [InlineData(SplitStrategy.InputSplit)]
-    [InlineData(SplitStrategy.ReluSplit)]
+    [InlineData(SplitStrategy.NeuronSplit)]
     public void Past_its_deadline_branch_and_bound_times_out_without_bounding(SplitStrategy strategy)
     {
         var (graph, spec, _) = Everywhere();

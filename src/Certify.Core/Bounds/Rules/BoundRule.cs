@@ -125,7 +125,7 @@ public sealed class BackwardStep
     public Tensor? AlphaUpperPass { get; init; }
 
     /// <summary>
-    /// Beta-CROWN multipliers (≥ 0) of this ReLU's split constraints in the lower pass, <c>[B, S, *shape]</c>, or null.
+    /// Beta-CROWN multipliers (≥ 0) of this node's split constraints in the lower pass, <c>[B, S, *shape]</c>, or null.
     /// Applied only together with <see cref="SplitSign"/>.
     /// </summary>
     public Tensor? BetaLowerPass { get; init; }
@@ -133,8 +133,14 @@ public sealed class BackwardStep
     /// <summary>Beta-CROWN multipliers for the upper pass, <c>[B, S, *shape]</c>, or null.</summary>
     public Tensor? BetaUpperPass { get; init; }
 
-    /// <summary>Split signs of this ReLU's neurons, <c>[B, *shape]</c> (+1 active, −1 inactive, 0 free), or null.</summary>
+    /// <summary>
+    /// Split signs of this branchable node's neurons, <c>[B, *shape]</c> (+1: input ≥ the split point, −1: input ≤ it,
+    /// 0 free), or null. The multipliers are applied by CROWN after the rule's step (<see cref="Relax.AddSplitMultipliers"/>).
+    /// </summary>
     public Tensor? SplitSign { get; init; }
+
+    /// <summary>Split points of those neurons, <c>[B, *shape]</c> (finite), or null for 0 (ReLU's split).</summary>
+    public Tensor? SplitPoint { get; init; }
 }
 
 /// <summary>Result of <see cref="BoundRule.Backward"/>: coefficients per input and constant terms per pass.</summary>

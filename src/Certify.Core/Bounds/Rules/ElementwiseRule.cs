@@ -13,8 +13,14 @@ namespace Certify.Bounds.Rules;
 /// (<see cref="IOptimisableRule"/>). One parameter per neuron is stored as <c>[B, S, *shape]</c>, K of them as
 /// <c>[B, S, K, *shape]</c>.
 /// </para>
+/// <para>
+/// A subclass may also declare its neurons branchable (<see cref="IBranchableRule"/>, off by default): the split point,
+/// by default, is the one that minimises the total area of the two children's relaxations
+/// (<see cref="MinimumAreaPoint"/>), and the relaxation's error, by default, is sampled (<see cref="SampledError"/>);
+/// piecewise-linear ops override both with their kinks and exact errors.
+/// </para>
 /// </summary>
-public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule where TOp : Op
+public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, IBranchableRule where TOp : Op
 {
     public override bool NeedsInputBounds => true;
 
@@ -78,4 +84,98 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule wh
         }
         return Relax.Elementwise(step, For(step.AlphaLowerPass), For(step.AlphaUpperPass));
     }
+
+    // ---------------------------------------------------------------- branching (IBranchableRule)
+
+    /// <summary>Whether branch and bound may split this op's neurons (false by default: an op opts in).</summary>
+    protected virtual bool Branchable(TOp op) => false;
+
+    /// <summary>See <see cref="IBranchableRule.ExactSplitAtZero"/>: the op is linear on each side of 0 (false by default).</summary>
+    protected virtual bool SplitAtZeroIsExact(TOp op) => false;
+
+    /// <summary>Neurons below this relative width are not split (their relaxation error shrinks with the square of the width).</summary>
+    protected const double MinSplitWidth = 1e-3;
+
+    /// <summary>By default every neuron wider than <see cref="MinSplitWidth"/>·(1 + max(|l|, |u|)).</summary>
+    protected virtual Tensor Unstable(TOp op, Tensor l, Tensor u) => (u - l).gt((maximum(l.abs(), u.abs()) + 1) * MinSplitWidth);
+
+    /// <summary>By default <see cref="MinimumAreaPoint"/>.</summary>
+    protected virtual Tensor BranchPoint(TOp op, Tensor l, Tensor u) => MinimumAreaPoint(op, l, u);
+
+    /// <summary>By default <see cref="SampledError"/>.</summary>
+    protected virtual (Tensor Lower, Tensor Upper) RelaxationError(TOp op, Tensor l, Tensor u) => SampledError(op, l, u);
+
+    const int PointCandidates = 16;
+    const int ErrorSamples = 9;
+
+    /// <summary>
+    /// The split point that minimises the sum of the two children's relaxation areas, <c>A(l, p) + A(p, u)</c>, where
+    /// <c>A(a, b) = ∫ₐᵇ (upper(x) − lower(x)) dx = (b − a)·(upper(m) − lower(m))</c>, m = (a + b)/2 (the gap of two lines
+    /// is linear, so its mean is its value at the midpoint), with the lines of <see cref="Relaxation(TOp, Tensor, Tensor)"/>
+    /// (CROWN's choice on each child). There is no closed form in general: on a convex piece with the chord above and a
+    /// tangent below, <c>A(a, b) = (b − a)·((f(a) + f(b))/2 − f(m))</c> (the midpoint tangent maximises ∫ tangent), and
+    /// setting the derivative of the sum to 0 gives an equation in f and f' at p, (l + p)/2 and (p + u)/2. So p is found
+    /// numerically: the best of <see cref="PointCandidates"/> evenly spaced interior points and the midpoint, then the
+    /// best of as many in the two cells around it (a resolution of (u − l)/17², far finer than the area changes). Falls back to the midpoint
+    /// where the minimiser is not strictly inside (a point interval). This is GenBaB's criterion (split where the children's
+    /// relaxations are tightest), computed per neuron instead of looked up in a precomputed table.
+    /// </summary>
+    protected Tensor MinimumAreaPoint(TOp op, Tensor l, Tensor u)
+    {
+        using var noGrad = no_grad();
+        var lo = l.detach().unsqueeze(-1); var hi = u.detach().unsqueeze(-1);                  // [*, 1]
+        var frac = arange(1, PointCandidates + 1, dtype: l.dtype, device: l.device) / (PointCandidates + 1); // [G]
+        var a = lo; var b = hi;
+        Tensor best = (lo + hi) / 2;
+        for (int round = 0; round < 2; round++)
+        {
+            // The first round also tries the midpoint (so the point is never worse than bisection), the second the best so far.
+            var p = cat(new[] { a + (b - a) * frac, best }, -1);                                  // [*, G + 1]
+            var area = Area(op, lo.expand_as(p), p) + Area(op, p, hi.expand_as(p));
+            area = area.nan_to_num(double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity);
+            best = p.gather(-1, area.argmin(-1, keepdim: true));                                  // [*, 1]
+            var step = (b - a) / (PointCandidates + 1);
+            a = best - step; b = best + step;
+        }
+        var point = best.squeeze(-1);
+        var inside = point.gt(l).logical_and(point.lt(u));
+        return where(inside, point, (l + u) / 2);
+    }
+
+    /// <summary>Area between the relaxation's lines on <c>[a, b]</c> (elementwise).</summary>
+    Tensor Area(TOp op, Tensor a, Tensor b)
+    {
+        var r = Relaxation(op, a, b);
+        var m = (a + b) / 2;
+        var gap = (r.UpperSlope - r.LowerSlope) * m;
+        if (r.UpperBias is { } ub) gap = gap + ub;
+        if (r.LowerBias is { } lb) gap = gap - lb;
+        return (b - a) * gap;
+    }
+
+    /// <summary>
+    /// The relaxation's largest distance below and above the function over <see cref="ErrorSamples"/> evenly spaced points
+    /// of <c>[l, u]</c>, ends included (an estimate from inside: the true maximum may fall between samples).
+    /// </summary>
+    protected (Tensor Lower, Tensor Upper) SampledError(TOp op, Tensor l, Tensor u)
+    {
+        using var noGrad = no_grad();
+        var lo = l.detach().unsqueeze(-1); var hi = u.detach().unsqueeze(-1);
+        var x = lo + (hi - lo) * linspace(0, 1, ErrorSamples, dtype: l.dtype, device: l.device);  // [*, K]
+        var f = op.Forward(new[] { x });
+        var r = Relaxation(op, lo, hi);
+        var below = r.LowerSlope * x; if (r.LowerBias is { } lb) below = below + lb;
+        var above = r.UpperSlope * x; if (r.UpperBias is { } ub) above = above + ub;
+        return ((f - below).amax(new long[] { -1 }).nan_to_num(0, 0, 0).clamp_min(0), (above - f).amax(new long[] { -1 }).nan_to_num(0, 0, 0).clamp_min(0));
+    }
+
+    public bool IsBranchable(Node node) => Branchable((TOp)node.Op);
+
+    public bool ExactSplitAtZero(Node node) => SplitAtZeroIsExact((TOp)node.Op);
+
+    public Tensor Unstable(Node node, Tensor l, Tensor u) => Unstable((TOp)node.Op, l, u);
+
+    public Tensor BranchPoint(Node node, Tensor l, Tensor u) => BranchPoint((TOp)node.Op, l, u);
+
+    public (Tensor Lower, Tensor Upper) RelaxationError(Node node, Tensor l, Tensor u) => RelaxationError((TOp)node.Op, l, u);
 }

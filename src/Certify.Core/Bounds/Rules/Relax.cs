@@ -24,6 +24,36 @@ public static class Relax
         return (a * b).reshape(batch, rows, -1).sum(-1);
     }
 
+    /// <summary>
+    /// Beta-CROWN's split constraints, for any branchable rule (<see cref="IBranchableRule"/>): a split neuron j with sign
+    /// s_j and point p_j (<see cref="BackwardStep.SplitPoint"/>, 0 when absent, as for ReLU) satisfies
+    /// <c>g_j = s_j·(x_j − p_j) ≥ 0</c> on every input of the sub-problem, x being the node's input. So for any
+    /// beta_j ≥ 0, <c>f ≥ f − beta_j·g_j</c> and <c>f ≤ f + beta_j·g_j</c> there, and bounding the right-hand sides over
+    /// the relaxed problem is sound for the split sub-problem; the multipliers let the constraint reach the input (clipping
+    /// the neuron's bounds alone only fixes its own relaxation). The terms go to the input's coefficients
+    /// (<c>∓beta·s</c>) and, for p ≠ 0, to the constants (<c>±Σ beta·s·p</c>). Beta is clamped at 0 here, so a caller's
+    /// negative value can never make a bound unsound.
+    /// </summary>
+    public static BackwardResult AddSplitMultipliers(BackwardStep step, BackwardResult r)
+    {
+        if (step.SplitSign is not { } sign) return r;
+        var s = sign.unsqueeze(1);                                                          // [B, 1, *shape]
+        var sp = step.SplitPoint is { } p ? s * p.unsqueeze(1) : null;                      // [B, 1, *shape]: s·p
+        if (step.BetaLowerPass is { } bl && r.LowerA[0] is { } la)
+        {
+            var beta = bl.clamp_min(0);
+            r.LowerA[0] = la - beta * s;
+            if (sp is not null) r.LowerBias = r.LowerBias is { } b ? b + Dot(beta, sp) : Dot(beta, sp);
+        }
+        if (step.BetaUpperPass is { } bu && r.UpperA[0] is { } ua)
+        {
+            var beta = bu.clamp_min(0);
+            r.UpperA[0] = ua + beta * s;
+            if (sp is not null) r.UpperBias = r.UpperBias is { } b ? b - Dot(beta, sp) : -Dot(beta, sp);
+        }
+        return r;
+    }
+
     /// <summary>Adds a row axis to a per-sample tensor: <c>[B, *shape]</c> → <c>[B, 1, *shape]</c>; tensors already with rows stay.</summary>
     public static Tensor Rows(Tensor t, int sampleRank) => t.dim() == sampleRank + 2 ? t : t.unsqueeze(1);
 

@@ -57,10 +57,16 @@ internal sealed partial class OnnxGraphReader
         Set(0, values[0] == 1 ? x : x with { Id = Add(new PowOp(values[0]), x.Id) });
     }
 
-    internal void Reduce(OnnxValue?[] inputs, ReduceKind kind)
+    internal void Reduce(OnnxValue?[] inputs, ReduceKind kind) =>
+        Reduction(inputs, kind == ReduceKind.Sum ? Opset >= 13 : Opset >= 18, (axes, keep) => new ReduceOp(kind, axes, keep));
+
+    /// <summary>
+    /// An ONNX reduction (ReduceSum/Mean/Max/Min): axes as input (<paramref name="axesAsInput"/>, by opset) or attribute,
+    /// keepdims, noop_with_empty_axes; <paramref name="make"/> builds the op over the sample axes.
+    /// </summary>
+    void Reduction(OnnxValue?[] inputs, bool axesAsInput, Func<long[], bool, Op> make)
     {
         var x = Var(inputs, 0);
-        bool axesAsInput = kind == ReduceKind.Sum ? Opset >= 13 : Opset >= 18;
         var axes = axesAsInput ? (Const(inputs, 1, "axes") is { } a ? OnnxTensors.Longs(a) : null) : OnnxAttributes.Ints(_node, "axes");
         bool keep = OnnxAttributes.Int(_node, "keepdims", 1) != 0;
         if (axes is null || axes.Length == 0)
@@ -71,7 +77,7 @@ internal sealed partial class OnnxGraphReader
         var norm = axes.Select(a => NormAxis(a, x.Rank)).Distinct().OrderBy(a => a).ToArray();
         var outShape = keep ? x.Shape.Select((d, i) => norm.Contains(i) ? 1 : d).ToArray() : x.Shape.Where((_, i) => !norm.Contains(i)).ToArray();
         var sampleAxes = SampleAxes(ref x, norm);
-        var y = new VarValue(Add(new ReduceOp(kind, sampleAxes, keep), x.Id), outShape, x.Batched);
+        var y = new VarValue(Add(make(sampleAxes, keep), x.Id), outShape, x.Batched);
         if (y.Batched && y.Rank == 0) y = y with { Batched = false };
         // A full reduction without keepdims leaves a 0-d ONNX tensor; give it one element per sample.
         if (outShape.Length == 0) y = new VarValue(Add(new ReshapeOp(new long[] { 1 }), OutName() + ":as1", y.Id), new long[] { 1 }, false);

@@ -13,7 +13,13 @@ internal sealed partial class OnnxGraphReader
     /// <c>x * scale + shift</c> with constants in ONNX broadcasting form, as an <see cref="AffineOp"/> whose tensors
     /// broadcast against one sample. Broadcasting that would enlarge <paramref name="x"/> is an error.
     /// </summary>
-    VarValue AffineConst(VarValue x, Tensor? scale, Tensor? shift)
+    VarValue AffineConst(VarValue x, Tensor? scale, Tensor? shift) => AffineNamed(x, scale, shift, OutName());
+
+    /// <summary>
+    /// <see cref="AffineConst"/> as a node named <paramref name="name"/>: an importer that adds several nodes for one ONNX
+    /// node names each (two graph nodes of one name would export to an invalid ONNX file).
+    /// </summary>
+    VarValue AffineNamed(VarValue x, Tensor? scale, Tensor? shift, string name)
     {
         var shape = x.Shape;
         foreach (var c in new[] { scale, shift })
@@ -32,7 +38,7 @@ internal sealed partial class OnnxGraphReader
             while (t.dim() > 0 && t.shape[0] == 1) t = t.squeeze(0);
             return t.contiguous();
         }
-        return x with { Id = Add(new AffineOp(ForSample(scale), ForSample(shift)), x.Id) };
+        return x with { Id = Add(new AffineOp(ForSample(scale), ForSample(shift)), name, x.Id) };
     }
 
     internal void Gemm(OnnxValue?[] inputs)

@@ -39,4 +39,22 @@ public sealed class AbsRule : ElementwiseRule<AbsOp>
         var stable = where(active, one, -one);
         return new Relaxation(where(crossing, support, stable), null, where(crossing, chordK, stable), where(crossing, chordB, zeros_like(l)));
     }
+
+    /// <summary>
+    /// Branching: split at 0, which leaves each child linear (exact). Errors: the chord lies at most
+    /// <c>2·u·(−l)/(u − l)</c> above |x| (at 0), the support line <c>±x</c> at most <c>2·min(u, −l)</c> below.
+    /// </summary>
+    protected override bool Branchable(AbsOp op) => true;
+
+    protected override bool SplitAtZeroIsExact(AbsOp op) => true;
+
+    protected override Tensor Unstable(AbsOp op, Tensor l, Tensor u) => l.lt(0).logical_and(u.gt(0));
+
+    protected override Tensor BranchPoint(AbsOp op, Tensor l, Tensor u) => zeros_like(l);
+
+    protected override (Tensor Lower, Tensor Upper) RelaxationError(AbsOp op, Tensor l, Tensor u)
+    {
+        var width = (u - l).clamp_min(1e-12);
+        return (2 * minimum(u, -l).clamp_min(0), 2 * u.clamp_min(0) * (-l).clamp_min(0) / width);
+    }
 }

@@ -35,32 +35,6 @@ internal sealed partial class OnnxGraphReader
         Set(0, acc);
     }
 
-    /// <summary>
-    /// <c>x * scale + shift</c> like <see cref="AffineConst"/>, as a node named <paramref name="name"/> (AffineConst names
-    /// its node after the ONNX output, and two graph nodes of one name would export to an invalid ONNX file).
-    /// </summary>
-    VarValue AffineNamed(VarValue x, Tensor? scale, Tensor? shift, string name)
-    {
-        var shape = x.Shape;
-        foreach (var c in new[] { scale, shift })
-            if (c is not null) shape = Broadcast(shape, c.shape) ?? throw Fail($"operand shapes {Certify.Graph.Op.ShapeText(x.Shape)} and {Certify.Graph.Op.ShapeText(c.shape)} do not broadcast");
-        if (shape.Length > x.Rank) x = ReshapeTo(x, Enumerable.Repeat(1L, shape.Length - x.Rank).Concat(x.Shape).ToArray());
-        if (!shape.SequenceEqual(x.Shape))
-        {
-            if (x.Batched && shape[0] != 1) x = Unbatch(x);
-            x = ExpandTo(x, shape);
-        }
-        Tensor? ForSample(Tensor? c)
-        {
-            if (c is null) return null;
-            var t = c.reshape(Enumerable.Repeat(1L, x.Rank - (int)c.dim()).Concat(c.shape).ToArray());
-            if (x.Batched) t = t.squeeze(0);
-            while (t.dim() > 0 && t.shape[0] == 1) t = t.squeeze(0);
-            return t.contiguous();
-        }
-        return x with { Id = Add(new AffineOp(ForSample(scale), ForSample(shift)), name, x.Id) };
-    }
-
     /// <summary>Both operands expanded to their broadcast shape, in one batch layout.</summary>
     (VarValue, VarValue) SameShape(VarValue a, VarValue b)
     {
@@ -72,23 +46,6 @@ internal sealed partial class OnnxGraphReader
     }
 
     /// <summary>ONNX ReduceMax / ReduceMin (axes as attribute before opset 18, as input from 18).</summary>
-    internal void ReduceExtremum(OnnxValue?[] inputs, bool max)
-    {
-        var x = Var(inputs, 0);
-        var axes = Opset >= 18 ? (Const(inputs, 1, "axes") is { } a ? OnnxTensors.Longs(a) : null) : OnnxAttributes.Ints(_node, "axes");
-        bool keep = OnnxAttributes.Int(_node, "keepdims", 1) != 0;
-        if (axes is null || axes.Length == 0)
-        {
-            if (OnnxAttributes.Int(_node, "noop_with_empty_axes", 0) != 0) { Set(0, x); return; }
-            axes = Enumerable.Range(0, x.Rank).Select(i => (long)i).ToArray();
-        }
-        var norm = axes.Select(a => NormAxis(a, x.Rank)).Distinct().OrderBy(a => a).ToArray();
-        var outShape = keep ? x.Shape.Select((d, i) => norm.Contains(i) ? 1 : d).ToArray() : x.Shape.Where((_, i) => !norm.Contains(i)).ToArray();
-        var sampleAxes = SampleAxes(ref x, norm);
-        Certify.Graph.Op op = max ? new ReduceMaxOp(sampleAxes, keep) : new ReduceMinOp(sampleAxes, keep);
-        var y = new VarValue(Add(op, x.Id), outShape, x.Batched);
-        if (y.Batched && y.Rank == 0) y = y with { Batched = false };
-        if (outShape.Length == 0) y = new VarValue(Add(new ReshapeOp(new long[] { 1 }), OutName() + ":as1", y.Id), new long[] { 1 }, false);
-        Set(0, y);
-    }
+    internal void ReduceExtremum(OnnxValue?[] inputs, bool max) =>
+        Reduction(inputs, Opset >= 18, (axes, keep) => max ? new ReduceMaxOp(axes, keep) : new ReduceMinOp(axes, keep));
 }

@@ -74,4 +74,21 @@ public sealed class ClipRule : ElementwiseRule<ClipOp>
         uK = where(inside, one, uK); uB = where(inside, zero, uB);
         return new Relaxation(lK, lB, uK, uB);
     }
+
+    /// <summary>
+    /// Branching: at a kink inside the box, the lower one first (<c>a</c> when <c>l &lt; a &lt; u</c>, else <c>b</c>).
+    /// A box across both kinks needs two splits, so a neuron may be split again (not <see cref="SplitAtZeroIsExact"/>);
+    /// after its kinks are split off each child is linear. The errors are sampled (<see cref="ElementwiseRule{TOp}.SampledError"/>).
+    /// </summary>
+    protected override bool Branchable(ClipOp op) => !(double.IsInfinity(op.Min) && double.IsInfinity(op.Max));
+
+    protected override Tensor Unstable(ClipOp op, Tensor l, Tensor u) =>
+        l.lt(op.Min).logical_and(u.gt(op.Min)).logical_or(l.lt(op.Max).logical_and(u.gt(op.Max)));
+
+    protected override Tensor BranchPoint(ClipOp op, Tensor l, Tensor u)
+    {
+        var lowKink = l.lt(op.Min).logical_and(u.gt(op.Min));
+        var b = double.IsPositiveInfinity(op.Max) ? (l + u) / 2 : full_like(l, op.Max);
+        return where(lowKink, full_like(l, double.IsNegativeInfinity(op.Min) ? 0 : op.Min), b);
+    }
 }

@@ -56,4 +56,26 @@ public sealed class LeakyReluRule : ElementwiseRule<LeakyReluOp>
         if (a <= 1) return new Relaxation(support, null, chord, chordBias);
         return new Relaxation(chord, chordBias, support, null);
     }
+
+    /// <summary>
+    /// Branching: like ReLU, split at 0, which leaves each child linear (exact); not branchable for α = 1 (the identity).
+    /// The errors are ReLU's scaled by <c>|1 − α|</c>: the chord lies at most <c>|1 − α|·u·(−l)/(u − l)</c> from the
+    /// function (at 0) and CROWN's support line at most <c>|1 − α|·min(u, −l)</c> (for α &gt; 1 the lines swap roles).
+    /// </summary>
+    protected override bool Branchable(LeakyReluOp op) => op.Alpha != 1;
+
+    protected override bool SplitAtZeroIsExact(LeakyReluOp op) => true;
+
+    protected override Tensor Unstable(LeakyReluOp op, Tensor l, Tensor u) => ReluRule.Unstable(l, u);
+
+    protected override Tensor BranchPoint(LeakyReluOp op, Tensor l, Tensor u) => zeros_like(l);
+
+    protected override (Tensor Lower, Tensor Upper) RelaxationError(LeakyReluOp op, Tensor l, Tensor u)
+    {
+        double k = Math.Abs(1 - op.Alpha);
+        var width = (u - l).clamp_min(1e-12);
+        var chord = u.clamp_min(0) * (-l).clamp_min(0) / width * k;
+        var support = minimum(u, -l).clamp_min(0) * k;
+        return op.Alpha <= 1 ? (support, chord) : (chord, support);
+    }
 }

@@ -7,6 +7,5 @@ namespace Certify.Operators;
 public sealed class ReluOp : Op
 {
     public override string Kind => "Relu";
-    public override bool IsSplittable => true;
     public override Tensor Forward(IReadOnlyList<Tensor> inputs) => nn.functional.relu(inputs[0]);
 }

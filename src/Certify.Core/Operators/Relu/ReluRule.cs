@@ -12,7 +12,7 @@ namespace Certify.Operators;
 /// <see cref="IOptimisableRule"/>), optimised in [0, 1].
 /// Stable neurons are exact (slope 1 when <c>l ≥ 0</c>, 0 when <c>u ≤ 0</c>). Split decisions reach this rule as clipped
 /// input bounds (see <see cref="SubproblemInputs.Splits"/>), which makes the split neurons stable, and, with beta-CROWN,
-/// as Lagrange multipliers of the split constraints (<see cref="BackwardStep.BetaLowerPass"/>).
+/// as Lagrange multipliers of the split constraints (<see cref="BackwardStep.BetaLowerPass"/>, applied by CROWN).
 /// </summary>
 public sealed class ReluRule : ElementwiseRule<ReluOp>
 {
@@ -61,35 +61,32 @@ public sealed class ReluRule : ElementwiseRule<ReluOp>
 
     public override BackwardResult Backward(BackwardStep step)
     {
-        BackwardResult r;
-        if (step.AlphaLowerPass is null && step.AlphaUpperPass is null) r = base.Backward(step);
-        else
-        {
-            var x = step.Inputs[0];
-            var (us, ub, ls) = Lines(x.Lower, x.Upper);
-            var unstable = Unstable(x.Lower, x.Upper).unsqueeze(1);                         // [B, 1, *shape]
-            Tensor Slope(Tensor? alpha) => alpha is null ? ls : where(unstable, alpha.clamp(0, 1), ls.unsqueeze(1)); // [B, S, *shape]
-            r = Relax.Elementwise(step,
-                new Relaxation(Slope(step.AlphaLowerPass), null, us, ub),
-                new Relaxation(Slope(step.AlphaUpperPass), null, us, ub));
-        }
-        return AddSplitMultipliers(step, r);
+        if (step.AlphaLowerPass is null && step.AlphaUpperPass is null) return base.Backward(step);
+        var x = step.Inputs[0];
+        var (us, ub, ls) = Lines(x.Lower, x.Upper);
+        var unstable = Unstable(x.Lower, x.Upper).unsqueeze(1);                             // [B, 1, *shape]
+        Tensor Slope(Tensor? alpha) => alpha is null ? ls : where(unstable, alpha.clamp(0, 1), ls.unsqueeze(1)); // [B, S, *shape]
+        return Relax.Elementwise(step,
+            new Relaxation(Slope(step.AlphaLowerPass), null, us, ub),
+            new Relaxation(Slope(step.AlphaUpperPass), null, us, ub));
     }
 
     /// <summary>
-    /// Beta-CROWN: a split neuron j with sign s_j satisfies <c>s_j·x_j ≥ 0</c> on every input of the sub-problem, so for
-    /// any beta_j ≥ 0, <c>f(x) ≥ f(x) − beta_j·s_j·x_j</c> and <c>f(x) ≤ f(x) + beta_j·s_j·x_j</c> there. Bounding the
-    /// right-hand sides over the relaxed problem is therefore sound for the split sub-problem, and the multipliers let the
-    /// constraint reach the input (clipping the neuron's bounds alone only fixes its own relaxation). The terms are added
-    /// to the coefficients of the ReLU's input x. Beta is clamped at 0 here too, so that a caller's negative value can
-    /// never make a bound unsound.
+    /// Branching: split at 0, which makes both children linear (the classic ReLU split; the split constraints' multipliers
+    /// are applied by CROWN for every branchable rule, see <see cref="Relax.AddSplitMultipliers"/>). The errors are exact:
+    /// the chord lies at most <c>u·(−l)/(u−l)</c> above (at 0), CROWN's lower line at most <c>min(u, −l)</c> below.
     /// </summary>
-    static BackwardResult AddSplitMultipliers(BackwardStep step, BackwardResult r)
+    protected override bool Branchable(ReluOp op) => true;
+
+    protected override bool SplitAtZeroIsExact(ReluOp op) => true;
+
+    protected override Tensor Unstable(ReluOp op, Tensor l, Tensor u) => Unstable(l, u);
+
+    protected override Tensor BranchPoint(ReluOp op, Tensor l, Tensor u) => zeros_like(l);
+
+    protected override (Tensor Lower, Tensor Upper) RelaxationError(ReluOp op, Tensor l, Tensor u)
     {
-        if (step.SplitSign is not { } sign) return r;
-        var s = sign.unsqueeze(1);                                                          // [B, 1, *shape]
-        if (step.BetaLowerPass is { } bl && r.LowerA[0] is { } la) r.LowerA[0] = la - bl.clamp_min(0) * s;
-        if (step.BetaUpperPass is { } bu && r.UpperA[0] is { } ua) r.UpperA[0] = ua + bu.clamp_min(0) * s;
-        return r;
+        var width = (u - l).clamp_min(1e-12);
+        return (minimum(u, -l).clamp_min(0), u.clamp_min(0) * (-l).clamp_min(0) / width);
     }
 }

@@ -131,4 +131,12 @@ public abstract class SShapedRule<TOp> : ElementwiseRule<TOp> where TOp : Op
         var scale = 1 + maximum(l.abs(), u.abs());
         return new Relaxation(lK, lB - eps * scale, uK, uB + eps * scale);
     }
+
+    /// <summary>
+    /// Branching (GenBaB's S-shaped case): any neuron wider than <see cref="ElementwiseRule{TOp}.MinSplitWidth"/>, split at
+    /// the point that minimises the two children's relaxation areas (<see cref="ElementwiseRule{TOp}.MinimumAreaPoint"/>).
+    /// On a box across the inflection point the optimum is generally not 0 (on <c>[−1, 10]</c> the concave part dominates
+    /// the area), which is why no fixed point is used. A neuron may be split again on a narrower child.
+    /// </summary>
+    protected override bool Branchable(TOp op) => true;
 }
