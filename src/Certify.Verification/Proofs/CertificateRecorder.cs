@@ -35,7 +35,7 @@ public sealed class CertificateRecorder : IProofRecorder
         _spec = spec;
         MaxLeaves = maxLeaves;
         ClaimMargin = claimMargin;
-        _relus = graph.Nodes.Where(n => n.Op.IsSplittable).Select(n => (n.Id, n.Inputs[0], (int)n.Size, n.Name)).ToArray();
+        _relus = graph.Nodes.Where(n => n.Op is Certify.Operators.ReluOp).Select(n => (n.Id, n.Inputs[0], (int)n.Size, n.Name)).ToArray();
         _leaves = spec.Regions.Select(_ => new List<LeafRecord>()).ToArray();
         _rootLo = new double[]?[spec.Regions.Count];
         _rootHi = new double[]?[spec.Regions.Count];

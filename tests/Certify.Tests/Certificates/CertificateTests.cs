@@ -224,7 +224,7 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
         var report = Verifier.Verify(f.Model, f.Property, new VerifierOptions
         {
             Timeout = TimeSpan.FromMinutes(10), Attack = false, Exact = ExactStage.None,
-            Bab = new Certify.Verification.Search.BabOptions { Strategy = Certify.Verification.Search.SplitStrategy.ReluSplit, MaxDomains = 50_000 },
+            Bab = new Certify.Verification.Search.BabOptions { Strategy = Certify.Verification.Search.SplitStrategy.NeuronSplit, MaxDomains = 50_000 },
             Certificate = new CertificateRequest(path, f.Model, f.Property),
         });
         output.WriteLine($"{report.Verdict}; {report.Certificate}");
