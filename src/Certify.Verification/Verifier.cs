@@ -8,6 +8,7 @@ using Certify.Solvers.Milp;
 using Certify.Solvers.Smt;
 using Certify.Spec;
 using Certify.Verification.Attack;
+using Certify.Verification.Proofs;
 using Certify.Verification.Search;
 
 namespace Certify.Verification;
@@ -68,7 +69,22 @@ public sealed record VerifierOptions
 
     /// <summary>Progress messages (stage names and results) for a CLI or log.</summary>
     public Action<string>? Log { get; init; }
+
+    /// <summary>
+    /// Write a certificate of an unsat answer (<c>specs/certificate.md</c>) that <c>certify check-certificate</c> checks
+    /// without trusting Certify's bound engine; null writes none. Only unsat answers proven by branch and bound with
+    /// input splitting on chains of affine layers and ReLUs get one; any other unsat says why it is "not checkable"
+    /// (<see cref="VerificationReport.Certificate"/>). Recording costs memory per closed sub-problem, not search time.
+    /// </summary>
+    public CertificateRequest? Certificate { get; init; }
 }
+
+/// <summary>Where to write a certificate and which files it is bound to (their SHA-256 goes into it).</summary>
+/// <param name="Path">The certificate file (JSON; gzip when it ends in .gz).</param>
+/// <param name="ModelPath">The network file verified.</param>
+/// <param name="PropertyPath">The property file verified.</param>
+/// <param name="MaxLeaves">Most leaves recorded; a larger proof is "not checkable".</param>
+public sealed record CertificateRequest(string Path, string ModelPath, string PropertyPath, long MaxLeaves = 200_000);
 
 /// <summary>The exact back-end of a verification run's last stage (<c>verify --exact milp|smt|none</c>).</summary>
 public enum ExactStage
@@ -97,6 +113,12 @@ public sealed record VerificationReport(Verdict Verdict, TimeSpan Elapsed, IRead
     };
 
     /// <summary>Writes the VNN-COMP result file (with the counterexample for sat).</summary>
+    /// <summary>
+    /// With <see cref="VerifierOptions.Certificate"/> and an unsat verdict: "written: FILE (N leaves)" or
+    /// "not checkable: why"; null otherwise.
+    /// </summary>
+    public string? Certificate { get; init; }
+
     public void WriteResultFile(string path) =>
         ResultFile.Write(path, Status, Verdict.Counterexample?.X, Verdict.Counterexample?.Y);
 }
@@ -179,12 +201,30 @@ public sealed class Verifier
         using var scope = TorchSharp.torch.NewDisposeScope();
         var clock = Stopwatch.StartNew();
         var steps = new List<string>();
-        VerificationReport Done(Verdict v) { Log($"verdict: {v}"); return new VerificationReport(v, clock.Elapsed, steps); }
+        string? certificate = null;
+        VerificationReport Done(Verdict v)
+        {
+            Log($"verdict: {v}");
+            return new VerificationReport(v, clock.Elapsed, steps) { Certificate = v.Kind == VerdictKind.Unsat ? certificate : null };
+        }
         void Step(string s) { steps.Add(s); Log(s); }
+        var recorder = Options.Certificate is null ? null : StartCertificate(ref certificate);
+        void WriteCertificate()
+        {
+            if (recorder is null || Options.Certificate is not { } request) return;
+            try
+            {
+                recorder.Build(request.ModelPath, request.PropertyPath).Save(request.Path);
+                certificate = $"written: {request.Path} ({recorder.Leaves} leaves)";
+            }
+            catch (NotCheckableException e) { certificate = e.Message; }
+            Step("certificate " + certificate);
+        }
 
         if (_spec.Regions.Count == 0)
         {
             Step("property: every input region is empty");
+            WriteCertificate();
             return Done(Verdict.Unsat("the property's input regions are empty, so no input can violate it"));
         }
 
@@ -212,7 +252,9 @@ public sealed class Verifier
             var t = clock.Elapsed;
             var end = exactStage ? deadline.Share(Options.BabShareBeforeMilp) : deadline;
             if (end.IsPast) return Done(Verdict.Timeout("no time left for branch and bound"));
-            var bab = new BranchAndBound(_graph, Options.Bab with { TimeLimit = null });
+            var bab = new BranchAndBound(_graph, Options.Bab with { TimeLimit = null, Recorder = recorder ?? Options.Bab.Recorder });
+            if (recorder is not null && bab.Strategy != SplitStrategy.InputSplit)
+                certificate = "not checkable: neuron (ReLU) splits are not supported by the checker yet";
             BabResult result;
             try { result = bab.Run(_spec, end); }
             catch (Certify.Operators.OperatorDomainException e)
@@ -226,6 +268,7 @@ public sealed class Verifier
             switch (result.Status)
             {
                 case BabStatus.Verified:
+                    if (certificate is null) WriteCertificate();
                     return Done(Verdict.Unsat(result.Statistics.DomainsBounded <= _spec.Regions.Count
                         ? $"bounds ({BoundOptions.MethodName(bab.Method)}) refute every unsafe disjunct"
                         : $"branch and bound: {result.Statistics.DomainsBounded} sub-domains bounded, all safe"));
@@ -257,11 +300,20 @@ public sealed class Verifier
             // constants and its model building come out of the same budget as its solver.
             var v = exact.Verify(_graph, deadline, (r, d) => CrownBounds(_spec.Regions[r], d));
             Step($"{backend.Name}, on CROWN intermediate bounds: {v} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+            if (v.Kind == VerdictKind.Unsat && recorder is not null && certificate is null)
+                certificate = $"not checkable: proven by the {backend.Name} back-end, whose proofs the checker does not read";
             if (v.Kind is VerdictKind.Unsat or VerdictKind.Sat) return Done(v);
             pending = v.Kind == VerdictKind.Timeout ? Verdict.Timeout("branch and bound and MILP ran out of time") : v;
         }
         if (deadline.IsPast) return Done(Verdict.Timeout("time limit reached"));
         return Done(pending ?? Verdict.Unknown("no stage decided the property"));
+    }
+
+    /// <summary>A recorder for the certificate, or null (with the reason in <paramref name="note"/>) when the network is not checkable.</summary>
+    CertificateRecorder? StartCertificate(ref string? note)
+    {
+        if (CheckerInputs.NotCheckable(_graph) is { } why) { note = why; return null; }
+        return new CertificateRecorder(_graph, _spec, Options.Certificate!.MaxLeaves);
     }
 
     /// <summary>

@@ -24,10 +24,11 @@ public sealed class VerifyCommand : ICliCommand
         var noMilp = new Option<bool>("--no-milp") { Description = "Same as --exact none." };
         var quiet = new Option<bool>("--quiet") { Description = "Print only the verdict word." };
         var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text (specs/result-json.md, schema specs/result.schema.json): verdict, reason, time, the counterexample when sat, the stages." };
+        var certificate = new Option<string?>("--certificate") { Description = "For an unsat proven by branch and bound, write a certificate here (JSON; .gz compresses) that check-certificate checks without trusting Certify's bounds (specs/certificate.md); otherwise say why it is not checkable." };
         var config = ConfigOption.Create();
         var cmd = new Command("verify", "Decide a property: unsat (holds), sat (counterexample re-checked in ONNX Runtime), unknown or timeout. " +
                                         "Exit codes (specs/exit-codes.md): 0 a verdict was reached, whichever; 2 bad input (file, option, config); 3 internal error; 130 interrupted.")
-            { model, prop, timeout, results, method, strategy, noAttack, exact, noMilp, quiet, json, config };
+            { model, prop, timeout, results, method, strategy, noAttack, exact, noMilp, quiet, json, certificate, config };
         cmd.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
@@ -37,9 +38,12 @@ public sealed class VerifyCommand : ICliCommand
             if (q && j) throw new CliException("--quiet and --json: give one (--json prints the verdict as a field of its document)");
             var resultPath = parse.GetValue(results);
             OutputFiles.Check(resultPath, "--results");   // before the work: an unwritable path must not cost the verdict
+            var certificatePath = parse.GetValue(certificate);
+            OutputFiles.Check(certificatePath, "--certificate");
             var options = Options(parse, ConfigOption.Load(parse, config).Verifier, timeout, noAttack, exact, noMilp, method, strategy) with
             {
                 Log = q || j ? null : s => Console.Error.WriteLine("  " + s),
+                Certificate = certificatePath is null ? null : new CertificateRequest(certificatePath, modelPath, propPath),
             };
             // The whole process counts, as in VNN-COMP: the deadline is made before loading the model, less the time the
             // runtime took to start and reach this point.
@@ -56,7 +60,7 @@ public sealed class VerifyCommand : ICliCommand
                 Console.WriteLine($"{report.Verdict.Word}  ({seconds:F2} s)");
                 Console.WriteLine(report.Verdict.Kind switch
                 {
-                    VerdictKind.Unsat => $"  proved by: {report.Verdict.ProvedBy}",
+                    VerdictKind.Unsat => $"  proved by: {report.Verdict.ProvedBy}" + (report.Certificate is { } cn ? $"\n  certificate {cn}" : ""),
                     VerdictKind.Sat => $"  counterexample: {report.Verdict.Counterexample}",
                     _ => $"  reason: {report.Verdict.Reason}",
                 });

@@ -171,6 +171,8 @@ public static class ConfigSettings
         ["BabOptions.Progress"] = "a callback: the command's own output",
         ["BabOptions.ProgressInterval"] = "belongs with the progress callback",
         ["BabOptions.UnsoundDropSecondChildForTesting"] = "deliberately unsound; for the soundness harness's self-check only",
+        ["VerifierOptions.Certificate"] = "per run, bound to the run's files: `verify --certificate FILE`",
+        ["BabOptions.Recorder"] = "an object that observes the search (certificates: `verify --certificate`)",
         ["BoundOptions.Device"] = "the machine's, not the benchmark's: `bounds --device`",
     };
 }

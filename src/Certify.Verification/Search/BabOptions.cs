@@ -131,4 +131,10 @@ public sealed record BabOptions
     /// a verifier answer unsat on a violable property. Never set this outside tests of the harness.
     /// </summary>
     public bool UnsoundDropSecondChildForTesting { get; init; }
+
+    /// <summary>
+    /// Receives every sub-problem closed by a bound proof (for certificates, <c>specs/certificate.md</c>); null records
+    /// nothing. It only observes: the search is the same with or without it.
+    /// </summary>
+    public IProofRecorder? Recorder { get; init; }
 }

@@ -192,6 +192,7 @@ public sealed class BranchAndBound
         var (lo, hi) = RootBox(region);
         if (rows.EmptyDisjunct) return (BabStatus.Candidate, Evaluate((lo + hi) / 2, regionIndex, rows, all: true));
         using var root = brancher.Root(lo, hi, rows.Count);
+        Options.Recorder?.Root(regionIndex, lo, hi);
         pool.Push(root);
         return null;
     }
@@ -233,6 +234,8 @@ public sealed class BranchAndBound
         var proven = rows.AllDisjunctsRefuted(provenRow);                                         // [B]
         if (brancher.Empty(bounds) is { } empty) proven = proven.logical_or(empty);
         var close = proven.logical_not().logical_and(rows.AllDisjunctsRefuted(best.gt(0)));
+        Options.Recorder?.Closed(new ClosedDomains(regionIndex, batch["lo"], batch["hi"], batch.Has("split") ? batch["split"] : null,
+            proven, bounds, arange(count, dtype: ScalarType.Int64)));
         if (Options.DType != ScalarType.Float64 && !run.Deadline.IsPast && close.any().ToBoolean())
         {
             var idx = close.nonzero().squeeze(1);
@@ -243,6 +246,8 @@ public sealed class BranchAndBound
             var m64 = b64.Lower - rows.Rhs64.unsqueeze(0);
             var ok64 = m64.gt(1e-9 * (1 + rows.Rhs64.abs().unsqueeze(0) + b64.Lower.abs())).logical_and(m64.isfinite());
             var proven64 = rows.AllDisjunctsRefuted(provenRow.index_select(0, idx).logical_or(ok64));
+            Options.Recorder?.Closed(new ClosedDomains(regionIndex, sub["lo"], sub["hi"], sub.Has("split") ? sub["split"] : null,
+                proven64, b64, arange(idx.shape[0], dtype: ScalarType.Int64)));
             proven = proven.index_put_(proven.index_select(0, idx).logical_or(proven64), idx);
         }
         long verified = proven.sum().ToInt64();

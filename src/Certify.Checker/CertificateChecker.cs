@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Certify.Checker;
+
+/// <summary>What the checker concluded: accepted, or the first reason to reject and where (region, tree node, leaf path).</summary>
+public sealed record CheckReport(bool Accepted, string Message, int Regions, long Leaves, long Nodes, TimeSpan Elapsed)
+{
+    public override string ToString() => (Accepted ? "accepted: " : "rejected: ") + Message;
+}
+
+/// <summary>
+/// Checks a <see cref="Certificate"/> against a network and a property that the caller read itself (and whose file hashes it
+/// computed itself). Accepts only when: the hashes match; every region's box is the property's; every region's tree, read
+/// in pre-order, splits boxes into parts that cover them (input bisections at points inside the box) and ends in leaves only;
+/// and in every leaf, every claimed intermediate bound is implied by the checker's own bound (interval arithmetic, then
+/// back-substitution over the accepted bounds of earlier nodes), and for every disjunct of the region's unsafe condition the
+/// named row's lower bound (the checker's own, with the witness slopes) exceeds the row's right-hand side. Leaves are
+/// checked in parallel; the first failure in tree order is reported.
+/// </summary>
+public static class CertificateChecker
+{
+    public static CheckReport Check(Certificate cert, PlainNetwork net, PlainProperty prop, string networkSha256, string propertySha256, int parallelism = 0)
+    {
+        var clock = Stopwatch.StartNew();
+        long leaves = 0, nodes = 0;
+        CheckReport Reject(string why) => new(false, why, prop.Regions.Count, leaves, nodes, clock.Elapsed);
+
+        if (!string.Equals(cert.Network.Sha256, networkSha256, StringComparison.OrdinalIgnoreCase))
+            return Reject($"the certificate is for another network (SHA-256 {cert.Network.Sha256}, this file {networkSha256})");
+        if (!string.Equals(cert.Property.Sha256, propertySha256, StringComparison.OrdinalIgnoreCase))
+            return Reject($"the certificate is for another property (SHA-256 {cert.Property.Sha256}, this file {propertySha256})");
+        var relus = net.ReluSteps;
+        if (cert.Nonlinear.Count != relus.Length || cert.Nonlinear.Where((n, i) => n.Size != net.Steps[relus[i]].OutputSize).Any())
+            return Reject($"the certificate lists {cert.Nonlinear.Count} nonlinear nodes ({string.Join(", ", cert.Nonlinear.Select(n => $"{n.Name}[{n.Size}]"))}); the network has {relus.Length} ReLU layers ({string.Join(", ", relus.Select(i => $"{net.Steps[i].Name}[{net.Steps[i].OutputSize}]"))})");
+        if (cert.Regions.Count != prop.Regions.Count)
+            return Reject($"the certificate proves {cert.Regions.Count} regions; the property has {prop.Regions.Count}");
+
+        var work = new List<(int Region, int Node, string Path, double[] Lo, double[] Hi, Leaf Leaf)>();
+        for (int r = 0; r < prop.Regions.Count; r++)
+        {
+            var region = prop.Regions[r];
+            var proof = cert.Regions[r];
+            if (region.Lower.Length != net.InputSize) return Reject($"region {r}: the property has {region.Lower.Length} inputs, the network {net.InputSize}");
+            for (int i = 0; i < net.InputSize; i++)
+                if (proof.Lower.Length != net.InputSize || proof.Upper.Length != net.InputSize
+                    || BitConverter.DoubleToInt64Bits(proof.Lower[i]) != BitConverter.DoubleToInt64Bits(region.Lower[i])
+                    || BitConverter.DoubleToInt64Bits(proof.Upper[i]) != BitConverter.DoubleToInt64Bits(region.Upper[i]))
+                    return Reject($"region {r}: the certificate's input box differs from the property's at X_{i}");
+            if (region.Disjuncts.Any(d => d.Count == 0))
+                return Reject($"region {r}: a disjunct of the unsafe condition has no rows (it holds everywhere), so no proof exists");
+            // Pre-order walk with an explicit stack (no recursion: a tree may be deep).
+            var stack = new Stack<(double[] Lo, double[] Hi, string Path)>();
+            stack.Push((region.Lower, region.Upper, ""));
+            int cursor = 0;
+            while (stack.Count > 0)
+            {
+                var (lo, hi, path) = stack.Pop();
+                string where = $"region {r}, node {cursor} (path '{path}')";
+                if (cursor >= proof.Nodes.Count) return Reject($"{where}: missing: the tree ends before this sub-box is covered");
+                var node = proof.Nodes[cursor++];
+                nodes++;
+                int kinds = (node.Split is null ? 0 : 1) + (node.Leaf is null ? 0 : 1) + (node.Open is null ? 0 : 1);
+                if (kinds != 1) return Reject($"{where}: a node must be exactly one of split, leaf, open");
+                if (node.Open is { } why) return Reject($"{where}: left open by the producer ({why}); this sub-box is not covered");
+                if (node.Split is { } s)
+                {
+                    if (s.Input < 0 || s.Input >= net.InputSize) return Reject($"{where}: split of input {s.Input}, which does not exist");
+                    if (!(lo[s.Input] <= s.At && s.At <= hi[s.Input]))
+                        return Reject($"{where}: split of X_{s.Input} at {s.At:R} outside the sub-box [{lo[s.Input]:R}, {hi[s.Input]:R}]");
+                    var loHi = (double[])hi.Clone(); loHi[s.Input] = s.At;
+                    var hiLo = (double[])lo.Clone(); hiLo[s.Input] = s.At;
+                    stack.Push((hiLo, hi, path + "H"));    // popped second: the second child's subtree follows the first's
+                    stack.Push((lo, loHi, path + "L"));
+                    continue;
+                }
+                leaves++;
+                work.Add((r, cursor - 1, path, lo, hi, node.Leaf!));
+            }
+            if (cursor != proof.Nodes.Count) return Reject($"region {r}: {proof.Nodes.Count - cursor} nodes after the end of the tree");
+        }
+
+        var failures = new ConcurrentDictionary<int, string>();
+        var po = new ParallelOptions { MaxDegreeOfParallelism = parallelism > 0 ? parallelism : Environment.ProcessorCount };
+        int firstFailure = int.MaxValue;
+        Parallel.For(0, work.Count, po, (w, state) =>
+        {
+            if (w > Volatile.Read(ref firstFailure)) return;   // a failure earlier in tree order is reported anyway
+            var (r, n, path, lo, hi, leaf) = work[w];
+            var why = CheckLeaf(net, relus, cert.Nonlinear, prop.Regions[r], lo, hi, leaf);
+            if (why is null) return;
+            failures[w] = $"region {r}, leaf at node {n} (path '{path}'): {why}";
+            int seen;
+            while (w < (seen = Volatile.Read(ref firstFailure)) && Interlocked.CompareExchange(ref firstFailure, w, seen) != seen) { }
+        });
+        if (!failures.IsEmpty) return Reject(failures[failures.Keys.Min()]);
+        return new CheckReport(true, $"{prop.Regions.Count} region(s), {leaves} leaves, {nodes} nodes: every leaf refutes every unsafe disjunct and the leaves cover every region",
+            prop.Regions.Count, leaves, nodes, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// The checker's own bounds of every ReLU's input over a box, with no certificate: what <see cref="CheckLeaf"/> derives
+    /// and compares claims with (tests compare it with sampling and with Certify's engine).
+    /// </summary>
+    internal static (double[] Lo, double[] Hi)[] OwnBounds(PlainNetwork net, double[] lo, double[] hi)
+    {
+        var relus = net.ReluSteps;
+        var claims = relus.Select(r => new NodeBounds(Enumerable.Repeat(double.NegativeInfinity, net.Steps[r].OutputSize).ToArray(),
+            Enumerable.Repeat(double.PositiveInfinity, net.Steps[r].OutputSize).ToArray())).ToList();
+        var result = new (double[], double[])[relus.Length];
+        var why = CheckLeaf(net, relus, relus.Select(r => new NonlinearNode(net.Steps[r].Name, net.Steps[r].OutputSize)).ToList(),
+            new PlainRegion(lo, hi, Array.Empty<IReadOnlyList<PlainRow>>()), lo, hi, new Leaf(Array.Empty<int>(), claims), (l, b) => result[l] = b);
+        return result;
+    }
+
+    /// <summary>Forward-mode bounds are computed for inputs of at most this many variables (their cost grows with it).</summary>
+    const int ForwardMaxInputs = 32;
+
+    /// <summary>Null when the leaf holds; else why not, naming the node (and neuron) or the disjunct.</summary>
+    static string? CheckLeaf(PlainNetwork net, int[] relus, IReadOnlyList<NonlinearNode> names, PlainRegion region, double[] lo, double[] hi, Leaf leaf,
+        Action<int, (double[], double[])>? derived = null)
+    {
+        var rows = region.Rows.ToArray();
+        if (leaf.Rows.Length != region.Disjuncts.Count) return $"{leaf.Rows.Length} rows named for {region.Disjuncts.Count} disjuncts";
+        if (leaf.Pre.Count != relus.Length) return $"bounds claimed for {leaf.Pre.Count} nonlinear nodes; the network has {relus.Length}";
+        var b = LeafBounds.Start(net, lo, hi);
+        var fwd = net.InputSize <= ForwardMaxInputs ? new ForwardBounds(lo, hi) : null;
+        int done = 0;
+        void Advance(int step)
+        {
+            b.IntervalStep(step);
+            if (fwd is null) return;
+            if (net.Steps[step] is AffineStep a) fwd.Affine(a);
+            else { var (zl, zu) = b.Enclosure(step - 1); fwd.Relu(zl, zu, b.HintAt(step)); }
+        }
+        for (int l = 0; l < relus.Length; l++)
+        {
+            int pre = relus[l] - 1;              // the step whose output is the ReLU's input (-1: the input itself)
+            for (; done <= pre; done++) Advance(done);
+            var claim = leaf.Pre[l];
+            int size = net.Steps[relus[l]].OutputSize;
+            if (claim.Lower.Length != size || claim.Upper.Length != size) return $"node {names[l].Name}: claimed bounds have the wrong length";
+            if (pre < 0) return $"node {names[l].Name}: a ReLU directly on the input is not supported";
+            var (il, iu) = b.Enclosure(pre);
+            // The checker's own bounds: interval arithmetic, tightened by back-substitution. A claim is accepted when they
+            // imply it; what later nodes use are the checker's own (true, and at least as tight) bounds, so that the
+            // producer's safety margins on claims do not add up layer after layer.
+            var ownLo = new double[size]; var ownHi = new double[size];
+            for (int j = 0; j < size; j++)
+            {
+                double cl = claim.Lower[j], cu = claim.Upper[j];
+                if (!(cl <= cu)) return $"node {names[l].Name} neuron {j}: claimed lower {cl:R} above upper {cu:R}";
+                ownLo[j] = Math.Max(il[j], fwd?.Min(j, false) ?? double.NegativeInfinity);
+                ownHi[j] = Math.Min(iu[j], fwd is null ? double.PositiveInfinity : -fwd.Min(j, true));
+                // A neuron claimed stable whose cheap bounds already imply the claim is exact in every relaxation, whatever
+                // its bounds: back-substitution would only tighten numbers nothing depends on, so it is skipped.
+                bool stable = cl >= 0 || cu <= 0;
+                if (!(stable && ownLo[j] >= cl && ownHi[j] <= cu))
+                {
+                    ownLo[j] = Math.Max(ownLo[j], b.Lower(Unit(size, j, 1), pre));
+                    ownHi[j] = Math.Min(ownHi[j], -b.Lower(Unit(size, j, -1), pre));
+                }
+                if (!(ownLo[j] >= cl)) return $"node {names[l].Name} neuron {j}: claimed lower bound {cl:R} is not implied (the checker derives {ownLo[j]:R})";
+                if (!(ownHi[j] <= cu)) return $"node {names[l].Name} neuron {j}: claimed upper bound {cu:R} is not implied (the checker derives {ownHi[j]:R})";
+            }
+            b.Tighten(pre, ownLo, ownHi);
+            if (claim.Lower.All(double.IsFinite) && claim.Upper.All(double.IsFinite))
+                b.Hint(relus[l], claim.Lower.Zip(claim.Upper, (a, c) => c > -a ? 1.0 : 0.0).ToArray());
+            derived?.Invoke(l, (ownLo, ownHi));
+        }
+        for (; done < net.Steps.Count; done++) Advance(done);
+
+        int top = net.Steps.Count - 1;
+        for (int k = 0; k < region.Disjuncts.Count; k++)
+        {
+            int s = leaf.Rows[k];
+            if (s < 0 || s >= rows.Length || rows[s].Disjunct != k) return $"disjunct {k}: row {s} is not one of its rows";
+            var slopes = leaf.Slopes is { } all && k < all.Length ? all[k] : null;
+            if (slopes is not null && slopes.Length != relus.Length) return $"disjunct {k}: slopes for {slopes.Length} nonlinear nodes; the network has {relus.Length}";
+            var byStep = new Dictionary<int, double[]>();
+            for (int l = 0; slopes is not null && l < relus.Length; l++)
+            {
+                if (slopes[l] is not { } a) continue;
+                if (a.Length != net.Steps[relus[l]].OutputSize) return $"disjunct {k}, node {names[l].Name}: {a.Length} slopes for {net.Steps[relus[l]].OutputSize} neurons";
+                for (int j = 0; j < a.Length; j++)
+                    if (!(a[j] >= 0 && a[j] <= 1)) return $"disjunct {k}, node {names[l].Name} neuron {j}: slope {a[j]:R} is outside [0, 1]";
+                byStep[relus[l]] = a;
+            }
+            var row = rows[s].Row;
+            if (row.C.Length != net.OutputSize) return $"row {s} has {row.C.Length} coefficients for {net.OutputSize} outputs";
+            double bound = b.Lower(row.C, top, step => byStep.GetValueOrDefault(step));
+            if (!(bound > row.D)) return $"disjunct {k}: row {s} is not refuted: the checker's lower bound of c·y is {bound:R}, not above {row.D:R}";
+        }
+        return null;
+    }
+
+    static double[] Unit(int size, int j, double sign) { var e = new double[size]; e[j] = sign; return e; }
+}

@@ -1,0 +1,102 @@
+namespace Certify.Checker;
+
+/// <summary>
+/// Forward-mode linear bounds: for every neuron v of a step's output, two affine functions of the input x with
+/// <c>v ≥ Lo·x + lo</c> and <c>−v ≥ Ng·x + ng</c> on the whole leaf box. They are sometimes tighter than back-substitution
+/// (the engine intersects both), and cheap when the input is small. Every coefficient is a sum of nonnegative multiples
+/// of earlier coefficients, enclosed in an interval, kept at one end, and the difference charged to the constant against
+/// the input's range (<see cref="LeafBounds"/>'s residual rule), so each function is a true bound in real arithmetic.
+/// </summary>
+sealed class ForwardBounds
+{
+    readonly double[] _xl, _xu;
+    double[][] _lo, _ng;      // per neuron: n input coefficients, then the constant (index n)
+
+    public ForwardBounds(double[] xl, double[] xu)
+    {
+        _xl = xl; _xu = xu;
+        int n = xl.Length;
+        _lo = new double[n][]; _ng = new double[n][];
+        for (int i = 0; i < n; i++)
+        {
+            _lo[i] = new double[n + 1]; _lo[i][i] = 1;
+            _ng[i] = new double[n + 1]; _ng[i][i] = -1;
+        }
+    }
+
+    /// <summary>Advances through an affine step.</summary>
+    public void Affine(AffineStep a)
+    {
+        var lo = new double[a.Out][]; var ng = new double[a.Out][];
+        for (int i = 0; i < a.Out; i++)
+        {
+            var terms = new List<(double, double[])>(); var negTerms = new List<(double, double[])>();
+            for (int j = 0; j < a.In; j++)
+            {
+                double w = a.W[i * a.In + j];
+                if (w > 0) { terms.Add((w, _lo[j])); negTerms.Add((w, _ng[j])); }
+                else if (w < 0) { terms.Add((-w, _ng[j])); negTerms.Add((-w, _lo[j])); }
+            }
+            lo[i] = Combine(terms, a.B[i]);
+            ng[i] = Combine(negTerms, -a.B[i]);
+        }
+        _lo = lo; _ng = ng;
+    }
+
+    /// <summary>Advances through a ReLU whose input neurons lie in [l, u] (true bounds); lower slopes 0 or 1 (null: adaptive on [l, u]).</summary>
+    public void Relu(double[] l, double[] u, double[]? lowerSlopes = null)
+    {
+        int n = _xl.Length;
+        for (int i = 0; i < l.Length; i++)
+        {
+            if (u[i] <= 0) { _lo[i] = new double[n + 1]; _ng[i] = new double[n + 1]; continue; }
+            if (l[i] >= 0) continue;
+            // v ≥ α·z with α ∈ {0, 1} (CROWN's choice); −v ≥ s·(−z) − t for the chord v ≤ s·z + t.
+            if (lowerSlopes is null ? !(u[i] > -l[i]) : lowerSlopes[i] == 0) _lo[i] = new double[n + 1];
+            double s = u[i] / (u[i] - l[i]);
+            double t = Math.Max(Outward.MulUp(s, -l[i]), Outward.SubUp(u[i], Outward.MulDown(s, u[i])));
+            _ng[i] = Combine(new List<(double, double[])> { (s, _ng[i]) }, -t);
+        }
+    }
+
+    /// <summary>Lower bound of neuron i over the box (<paramref name="negated"/>: of −v, i.e. minus an upper bound).</summary>
+    public double Min(int i, bool negated)
+    {
+        var f = negated ? _ng[i] : _lo[i];
+        int n = _xl.Length;
+        double m = f[n];
+        for (int k = 0; k < n; k++)
+            if (f[k] != 0) m = Outward.AddDown(m, Outward.MulDown(f[k], f[k] > 0 ? _xl[k] : _xu[k]));
+        return m;
+    }
+
+    /// <summary>Σ scale·f + constant, each scale ≥ 0, as one function that bounds the sum from below on the box.</summary>
+    double[] Combine(List<(double Scale, double[] F)> terms, double constant)
+    {
+        int n = _xl.Length;
+        var cl = new double[n]; var cu = new double[n];
+        double c = constant;
+        foreach (var (s, f) in terms)
+        {
+            c = Outward.AddDown(c, Outward.MulDown(s, f[n]));
+            for (int k = 0; k < n; k++)
+            {
+                if (f[k] == 0) continue;
+                cl[k] = Outward.AddDown(cl[k], Outward.MulDown(s, f[k]));
+                cu[k] = Outward.AddUp(cu[k], Outward.MulUp(s, f[k]));
+            }
+        }
+        var r = new double[n + 1];
+        for (int k = 0; k < n; k++)
+        {
+            if (cl[k] == cu[k]) { r[k] = cl[k]; continue; }
+            double w = Outward.SubUp(cu[k], cl[k]);
+            double keepLow = Outward.ProductLower(0, w, _xl[k], _xu[k]);
+            double keepHigh = Outward.ProductLower(-w, 0, _xl[k], _xu[k]);
+            if (keepLow >= keepHigh) { r[k] = cl[k]; c = Outward.AddDown(c, keepLow); }
+            else { r[k] = cu[k]; c = Outward.AddDown(c, keepHigh); }
+        }
+        r[n] = c;
+        return r;
+    }
+}

@@ -1,0 +1,175 @@
+namespace Certify.Checker;
+
+/// <summary>
+/// The checker's own bounds over one leaf's input box, in outward-rounded double arithmetic (<see cref="Outward"/>).
+/// <para>
+/// Linear bounds are back-substituted from a step's output to the input, CROWN style, as a linear form
+/// <c>Σ λ_i v_i + μ</c> that bounds the quantity from below for every v the earlier steps allow. The λ are plain
+/// doubles; where the exact coefficient (a sum of products) is not a double, the checker encloses it in an interval,
+/// keeps one end as λ, and charges the difference times the variable's range to μ (the <i>residual</i>). μ only ever
+/// moves down. So the result is a lower bound in real arithmetic, whatever the rounding of each step.
+/// </para>
+/// <para>
+/// ReLU: for v = relu(z) with z ∈ [l, u] (the claimed and accepted bounds of the node's input): u ≤ 0 gives v = 0, l ≥ 0
+/// gives v = z, and otherwise v ≥ α·z for any α ∈ [0, 1] (used when λ &gt; 0), and v ≤ s·z + t for the chord (used when
+/// λ &lt; 0), with t rounded so that the line lies above relu at both ends, hence on all of [l, u].
+/// </para>
+/// </summary>
+sealed class LeafBounds
+{
+    readonly PlainNetwork _net;
+    readonly double[] _xl, _xu;
+    // Enclosures of every step's output; index k+1 for step k, index 0 the input box.
+    readonly double[][] _lo, _hi;
+    readonly int _computed;   // steps 0.._computed-1 have enclosures
+
+    LeafBounds(PlainNetwork net, double[] xl, double[] xu, double[][] lo, double[][] hi, int computed)
+    { _net = net; _xl = xl; _xu = xu; _lo = lo; _hi = hi; _computed = computed; }
+
+    /// <summary>Starts at the input box; call <see cref="Through"/> to extend the enclosures step by step.</summary>
+    public static LeafBounds Start(PlainNetwork net, double[] xl, double[] xu)
+    {
+        var lo = new double[net.Steps.Count + 1][];
+        var hi = new double[net.Steps.Count + 1][];
+        lo[0] = xl; hi[0] = xu;
+        return new LeafBounds(net, xl, xu, lo, hi, 0);
+    }
+
+    public (double[] Lo, double[] Hi) Enclosure(int step) => (_lo[step + 1], _hi[step + 1]);
+
+    /// <summary>
+    /// Enclosures through step <paramref name="step"/> (interval arithmetic on the previous ones). A ReLU step's input
+    /// enclosure must have been replaced by its accepted claims first (<see cref="Tighten"/>).
+    /// </summary>
+    public void IntervalStep(int step)
+    {
+        var (l, u) = (_lo[step], _hi[step]);
+        switch (_net.Steps[step])
+        {
+            case AffineStep a:
+            {
+                var yl = new double[a.Out]; var yu = new double[a.Out];
+                for (int i = 0; i < a.Out; i++)
+                {
+                    double sl = a.B[i], su = a.B[i];
+                    for (int j = 0; j < a.In; j++)
+                    {
+                        double w = a.W[i * a.In + j];
+                        if (w == 0) continue;
+                        sl = Outward.AddDown(sl, Outward.MulDown(w, w > 0 ? l[j] : u[j]));
+                        su = Outward.AddUp(su, Outward.MulUp(w, w > 0 ? u[j] : l[j]));
+                    }
+                    yl[i] = sl; yu[i] = su;
+                }
+                _lo[step + 1] = yl; _hi[step + 1] = yu;
+                break;
+            }
+            case ReluStep:
+                _lo[step + 1] = l.Select(v => Math.Max(v, 0)).ToArray();
+                _hi[step + 1] = u.Select(v => Math.Max(v, 0)).ToArray();
+                break;
+            default: throw new CertificateException($"step '{_net.Steps[step].Name}': no rule");
+        }
+    }
+
+    readonly Dictionary<int, double[]> _hints = new();
+
+    /// <summary>
+    /// Lower slopes to use at ReLU step <paramref name="step"/> where a pass is given none: the adaptive choice taken on
+    /// the certificate's claimed bounds rather than on the checker's own. Any slope in [0, 1] is sound; this one repeats
+    /// the producer's choice, since CROWN is not monotone in its bounds (slightly tighter bounds can flip a slope and give
+    /// a looser result).
+    /// </summary>
+    public void Hint(int step, double[] slopes) => _hints[step] = slopes;
+
+    public double[]? HintAt(int step) => _hints.GetValueOrDefault(step);
+
+    /// <summary>Replaces the enclosure of step <paramref name="step"/>'s output by accepted (true) bounds.</summary>
+    public void Tighten(int step, double[] lower, double[] upper)
+    {
+        _lo[step + 1] = lower; _hi[step + 1] = upper;
+    }
+
+    /// <summary>
+    /// A lower bound, over the leaf, of <c>Σ lam_i v_i</c> where v is the output of step <paramref name="top"/>.
+    /// <paramref name="slopes"/> gives, per step index of a ReLU, its lower slopes (null: CROWN's adaptive choice).
+    /// Needs the enclosures of steps below <paramref name="top"/> (the ReLU inputs' being accepted claims).
+    /// </summary>
+    public double Lower(double[] lam, int top, Func<int, double[]?>? slopes = null)
+    {
+        double mu = 0;
+        for (int k = top; k >= 0; k--)
+        {
+            var (l, u) = (_lo[k], _hi[k]);    // the step's input enclosure
+            switch (_net.Steps[k])
+            {
+                case AffineStep a:
+                {
+                    var next = new double[a.In];
+                    var gl = new double[a.In]; var gu = new double[a.In];
+                    for (int i = 0; i < a.Out; i++)
+                    {
+                        double li = lam[i];
+                        if (li == 0) continue;
+                        mu = Outward.AddDown(mu, Outward.MulDown(li, a.B[i]));
+                        int row = i * a.In;
+                        for (int j = 0; j < a.In; j++)
+                        {
+                            double w = a.W[row + j];
+                            if (w == 0) continue;
+                            gl[j] = Outward.AddDown(gl[j], Outward.MulDown(li, w));
+                            gu[j] = Outward.AddUp(gu[j], Outward.MulUp(li, w));
+                        }
+                    }
+                    for (int j = 0; j < a.In; j++) next[j] = Represent(gl[j], gu[j], l[j], u[j], ref mu);
+                    lam = next;
+                    break;
+                }
+                case ReluStep r:
+                {
+                    var alpha = slopes?.Invoke(k) ?? _hints.GetValueOrDefault(k);
+                    var next = new double[r.Size];
+                    for (int i = 0; i < r.Size; i++)
+                    {
+                        double li = lam[i], zl = l[i], zu = u[i];
+                        if (li == 0 || zu <= 0) continue;                       // v = 0 on the whole range
+                        if (zl >= 0) { next[i] = li; continue; }               // v = z
+                        if (li > 0)
+                        {
+                            double s = alpha?[i] ?? (zu > -zl ? 1 : 0);         // v ≥ s·z, s ∈ [0, 1] (checked by the caller)
+                            next[i] = s == 0 ? 0 : s == 1 ? li : Represent(Outward.MulDown(li, s), Outward.MulUp(li, s), zl, zu, ref mu);
+                        }
+                        else
+                        {
+                            // v ≤ s·z + t with s·zl + t ≥ 0 and s·zu + t ≥ zu in real arithmetic: above relu on [zl, zu].
+                            double s = zu / (zu - zl);
+                            double t = Math.Max(Outward.MulUp(s, -zl), Outward.SubUp(zu, Outward.MulDown(s, zu)));
+                            mu = Outward.AddDown(mu, Outward.MulDown(li, t));
+                            next[i] = Represent(Outward.MulDown(li, s), Outward.MulUp(li, s), zl, zu, ref mu);
+                        }
+                    }
+                    lam = next;
+                    break;
+                }
+                default: throw new CertificateException($"step '{_net.Steps[k].Name}': no rule");
+            }
+        }
+        for (int j = 0; j < lam.Length; j++)
+            if (lam[j] != 0) mu = Outward.AddDown(mu, Outward.MulDown(lam[j], lam[j] > 0 ? _xl[j] : _xu[j]));
+        return mu;
+    }
+
+    /// <summary>
+    /// A coefficient known to lie in [cl, cu], on a variable in [vl, vu]: returns the end kept as the coefficient and adds
+    /// to <paramref name="mu"/> a lower bound of (true − kept)·v, whichever end gives the larger one.
+    /// </summary>
+    static double Represent(double cl, double cu, double vl, double vu, ref double mu)
+    {
+        if (cl == cu) return cl;
+        double w = Outward.SubUp(cu, cl);
+        double keepLow = Outward.ProductLower(0, w, vl, vu);      // true − cl ∈ [0, w]
+        double keepHigh = Outward.ProductLower(-w, 0, vl, vu);    // true − cu ∈ [−w, 0]
+        if (keepLow >= keepHigh) { mu = Outward.AddDown(mu, keepLow); return cl; }
+        mu = Outward.AddDown(mu, keepHigh); return cu;
+    }
+}

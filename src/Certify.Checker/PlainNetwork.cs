@@ -1,0 +1,98 @@
+namespace Certify.Checker;
+
+/// <summary>One step of a <see cref="PlainNetwork"/>: a function of the previous step's output (the first step's input is the network input).</summary>
+public abstract record Step(string Name)
+{
+    /// <summary>Length of the step's output.</summary>
+    public abstract int OutputSize { get; }
+
+    /// <summary>The step in plain double arithmetic (for the comparison with a reference runtime, not for bounds).</summary>
+    public abstract double[] Run(double[] x);
+}
+
+/// <summary><c>y = W·x + b</c>, W row-major <c>[Out, In]</c>. Gemm, MatMul, Add/Sub/Mul by constants and BatchNorm all become this.</summary>
+public sealed record AffineStep(string Name, int In, int Out, double[] W, double[] B) : Step(Name)
+{
+    public override int OutputSize => Out;
+
+    public override double[] Run(double[] x)
+    {
+        var y = new double[Out];
+        for (int i = 0; i < Out; i++)
+        {
+            double s = B[i];
+            for (int j = 0; j < In; j++) s += W[i * In + j] * x[j];
+            y[i] = s;
+        }
+        return y;
+    }
+}
+
+/// <summary><c>y = max(x, 0)</c> elementwise.</summary>
+public sealed record ReluStep(string Name, int Size) : Step(Name)
+{
+    public override int OutputSize => Size;
+    public override double[] Run(double[] x) => x.Select(v => Math.Max(v, 0)).ToArray();
+}
+
+/// <summary>
+/// The network as the checker sees it: a chain of affine maps and ReLUs over flat double vectors, with its own copies of
+/// the weights. The checker trusts only this form, and only after <see cref="CompareWith"/> agreed with an independent
+/// runtime (ONNX Runtime) on sample points: whoever built it (Certify's importer) is thereby checked, not trusted.
+/// </summary>
+public sealed class PlainNetwork
+{
+    public PlainNetwork(int inputSize, IReadOnlyList<Step> steps)
+    {
+        int n = inputSize;
+        foreach (var s in steps)
+        {
+            if (s is AffineStep a && (a.In != n || a.W.Length != a.In * a.Out || a.B.Length != a.Out))
+                throw new CertificateException($"network step '{s.Name}': shapes do not chain ({n} in, weight {a.Out}x{a.In})");
+            if (s is ReluStep r && r.Size != n) throw new CertificateException($"network step '{s.Name}': size {r.Size}, previous {n}");
+            if (s is AffineStep f && (f.W.Any(v => !double.IsFinite(v)) || f.B.Any(v => !double.IsFinite(v))))
+                throw new CertificateException($"network step '{s.Name}': a weight is not finite");
+            n = s.OutputSize;
+        }
+        InputSize = inputSize;
+        Steps = steps;
+        OutputSize = n;
+    }
+
+    public int InputSize { get; }
+    public int OutputSize { get; }
+    public IReadOnlyList<Step> Steps { get; }
+
+    /// <summary>Indices (into <see cref="Steps"/>) of the ReLU steps, in order: the nonlinear nodes a certificate claims bounds for.</summary>
+    public int[] ReluSteps => Steps.Select((s, i) => (s, i)).Where(p => p.s is ReluStep).Select(p => p.i).ToArray();
+
+    public double[] Run(double[] x)
+    {
+        foreach (var s in Steps) x = s.Run(x);
+        return x;
+    }
+
+    /// <summary>
+    /// Runs this network and <paramref name="reference"/> on <paramref name="points"/> and returns the first disagreement
+    /// beyond <paramref name="relTolerance"/> (relative to the output's magnitude), or null when all agree.
+    /// </summary>
+    public string? CompareWith(Func<double[], double[]> reference, IEnumerable<double[]> points, double relTolerance = 1e-4)
+    {
+        int k = 0;
+        foreach (var p in points)
+        {
+            var mine = Run(p);
+            var theirs = reference(p);
+            if (theirs.Length != mine.Length) return $"sample {k}: the reference gives {theirs.Length} outputs, the network {mine.Length}";
+            double scale = 1 + theirs.Select(Math.Abs).DefaultIfEmpty(0).Max();
+            for (int i = 0; i < mine.Length; i++)
+                if (!(Math.Abs(mine[i] - theirs[i]) <= relTolerance * scale))
+                    return $"sample {k}: output {i} is {mine[i]:R} here and {theirs[i]:R} in the reference";
+            k++;
+        }
+        return null;
+    }
+}
+
+/// <summary>A certificate, network or property the checker cannot read or must reject before any bound (one line).</summary>
+public sealed class CertificateException(string message) : Exception(message);

@@ -1,0 +1,171 @@
+using Certify.Checker;
+using Certify.Graph;
+using Certify.Spec;
+using Certify.Verification.Search;
+using static TorchSharp.torch;
+
+namespace Certify.Verification.Proofs;
+
+/// <summary>
+/// Records what branch and bound proved (<see cref="IProofRecorder"/>) and writes it as a <see cref="Certificate"/>: per
+/// leaf its box, per disjunct the row with the best margin, the bounds the engine computed for every ReLU's input, and the
+/// alpha slopes of those rows when the bound was optimised (none for CROWN, whose adaptive slopes the checker re-derives).
+/// <para>
+/// The search computes in float32 on a float32 copy of each box, so its numbers are near, not exactly, the real ones.
+/// Each claimed bound is therefore widened by <see cref="ClaimMargin"/> (relative) and rounded outward to float32 before
+/// it is written; the checker accepts it only if its own outward-rounded bound over the exact box implies it.
+/// </para>
+/// </summary>
+public sealed class CertificateRecorder : IProofRecorder
+{
+    sealed record LeafRecord(double[] Lo, double[] Hi, int[] Rows, float[][] PreLo, float[][] PreHi, float[]?[]? Slopes);
+
+    readonly ComputationGraph _graph;
+    readonly Specification _spec;
+    readonly (int Relu, int Pre, int Size, string Name)[] _relus;
+    readonly List<LeafRecord>[] _leaves;
+    readonly double[]?[] _rootLo, _rootHi;
+    readonly int[][] _disjunctOfRow;
+    readonly double[][] _rhs;
+    long _count;
+
+    public CertificateRecorder(ComputationGraph graph, Specification spec, long maxLeaves = 200_000, double claimMargin = 1e-4)
+    {
+        _graph = graph;
+        _spec = spec;
+        MaxLeaves = maxLeaves;
+        ClaimMargin = claimMargin;
+        _relus = graph.Nodes.Where(n => n.Op is Certify.Operators.ReluOp).Select(n => (n.Id, n.Inputs[0], (int)n.Size, n.Name)).ToArray();
+        _leaves = spec.Regions.Select(_ => new List<LeafRecord>()).ToArray();
+        _rootLo = new double[]?[spec.Regions.Count];
+        _rootHi = new double[]?[spec.Regions.Count];
+        _disjunctOfRow = spec.Regions.Select(r => r.Unsafe.Rows.Select(p => p.Clause).ToArray()).ToArray();
+        _rhs = spec.Regions.Select(r => r.Unsafe.Rows.Select(p => p.Row.D).ToArray()).ToArray();
+    }
+
+    /// <summary>Most leaves kept; past it the proof is "not checkable" (the certificate would be too large to be useful).</summary>
+    public long MaxLeaves { get; }
+
+    /// <summary>Relative widening of every claimed bound: <c>l − m·(1 + |l|)</c>, <c>u + m·(1 + |u|)</c>.</summary>
+    public double ClaimMargin { get; }
+
+    /// <summary>Why no certificate can be written (set on the first such event), or null.</summary>
+    public string? NotCheckable { get; private set; }
+
+    /// <summary>Leaves recorded.</summary>
+    public long Leaves => _count;
+
+    public void Root(int region, Tensor lower, Tensor upper)
+    {
+        _rootLo[region] = Doubles(lower);
+        _rootHi[region] = Doubles(upper);
+    }
+
+    public void Closed(ClosedDomains d)
+    {
+        if (NotCheckable is not null) return;
+        if (d.Split is not null) { NotCheckable = "not checkable: neuron (ReLU) splits are not supported by the checker yet"; return; }
+        using var scope = NewDisposeScope();
+        var index = d.Closed.nonzero().squeeze(1);
+        long k = index.shape[0];
+        if (k == 0) return;
+        if (_count + k > MaxLeaves) { NotCheckable = $"not checkable: more than {MaxLeaves} leaves"; return; }
+        var rowsIdx = d.BoundsIndex.index_select(0, index);
+        long n = d.Lower.shape[1];
+        var lo = Doubles(d.Lower.index_select(0, index)); var hi = Doubles(d.Upper.index_select(0, index));
+        var lower = d.Bounds.Lower.index_select(0, rowsIdx).to_type(ScalarType.Float64);          // [k, S]
+        int s = (int)lower.shape[1];
+        var margins = Doubles(lower);
+        var pre = _relus.Select(r =>
+        {
+            var iv = d.Bounds.Node(r.Pre) ?? throw new InvalidOperationException($"no bounds for the input of {r.Name}");
+            return (Lo: Doubles(iv.Lower.index_select(0, rowsIdx)), Hi: Doubles(iv.Upper.index_select(0, rowsIdx)));
+        }).ToArray();
+        var alphas = d.Bounds.Alphas is { } al
+            ? _relus.Select(r => al.LowerPass.TryGetValue(r.Relu, out var a) ? Doubles(a.index_select(0, rowsIdx)) : null).ToArray()
+            : null;
+        var member = _disjunctOfRow[d.Region];
+        int disjuncts = _spec.Regions[d.Region].Unsafe.Disjuncts.Count;
+        for (long i = 0; i < k; i++)
+        {
+            var rows = new int[disjuncts];
+            var best = Enumerable.Repeat(double.NegativeInfinity, disjuncts).ToArray();
+            for (int row = 0; row < s; row++)
+            {
+                double m = margins[i * s + row] - _rhs[d.Region][row];
+                if (!(m <= best[member[row]])) { best[member[row]] = m; rows[member[row]] = row; }
+            }
+            var preLo = new float[_relus.Length][]; var preHi = new float[_relus.Length][];
+            for (int l = 0; l < _relus.Length; l++)
+            {
+                int size = _relus[l].Size;
+                preLo[l] = new float[size]; preHi[l] = new float[size];
+                for (int j = 0; j < size; j++)
+                {
+                    double a = pre[l].Lo[i * size + j], b = pre[l].Hi[i * size + j];
+                    preLo[l][j] = FloatDown(a - ClaimMargin * (1 + Math.Abs(a)));
+                    preHi[l][j] = FloatUp(b + ClaimMargin * (1 + Math.Abs(b)));
+                }
+            }
+            float[]?[]? slopes = null;
+            if (alphas is not null)
+            {
+                slopes = new float[]?[disjuncts * _relus.Length];
+                for (int q = 0; q < disjuncts; q++)
+                    for (int l = 0; l < _relus.Length; l++)
+                    {
+                        if (alphas[l] is not { } a) continue;
+                        int size = _relus[l].Size;
+                        var v = new float[size];
+                        long off = (i * s + rows[q]) * size;
+                        // The engine clamps slopes into [0, 1] when it uses them; so does the record.
+                        for (int j = 0; j < size; j++) v[j] = (float)Math.Clamp(a[off + j], 0, 1);
+                        slopes[q * _relus.Length + l] = v;
+                    }
+            }
+            _leaves[d.Region].Add(new LeafRecord(lo.AsSpan((int)(i * n), (int)n).ToArray(), hi.AsSpan((int)(i * n), (int)n).ToArray(), rows, preLo, preHi, slopes));
+        }
+        _count += k;
+    }
+
+    /// <summary>
+    /// The certificate of the recorded proof for the given files; throws <see cref="NotCheckableException"/> when the proof
+    /// cannot be written as one (see <see cref="NotCheckable"/>).
+    /// </summary>
+    public Certificate Build(string modelPath, string propertyPath)
+    {
+        if (NotCheckable is { } why) throw new NotCheckableException(why);
+        var regions = new List<RegionProof>();
+        for (int r = 0; r < _spec.Regions.Count; r++)
+        {
+            var region = _spec.Regions[r];
+            var nodes = new List<ProofNode>();
+            if (_rootLo[r] is { } lo && _rootHi[r] is { } hi)
+                ProofTree.Build(lo, hi, _leaves[r], x => (x.Lo, x.Hi), ToLeaf, nodes);
+            else nodes.Add(new ProofNode(Open: "the search never started this region"));
+            regions.Add(new RegionProof(region.Lower.ToArray(), region.Upper.ToArray(), nodes));
+        }
+        return new Certificate
+        {
+            Producer = "Certify",
+            Network = new FileHash(Path.GetFileName(modelPath), CheckerInputs.Sha256(modelPath)),
+            Property = new FileHash(Path.GetFileName(propertyPath), CheckerInputs.Sha256(propertyPath)),
+            Nonlinear = _relus.Select(x => new NonlinearNode(x.Name, x.Size)).ToList(),
+            Regions = regions,
+        };
+    }
+
+    Leaf ToLeaf(LeafRecord x)
+    {
+        int layers = _relus.Length;
+        var pre = Enumerable.Range(0, layers).Select(l => new NodeBounds(x.PreLo[l].Select(v => (double)v).ToArray(), x.PreHi[l].Select(v => (double)v).ToArray())).ToList();
+        double[]?[]?[]? slopes = x.Slopes is null ? null
+            : Enumerable.Range(0, x.Rows.Length).Select(q => Enumerable.Range(0, layers).Select(l => x.Slopes[q * layers + l]?.Select(v => (double)v).ToArray()).ToArray()).ToArray();
+        return new Leaf(x.Rows, pre, slopes);
+    }
+
+    static float FloatDown(double v) { float f = (float)v; return f > v ? MathF.BitDecrement(f) : f; }
+    static float FloatUp(double v) { float f = (float)v; return f < v ? MathF.BitIncrement(f) : f; }
+
+    static double[] Doubles(Tensor t) => t.to_type(ScalarType.Float64).contiguous().reshape(-1).data<double>().ToArray();
+}

@@ -1,0 +1,270 @@
+using Certify.Checker;
+using Certify.Import;
+using Certify.Operators;
+using Certify.Verification;
+using Certify.Verification.Proofs;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Certify.Tests.Certificates;
+
+/// <summary>
+/// Certificates of unsat and the independent checker: a real proof is accepted, and every kind of tampering (or a
+/// deliberately unsound search) is rejected with a message naming where the proof fails.
+/// </summary>
+[Collection(SequentialRandomCollection.Name)]
+public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper output) : IClassFixture<CertificateFixture>
+{
+    static RegionProof Region(Certificate c) => c.Regions[0];
+
+    static Certificate WithNodes(Certificate c, IReadOnlyList<ProofNode> nodes) =>
+        c with { Regions = new[] { Region(c) with { Nodes = nodes } } };
+
+    static int FirstLeaf(Certificate c) => Region(c).Nodes.ToList().FindIndex(n => n.Leaf is not null);
+
+    static Certificate WithLeaf(Certificate c, int index, Leaf leaf)
+    {
+        var nodes = Region(c).Nodes.ToList();
+        nodes[index] = new ProofNode(Leaf: leaf);
+        return WithNodes(c, nodes);
+    }
+
+    CheckReport Rejected(Certificate c, string name, params string[] mentions)
+    {
+        var r = f.Check(c, name);
+        output.WriteLine(r.ToString());
+        Assert.False(r.Accepted, "the tampered certificate was accepted");
+        foreach (var m in mentions) Assert.Contains(m, r.Message);
+        return r;
+    }
+
+    [Fact]
+    public void A_real_proof_is_accepted_and_has_a_tree()
+    {
+        output.WriteLine($"{f.Report.Certificate}; {f.Report.Verdict}");
+        Assert.StartsWith("written:", f.Report.Certificate);
+        Assert.True(Region(f.Certificate).Nodes.Count(n => n.Leaf is not null) >= 2, "the proof should need splits");
+        var r = CertificateFiles.Check(f.Model, f.Property, f.CertificatePath, parallelism: 1);
+        output.WriteLine(r.ToString());
+        Assert.True(r.Accepted, r.Message);
+    }
+
+    [Fact]
+    public void An_alpha_crown_proof_carries_its_slopes_and_is_accepted()
+    {
+        var path = Path.Combine(f.Folder, "alpha.json");
+        var report = f.Verify(path, method: Certify.Bounds.BoundMethod.AlphaCrown);
+        output.WriteLine($"{report.Verdict}; {report.Certificate}");
+        Assert.Equal(VerdictKind.Unsat, report.Verdict.Kind);
+        var c = Certificate.Load(path);
+        var leaves = Region(c).Nodes.Where(n => n.Leaf is not null).Select(n => n.Leaf!).ToList();
+        Assert.All(leaves, l => Assert.NotNull(l.Slopes));
+        Assert.Contains(leaves, l => l.Slopes!.Any(k => k!.Any(a => a is not null && a.Any(v => v > 0 && v < 1))));   // optimised, not 0/1
+        var r = CertificateFiles.Check(f.Model, f.Property, path, parallelism: 1);
+        output.WriteLine(r.ToString());
+        Assert.True(r.Accepted, r.Message);
+    }
+
+    [Fact]
+    public void Swapping_the_children_of_a_split_is_rejected_at_a_leaf()
+    {
+        // The root split's two subtrees trade places: each leaf's witness now faces the other half of the box.
+        var nodes = Region(f.Certificate).Nodes.ToList();
+        Assert.NotNull(nodes[0].Split);
+        int end = SubtreeEnd(nodes, 1);
+        var swapped = new[] { nodes[0] }.Concat(nodes.Skip(end)).Concat(nodes.Skip(1).Take(end - 1)).ToList();
+        Rejected(WithNodes(f.Certificate, swapped), "swapped.json", "region 0", "node ");
+    }
+
+    [Fact]
+    public void Moving_a_split_to_another_input_is_rejected_at_a_leaf()
+    {
+        var nodes = Region(f.Certificate).Nodes.ToList();
+        var s = nodes[0].Split!;
+        nodes[0] = new ProofNode(Split: s with { Input = 1 - s.Input, At = 0.3 });
+        Rejected(WithNodes(f.Certificate, nodes), "moved.json", "region 0", "node ");
+    }
+
+    [Fact]
+    public void Dropping_a_leaf_leaves_a_sub_box_uncovered()
+    {
+        var nodes = Region(f.Certificate).Nodes.ToList();
+        nodes.RemoveAt(FirstLeaf(f.Certificate));
+        Rejected(WithNodes(f.Certificate, nodes), "dropped.json", "region 0");
+    }
+
+    [Fact]
+    public void Tightening_a_claimed_bound_beyond_the_truth_is_rejected_naming_the_node()
+    {
+        int i = FirstLeaf(f.Certificate);
+        var leaf = Region(f.Certificate).Nodes[i].Leaf!;
+        var pre = leaf.Pre.ToList();
+        var lower = pre[0].Lower.ToArray();
+        lower[0] = pre[0].Upper[0];    // claims the neuron is at its upper bound everywhere
+        pre[0] = pre[0] with { Lower = lower };
+        Rejected(WithLeaf(f.Certificate, i, leaf with { Pre = pre }), "tight.json", $"node {f.Certificate.Nonlinear[0].Name} neuron 0", "not implied");
+    }
+
+    [Fact]
+    public void Widening_claimed_bounds_is_harmless_because_the_checker_uses_its_own()
+    {
+        // A widened claim is still a true statement, and the checker builds every relaxation on its own derived bounds, not
+        // on the claims: the proof stands. (A claim moved the other way is rejected, see above.)
+        int i = FirstLeaf(f.Certificate);
+        var leaf = Region(f.Certificate).Nodes[i].Leaf!;
+        var pre = leaf.Pre.Select(b => new NodeBounds(b.Lower.Select(v => v - 100).ToArray(), b.Upper.Select(v => v + 100).ToArray())).ToList();
+        var r = f.Check(WithLeaf(f.Certificate, i, leaf with { Pre = pre }), "wide.json");
+        output.WriteLine(r.ToString());
+        Assert.True(r.Accepted, r.Message);
+    }
+
+    [Fact]
+    public void A_slope_outside_zero_one_is_rejected()
+    {
+        int i = FirstLeaf(f.Certificate);
+        var leaf = Region(f.Certificate).Nodes[i].Leaf!;
+        var slopes = new[] { f.Certificate.Nonlinear.Select(n => (double[]?)Enumerable.Repeat(0.5, n.Size).ToArray()).ToArray() };
+        slopes[0][1]![3] = 1.5;
+        Rejected(WithLeaf(f.Certificate, i, leaf with { Slopes = slopes }), "slope.json", $"leaf at node {i}", $"node {f.Certificate.Nonlinear[1].Name} neuron 3", "outside [0, 1]");
+    }
+
+    [Fact]
+    public void A_changed_input_box_is_rejected()
+    {
+        var region = Region(f.Certificate);
+        var lower = region.Lower.ToArray();
+        lower[1] = -0.5;
+        Rejected(f.Certificate with { Regions = new[] { region with { Lower = lower } } }, "box.json", "input box differs", "X_1");
+    }
+
+    [Fact]
+    public void Another_property_is_rejected_even_with_its_hash_forged()
+    {
+        // A weaker property (a larger threshold) that the certificate's leaves do not refute.
+        var other = Path.Combine(f.Folder, "other.vnnlib");
+        var text = File.ReadAllText(f.Property);
+        var spec = Certify.Spec.VnnLibParser.Parse(f.Property);
+        var row = spec.Regions[0].Unsafe.Disjuncts[0].Rows[0];
+        var weaker = spec with { Regions = new[] { spec.Regions[0] with { Unsafe = new Certify.Spec.OutputCondition(new[] {
+            new Certify.Spec.Conjunction(new[] { row with { D = row.D + 10 } }) }) } } };
+        Certify.Spec.VnnLibWriter.Write(weaker, other);
+        var path = Path.Combine(f.Folder, "prop-swap.json");
+        f.Certificate.Save(path);
+        var plain = CertificateFiles.Check(f.Model, other, path, parallelism: 1);
+        Assert.False(plain.Accepted);
+        Assert.Contains("another property", plain.Message);
+        var forged = f.Certificate with { Property = new FileHash("other.vnnlib", Certify.Verification.Proofs.CheckerInputs.Sha256(other)) };
+        var r = f.Check(forged, "prop-forged.json", property: other);
+        output.WriteLine(r.ToString());
+        Assert.False(r.Accepted);
+        Assert.Contains("not refuted", r.Message);
+    }
+
+    [Fact]
+    public void Another_network_is_rejected_even_with_its_hash_forged()
+    {
+        using var scope = NewDisposeScope();
+        var other = Path.Combine(f.Folder, "other.onnx");
+        bool changed = false;
+        var g = f.Graph.MapParameters(t =>
+        {
+            var c = t.clone();
+            if (!changed && c.dim() == 2) { c[0, 0] = c[0, 0] + 0.5f; changed = true; }   // one weight of the first layer
+            return c;
+        });
+        OnnxExporter.Export(g, other);
+        var plain = f.Check(f.Certificate, "net-swap.json", model: other);
+        Assert.False(plain.Accepted);
+        Assert.Contains("another network", plain.Message);
+        var forged = f.Certificate with { Network = new FileHash("other.onnx", Certify.Verification.Proofs.CheckerInputs.Sha256(other)) };
+        var r = f.Check(forged, "net-forged.json", model: other);
+        output.WriteLine(r.ToString());
+        Assert.False(r.Accepted);
+        Assert.Contains("leaf at node", r.Message);
+    }
+
+    [Fact]
+    public void The_deliberately_unsound_search_answers_unsat_with_a_certificate_the_checker_rejects()
+    {
+        var path = Path.Combine(f.Folder, "unsound.json");
+        var report = f.Verify(path, unsound: true);
+        output.WriteLine($"{report.Verdict}; {report.Certificate}");
+        Assert.Equal(VerdictKind.Unsat, report.Verdict.Kind);    // the weakened search claims a proof
+        var r = CertificateFiles.Check(f.Model, f.Property, path, parallelism: 1);
+        output.WriteLine(r.ToString());
+        Assert.False(r.Accepted);
+        Assert.Contains("not covered", r.Message);
+    }
+
+    [Fact]
+    public void The_written_certificate_is_valid_against_its_schema_and_a_broken_one_is_not()
+    {
+        var schema = Json.Schema.JsonSchema.FromText(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "specs", "certificate.schema.json")));
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(f.CertificatePath));
+        Assert.True(schema.Evaluate(doc.RootElement).IsValid);
+        var broken = File.ReadAllText(f.CertificatePath).Replace("\"format\":\"certify-certificate\"", "\"format\":\"other\"");
+        using var bad = System.Text.Json.JsonDocument.Parse(broken);
+        Assert.False(schema.Evaluate(bad.RootElement).IsValid);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_certificate_is_one_line_of_error()
+    {
+        var path = Path.Combine(f.Folder, "garbage.json");
+        File.WriteAllText(path, "{\"format\": 3");
+        var e = Assert.Throws<CertificateException>(() => Certificate.Load(path));
+        Assert.Contains("garbage.json", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+
+    [Fact]
+    public void Neuron_splits_and_operators_without_a_checker_rule_are_not_checkable_and_write_no_file()
+    {
+        var path = Path.Combine(f.Folder, "relu-split.json");
+        var report = Verifier.Verify(f.Model, f.Property, new VerifierOptions
+        {
+            Timeout = TimeSpan.FromMinutes(10), Attack = false, Exact = ExactStage.None,
+            Bab = new Certify.Verification.Search.BabOptions { Strategy = Certify.Verification.Search.SplitStrategy.NeuronSplit, MaxDomains = 50_000 },
+            Certificate = new CertificateRequest(path, f.Model, f.Property),
+        });
+        output.WriteLine($"{report.Verdict}; {report.Certificate}");
+        if (report.Verdict.Kind == VerdictKind.Unsat) Assert.StartsWith("not checkable: neuron", report.Certificate);
+        Assert.False(File.Exists(path));
+        var sigmoid = Certify.Tests.Bounds.TestNetworks.Mlp(() => new SigmoidOp(), 1, width: 4, layers: 1, inputs: 2, outputs: 2);
+        Assert.StartsWith("not checkable: Sigmoid", CheckerInputs.NotCheckable(sigmoid));
+    }
+
+    [Fact]
+    public void The_commands_exit_0_when_accepted_1_when_rejected_2_for_a_file_that_is_not_a_certificate()
+    {
+        var path = Path.Combine(f.Folder, "cli.json");
+        var (code, stdout, _) = CommandHarness.Certify(new[] { "verify", f.Model, f.Property, "--no-attack", "--exact", "none", "--split", "input", "--certificate", path });
+        Assert.Equal(0, code);
+        Assert.StartsWith("unsat", stdout);
+        Assert.Contains("certificate written", stdout);
+        (code, stdout, _) = CommandHarness.Certify(new[] { "check-certificate", f.Model, f.Property, path });
+        Assert.Equal(0, code);
+        Assert.StartsWith("accepted", stdout);
+        var box = Region(f.Certificate);
+        var upper = box.Upper.ToArray(); upper[0] = 2;
+        var tampered = Path.Combine(f.Folder, "cli-tampered.json");
+        (f.Certificate with { Regions = new[] { box with { Upper = upper } } }).Save(tampered);
+        (code, stdout, _) = CommandHarness.Certify(new[] { "check-certificate", f.Model, f.Property, tampered });
+        Assert.Equal(1, code);
+        Assert.StartsWith("rejected", stdout);
+        var garbage = Path.Combine(f.Folder, "cli-garbage.json");
+        File.WriteAllText(garbage, "[1, 2");
+        string stderr;
+        (code, _, stderr) = CommandHarness.Certify(new[] { "check-certificate", f.Model, f.Property, garbage });
+        Assert.Equal(2, code);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    /// <summary>Index one past the subtree that starts at <paramref name="start"/> (pre-order).</summary>
+    static int SubtreeEnd(IReadOnlyList<ProofNode> nodes, int start)
+    {
+        int need = 1, i = start;
+        while (need > 0) { need += nodes[i].Split is not null ? 1 : -1; i++; }
+        return i;
+    }
+}
