@@ -17,7 +17,8 @@ public sealed class BarChart(string title, string xCaption, string yCaption)
     /// <summary>The chart as PNG bytes.</summary>
     public byte[] Png(int width = 720, int height = 420)
     {
-        var plot = new Plot();
+
+        var plot = PlotStyle.New();
         var bars = _bars.Select((b, i) => new Bar
         {
             Position = i,
@@ -33,11 +34,10 @@ public sealed class BarChart(string title, string xCaption, string yCaption)
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
         plot.Axes.SetLimits(-0.6, Math.Max(0, _bars.Count - 1) + 0.6, 0, 108);
         plot.Grid.XAxisStyle.IsVisible = false;
-        plot.Grid.MajorLineColor = Colors.Black.WithOpacity(0.12);
         plot.Title(title);
         plot.XLabel(xCaption);
         plot.YLabel(yCaption);
-        return plot.GetImageBytes(width, height, ImageFormat.Png);
+        return PlotStyle.Finish(plot).GetImageBytes(width, height, ImageFormat.Png);
     }
 
     /// <summary>Writes the chart to <paramref name="path"/> as PNG.</summary>

@@ -11,8 +11,8 @@ namespace Certify.Reports;
 /// </summary>
 public static class CactusPlot
 {
-    /// <summary>Shortest time drawn (0.01 s): a log axis cannot show 0, and a run that answers faster is drawn at this time.</summary>
-    public const double MinSeconds = 0.01;
+    /// <summary>Shortest time drawn (1 ms): a log axis cannot show 0, and an answer that came faster is drawn at this time.</summary>
+    public const double MinSeconds = 0.001;
 
     /// <summary>Draws the plot of <paramref name="runs"/> as PNG bytes of the given size.</summary>
     public static byte[] Png(IReadOnlyList<RunResults> runs, int width = 900, int height = 560, string? title = null)
@@ -23,17 +23,21 @@ public static class CactusPlot
 
     static Plot Build(IReadOnlyList<RunResults> runs, string? title)
     {
-        var plot = new Plot();
+
+        var plot = PlotStyle.New();
         var times = runs.Select(RunComparison.SolvedTimes).ToList();
         double tMax = Math.Max(MinSeconds * 10, runs.SelectMany(r => r.Rows).Select(r => r.Seconds).DefaultIfEmpty(1).Max());
         double xMax = Math.Log10(tMax) + 0.05;
+        // The axis starts at the decade below the fastest solved instance (not below MinSeconds), so that it is labelled.
+        double fastest = times.SelectMany(t => t).Where(t => t > 0).DefaultIfEmpty(1).Min();
+        double xMin = Math.Floor(Math.Log10(Math.Max(MinSeconds, fastest)));
         for (int i = 0; i < runs.Count; i++)
         {
             var t = times[i];
             // Steps: 0 solved before the first answer, then one more at each solved instance's time, flat to the end.
-            var xs = new List<double> { Math.Log10(MinSeconds) };
+            var xs = new List<double> { xMin };
             var ys = new List<double> { 0 };
-            for (int k = 0; k < t.Count; k++) { xs.Add(Math.Log10(Math.Max(MinSeconds, t[k]))); ys.Add(k + 1); }
+            for (int k = 0; k < t.Count; k++) { xs.Add(Math.Max(xMin, Math.Log10(Math.Max(MinSeconds, t[k])))); ys.Add(k + 1); }
             xs.Add(xMax); ys.Add(t.Count);
             var line = plot.Add.Scatter(xs.ToArray(), ys.ToArray());
             line.ConnectStyle = ConnectStyle.StepHorizontal;
@@ -49,16 +53,15 @@ public static class CactusPlot
             LabelFormatter = x => Seconds(Math.Pow(10, x)),
         };
         plot.Axes.Bottom.MinorTickStyle.Length = 4;
-        plot.Grid.MajorLineColor = Colors.Black.WithOpacity(0.12);
         plot.Grid.MinorLineColor = Colors.Black.WithOpacity(0.05);
         plot.Grid.MinorLineWidth = 1;
         int most = runs.Select(r => r.Rows.Count).DefaultIfEmpty(1).Max();
-        plot.Axes.SetLimits(Math.Log10(MinSeconds), xMax, 0, Math.Max(1, most) * 1.04);
+        plot.Axes.SetLimits(xMin - 0.02, xMax, 0, Math.Max(1, most) * 1.04);
         plot.XLabel("time (s, log scale)");
         plot.YLabel("instances solved");
         plot.Title(title ?? "solved instances against time");
         plot.ShowLegend(Alignment.UpperLeft);
-        return plot;
+        return PlotStyle.Finish(plot);
     }
 
     static string Seconds(double s) => s >= 1 ? s.ToString("0", System.Globalization.CultureInfo.InvariantCulture) : s.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
