@@ -16,6 +16,12 @@ public sealed class ReportCommand : ICliCommand
     public Command Build()
     {
         var files = new Argument<string[]>("results") { Description = "Results files of `certify run --out` (family,network,property,result,seconds[,label]); each is one line of the plot and one block of the table, named by its file name.", Arity = ArgumentArity.OneOrMore };
+        // A list argument takes every token that is not an option it knows, so a mistyped option would be read as a file.
+        files.Validators.Add(r =>
+        {
+            if (r.Tokens.FirstOrDefault(t => t.Value.StartsWith('-') && !File.Exists(t.Value)) is { } t)
+                r.AddError($"Unrecognized option '{t.Value}'");
+        });
         var html = new Option<string?>("--html") { Description = "Write the report as one self-contained HTML file (the plot embedded)." };
         var png = new Option<string?>("--png") { Description = "Also write the cactus plot as a PNG file." };
         var title = new Option<string?>("--title") { Description = "Title of the report and the plot (default: the file names)." };
@@ -39,8 +45,11 @@ public sealed class ReportCommand : ICliCommand
                 try { runs.Add(RunResultsReader.Read(p)); }
                 catch (ResultsFormatException e) { throw new CliException(e.Message); }
             }
-            var names = runs.GroupBy(r => r.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-            if (names.Count > 0) throw new CliException($"report: two results files are both named '{names[0]}' (the plot and the table name runs by file name); rename one");
+            // Runs are named by file name; files of the same name (a/results.csv, b/results.csv) by their relative paths.
+            var clash = runs.GroupBy(r => r.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+            runs = runs.Select(r => clash.Contains(r.Name) ? r with { Name = Path.ChangeExtension(Path.GetRelativePath(".", r.Path), null) } : r).ToList();
+            if (runs.GroupBy(r => Path.GetFullPath(r.Path)).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                throw new CliException($"report: {twice.First().Path} is given twice");
             var heading = parse.GetValue(title) ?? (runs.Count == 1 ? $"Certify run {runs[0].Name}" : $"Certify runs: {string.Join(", ", runs.Select(r => r.Name))}");
             var image = CactusPlot.Png(runs, parse.GetValue(width), parse.GetValue(height), heading);
             if (pngPath is not null) OutputFiles.Write(pngPath, "--png", () => File.WriteAllBytes(pngPath, image));
