@@ -43,7 +43,9 @@ public sealed class PackageFeed : IDisposable
         });
         _tool = new Lazy<string>(() =>
         {
-            Dotnet.Check(TestPaths.RepoRoot, "pack", Src("Certify.Cli"), "--no-restore", "-c", Configuration, "-o", Feed);
+            // The publish the package is made from goes to the temporary folder (600 MB of native libraries), not into bin/.
+            Dotnet.Check(TestPaths.RepoRoot, "pack", Src("Certify.Cli"), "--no-restore", "-c", Configuration, "-o", Feed,
+                         $"-p:PublishDir={Path.Combine(Root, "publish")}/");
             return Feed;
         });
     }
