@@ -18,6 +18,11 @@ public static class Program
         if (Interlocked.Exchange(ref _mainEntered, 1) == 0 && System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly)
             _startUpTime = ProcessAge();
         Terminal.ConfigureStandardOutput();   // plain text (no ANSI, no 80-column cut) unless standard output is a terminal
+        if (BackgroundGcProblem() is { } gc)
+        {
+            Console.Error.WriteLine($"certify: {gc}");
+            return ExitCodes.InternalError;
+        }
         var root = new RootCommand("Certify: formal verification and certified training of neural networks. Exit codes (specs/exit-codes.md): 0 done (any verdict), 1 a failure found (wrong answer, unsound tool, crash found by fuzz), 2 bad input or option, 3 internal error, 130 interrupted.");
         foreach (var cmd in Commands().OrderBy(c => c.Name, StringComparer.Ordinal)) root.Subcommands.Add(cmd);
         try
@@ -52,6 +57,21 @@ public static class Program
     }
 
     static int _mainEntered;
+
+    /// <summary>
+    /// The message of <see cref="Certify.Runtime.BlockingGc"/> when this process collects in the background (a
+    /// <c>DOTNET_gcConcurrent=1</c> in the environment overrides certify.runtimeconfig.json), else null. Certify.Core
+    /// refuses to load then; its module initializer runs before the first method that touches the assembly, so the
+    /// touch is in a method of its own and the exception is caught here, to print one line rather than a stack trace.
+    /// </summary>
+    static string? BackgroundGcProblem()
+    {
+        try { TouchCore(); return null; }
+        catch (TypeInitializationException e) when (e.InnerException is Certify.Runtime.BackgroundGcException b) { return b.Message; }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static void TouchCore() => Certify.Runtime.BlockingGc.Require();
     static TimeSpan _startUpTime;
 
     /// <summary>

@@ -51,6 +51,8 @@ public sealed class BenchBoundsCommand : ICliCommand
             md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
             var only = parse.GetValue(filter);
             var methods = parse.GetValue(methodsOpt) is { } ms ? ms.Split(',').Select(BoundOptions.ParseMethod).ToArray() : Methods;
+            var reluWidths = new List<(string Instance, BoundMethod Method, double Width)>();
+            var ratios = new List<(string Instance, string Method, double Ratio)>();
             foreach (var file in Directory.GetFiles(oracle, "*.json").Order())   // the ReLU oracles; oracle/general below
             {
                 if (only is not null && !Path.GetFileName(file).Contains(only)) continue;
@@ -66,13 +68,14 @@ public sealed class BenchBoundsCommand : ICliCommand
                     var engine = new BoundEngine(graph, baseOptions with { Method = m });
                     var (time, width, min) = TimeSpec(engine, spec, reps);
                     cells.Add(Ms(time)); cells.Add(W(width));
+                    reluWidths.Add((cells[0], m, width));
                     Console.Error.WriteLine($"{cells[0]} {BoundOptions.MethodName(m)}: median {Ms(time)} ms (min {Ms(min)}), width {W(width)}");
                 }
                 cells.Add(Ms(refMs));
                 md.AppendLine("| " + string.Join(" | ", cells) + " |");
             }
             md.AppendLine();
-            GeneralOracles(Path.Combine(oracle, "general"), dir, only, reps, baseOptions, md, methods);
+            GeneralOracles(Path.Combine(oracle, "general"), dir, only, reps, baseOptions, md, methods, ratios);
             if (only is null || "batch".Contains(only))
             {
                 AcasBatch(dir, parse.GetValue(batch), 1, reps, baseOptions, md, methods);
@@ -81,6 +84,7 @@ public sealed class BenchBoundsCommand : ICliCommand
                 AcasBatch(dir, parse.GetValue(batch), 8, reps, baseOptions, md, methods);
             }
             var outFile = parse.GetValue(output)!;
+            TightnessPlots(outFile, reluWidths, ratios, md);
             OutputFiles.Write(outFile, "--out", () => File.WriteAllText(outFile, md.ToString()));
             Console.WriteLine(md.ToString());
             return 0;
@@ -94,7 +98,8 @@ public sealed class BenchBoundsCommand : ICliCommand
     /// free choice the two tools may differ either way, so the table says which is tighter and by how much: the width
     /// ratio is Certify's mean width over auto_LiRPA's (below 1: Certify tighter).
     /// </summary>
-    static void GeneralOracles(string general, string dir, string? only, int reps, BoundOptions baseOptions, StringBuilder md, BoundMethod[] methods)
+    static void GeneralOracles(string general, string dir, string? only, int reps, BoundOptions baseOptions, StringBuilder md, BoundMethod[] methods,
+                               List<(string Instance, string Method, double Ratio)> ratios)
     {
         if (!Directory.Exists(general)) return;
         var files = Directory.GetFiles(general, "*.json").Order().Where(f => only is null || Path.GetFileName(f).Contains(only)).ToList();
@@ -131,6 +136,7 @@ public sealed class BenchBoundsCommand : ICliCommand
                     double theirWidth = tl.Zip(tu, (l, u) => u - l).Average();
                     cells.AddRange(new[] { Ms(theirs.GetProperty("seconds").GetDouble() * 1000), W(lower), W(tl.Average()), W(width), W(theirWidth),
                         theirWidth > 0 ? (width / theirWidth).ToString("F3", CultureInfo.InvariantCulture) : "-" });
+                    if (theirWidth > 0) ratios.Add((name, label, width / theirWidth));
                 }
                 else cells.AddRange(new[] { "-", W(lower), "-", W(width), "-", "-" });
                 md.AppendLine("| " + string.Join(" | ", cells) + " |");
@@ -138,6 +144,32 @@ public sealed class BenchBoundsCommand : ICliCommand
             }
         }
         md.AppendLine();
+    }
+
+    /// <summary>
+    /// The bound tightness plots, beside the markdown file and linked from it: for the ReLU oracles, the mean width of
+    /// CROWN and alpha-CROWN relative to IBP's (log scale: they are orders of magnitude tighter on deep networks); for
+    /// oracle/general, Certify's mean width over auto_LiRPA's per method (1: the same; below: Certify tighter).
+    /// </summary>
+    static void TightnessPlots(string outFile, List<(string Instance, BoundMethod Method, double Width)> relu,
+                               List<(string Instance, string Method, double Ratio)> ratios, StringBuilder md)
+    {
+        var stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outFile))!, Path.GetFileNameWithoutExtension(outFile));
+        var relative = new Certify.Reports.GroupedBarChart("ReLU oracles: mean bound width relative to IBP (lower is tighter)", "mean width / IBP's mean width (log scale)") { LogScale = true, Reference = 1 };
+        foreach (var g in relu.GroupBy(r => r.Instance))
+            if (g.FirstOrDefault(r => r.Method == BoundMethod.Ibp) is { Width: > 0 } ibp)
+                foreach (var r in g.Where(r => r.Method != BoundMethod.Ibp)) relative.Add(g.Key, BoundOptions.MethodName(r.Method), r.Width / ibp.Width);
+        var versus = new Certify.Reports.GroupedBarChart("oracle/general: Certify's mean bound width over auto_LiRPA's (below 1: Certify tighter)", "width ratio") { Reference = 1 };
+        foreach (var r in ratios) versus.Add(r.Instance, r.Method, r.Ratio);
+        foreach (var (chart, suffix, what) in new[] { (relative, ".tightness.png", "Bound tightness relative to IBP"), (versus, ".vs-auto_lirpa.png", "Width ratio against auto_LiRPA") })
+        {
+            if (chart.Count == 0) continue;
+            var png = stem + suffix;
+            OutputFiles.Write(png, "--out", () => chart.Save(png));
+            md.AppendLine($"![{what}]({Path.GetFileName(png)})");
+            md.AppendLine();
+            Console.Error.WriteLine($"plot: {png}");
+        }
     }
 
     static string Ms(double ms) => ms.ToString(ms < 10 ? "F2" : "F1", CultureInfo.InvariantCulture);

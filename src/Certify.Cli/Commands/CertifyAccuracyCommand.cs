@@ -4,7 +4,6 @@ using Certify.Training.Data;
 using Certify.Training.Diagnostics;
 using Certify.Training.Evaluation;
 using Certify.Training.Models;
-using Certify.Training.Reporting;
 using Certify.Training.Robustness;
 
 namespace Certify.Cli.Commands;
@@ -73,7 +72,7 @@ public sealed class CertifyAccuracyCommand : ICliCommand
                 Console.WriteLine("eps       certified");
                 foreach (var p in result.Curve) Console.WriteLine($"{F(p.Eps),-9} {P(p.Certified)}");
                 var png = r.GetValue(plot) ?? Path.ChangeExtension(path, ".certified.png");
-                var chart = new PngBarChart($"certified accuracy ({result.CurveMethod}), {test.Count} test digits", "epsilon", "certified %");
+                var chart = new Certify.Reports.BarChart($"certified accuracy ({result.CurveMethod}), {test.Count} test digits", "epsilon", "certified %");
                 chart.Add("clean", 100 * a.Clean);
                 foreach (var p in result.Curve) chart.Add(F(p.Eps), 100 * p.Certified);
                 OutputFiles.Write(png, "--plot", () => chart.Save(png));
