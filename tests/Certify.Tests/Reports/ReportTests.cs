@@ -71,7 +71,7 @@ public sealed class ReportTests : IDisposable
                 Assert.Contains(ExpectedRow(run, family, rows), page);
         // The one disagreement: B/net2 (fast sat against the label unsat; fast and slow sat vs unsat). Nothing else.
         Assert.Single(Regex.Matches(page, "<tr><td class=\"l\">B</td><td class=\"l\">net2</td><td class=\"l\">prop2</td><td class=\"l\">unsat</td><td class=\"l bad\">sat</td><td class=\"l\">unsat</td>"));
-        Assert.Equal(1, Regex.Matches(output, "^disagreement:", RegexOptions.Multiline).Count);
+        Assert.Single(Regex.Matches(output, "^disagreement:", RegexOptions.Multiline));
 
         // The PNG: the asked size, the same image as the one in the page, and both lines drawn.
         var bytes = File.ReadAllBytes(png);
