@@ -179,8 +179,16 @@ public sealed class BranchAndBound
     }
 
     /// <summary>A region's box as a batch of one in the search dtype, <c>[1, n]</c> each.</summary>
-    (Tensor Lo, Tensor Hi) RootBox(InputRegion region) =>
-        (tensor(region.Lower).to_type(Options.DType).unsqueeze(0), tensor(region.Upper).to_type(Options.DType).unsqueeze(0));
+    (Tensor Lo, Tensor Hi) RootBox(InputRegion region)
+    {
+        if (Options.DType != ScalarType.Float32)
+            return (tensor(region.Lower).to_type(Options.DType).unsqueeze(0), tensor(region.Upper).to_type(Options.DType).unsqueeze(0));
+        // Rounded outward, never to nearest: a float32 box rounded to nearest can leave out a sliver (under one ulp) of the
+        // property's box at each face, and a proof over the smaller box would not cover the whole region.
+        static float Down(double v) { float f = (float)v; return f > v ? MathF.BitDecrement(f) : f; }
+        static float Up(double v) { float f = (float)v; return f < v ? MathF.BitIncrement(f) : f; }
+        return (tensor(region.Lower.Select(Down).ToArray()).unsqueeze(0), tensor(region.Upper.Select(Up).ToArray()).unsqueeze(0));
+    }
 
     /// <summary>
     /// Pushes the region's root sub-problem; returns a candidate instead when some disjunct has no rows (it holds

@@ -253,4 +253,40 @@ public sealed class BranchAndBoundTests(ITestOutputHelper output)
         Assert.Equal(BabStatus.Verified, result.Status);
         Assert.True(result.Statistics.Float64Rechecks > 0, "no close call was re-checked, so the test proves nothing");
     }
+
+    /// <summary>
+    /// The float32 search box contains the property's box: faces that float32 cannot represent (0.1, 0.3) are rounded
+    /// outward. Rounded to nearest (the old code) the box started at 0.100000001, so a proof over it left out a sliver
+    /// of the region at each face. Read through the proof recorder, which is handed the root box.
+    /// </summary>
+    [Fact]
+    public void The_float32_root_box_contains_the_property_box()
+    {
+        var b = new GraphBuilder(new long[] { 2 });
+        var graph = b.Build(b.Add(new LinearOp(tensor(new double[,] { { 1.0, 1.0 } }), tensor(new[] { 0.0 })), "sum", "test", 0));
+        var spec = VnnLibParser.Parse(new StringReader(
+            "(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n" +
+            "(assert (>= X_0 0.1))\n(assert (<= X_0 0.3))\n(assert (>= X_1 -0.7))\n(assert (<= X_1 1e-9))\n(assert (<= Y_0 -5))\n"), "faces.vnnlib");
+        var recorder = new RootBoxRecorder();
+        var r = new BranchAndBound(graph, new BabOptions { MaxDomains = 100, Recorder = recorder }).Run(spec);
+        Assert.True(r.Verified);
+        var region = spec.Regions[0];
+        Assert.NotNull(recorder.Lower);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.True(recorder.Lower![i] <= region.Lower[i], $"X_{i}: root box starts at {recorder.Lower[i]:R} > {region.Lower[i]:R}");
+            Assert.True(recorder.Upper![i] >= region.Upper[i], $"X_{i}: root box ends at {recorder.Upper[i]:R} < {region.Upper[i]:R}");
+        }
+    }
+
+    sealed class RootBoxRecorder : IProofRecorder
+    {
+        public double[]? Lower, Upper;
+        public void Root(int region, Tensor lower, Tensor upper)
+        {
+            Lower = lower.to_type(ScalarType.Float64).data<double>().ToArray();
+            Upper = upper.to_type(ScalarType.Float64).data<double>().ToArray();
+        }
+        public void Closed(ClosedDomains domains) { }
+    }
 }
