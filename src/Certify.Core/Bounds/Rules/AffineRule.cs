@@ -57,8 +57,11 @@ public abstract class AffineRule<TOp> : BoundRule<TOp> where TOp : Op
     public override LinearBounds? Forward(Node node, IReadOnlyList<LinearBounds> inputs, IReadOnlyList<Interval> inputBounds)
     {
         if (PositiveMap)
-            return new LinearBounds(Linear(node.Op, inputs, x => x.LowerW), node.Op.Forward(inputs.Select(x => x.LowerB).ToArray()),
-                                    Linear(node.Op, inputs, x => x.UpperW), node.Op.Forward(inputs.Select(x => x.UpperB).ToArray()));
+        {
+            var zero = Zero(node.Op, inputs);
+            return new LinearBounds(Linear(node.Op, zero, inputs, x => x.LowerW), node.Op.Forward(inputs.Select(x => x.LowerB).ToArray()),
+                                    Linear(node.Op, zero, inputs, x => x.UpperW), node.Op.Forward(inputs.Select(x => x.UpperB).ToArray()));
+        }
         if (!WeightsAreEntries || inputs.Count != 1) return base.Forward(node, inputs, inputBounds);
         // y = M·x + c with M = M⁺ + M⁻, each the op with its parameters clamped (their offsets cancel: only the linear
         // parts are used, and c is added once): lower = M⁺·L + M⁻·U + c, upper = M⁺·U + M⁻·L + c.
@@ -66,10 +69,12 @@ public abstract class AffineRule<TOp> : BoundRule<TOp> where TOp : Op
         var neg = node.Op.MapParameters(t => t.clamp_max(0));
         var x = inputs[0];
         var c = Zero(node.Op, inputs);
-        Tensor Bias(Op op, Tensor b) => op.Forward(new[] { b }) - Zero(op, inputs);
+        var (zPos, zNeg) = (Zero(pos, inputs), Zero(neg, inputs));     // each op's offset, computed once
         return new LinearBounds(
-            Linear(pos, inputs, v => v.LowerW) + Linear(neg, inputs, v => v.UpperW), Bias(pos, x.LowerB) + Bias(neg, x.UpperB) + c,
-            Linear(pos, inputs, v => v.UpperW) + Linear(neg, inputs, v => v.LowerW), Bias(pos, x.UpperB) + Bias(neg, x.LowerB) + c);
+            Linear(pos, zPos, inputs, v => v.LowerW) + Linear(neg, zNeg, inputs, v => v.UpperW),
+            pos.Forward(new[] { x.LowerB }) - zPos + neg.Forward(new[] { x.UpperB }) - zNeg + c,
+            Linear(pos, zPos, inputs, v => v.UpperW) + Linear(neg, zNeg, inputs, v => v.LowerW),
+            pos.Forward(new[] { x.UpperB }) - zPos + neg.Forward(new[] { x.LowerB }) - zNeg + c);
     }
 
     /// <summary>
@@ -85,13 +90,13 @@ public abstract class AffineRule<TOp> : BoundRule<TOp> where TOp : Op
 
     /// <summary>
     /// The op's linear part applied to forward coefficients <c>[B, *in, d]</c> (chosen by <paramref name="pick"/> from each
-    /// input): the d input columns become a batch, <c>op(W) − op(0)</c>, and the result is <c>[B, *out, d]</c>.
+    /// input): the d input columns become a batch, <c>op(W) − op(0)</c> with op(0) given as <paramref name="zero"/>, and the result is <c>[B, *out, d]</c>.
     /// </summary>
-    static Tensor Linear(Op op, IReadOnlyList<LinearBounds> inputs, Func<LinearBounds, Tensor> pick)
+    static Tensor Linear(Op op, Tensor zero, IReadOnlyList<LinearBounds> inputs, Func<LinearBounds, Tensor> pick)
     {
         long batch = inputs[0].LowerB.shape[0], d = inputs[0].LowerW.shape[^1];
         Tensor Columns(Tensor w) => w.movedim(new[] { -1L }, new[] { 1L }).reshape(new[] { batch * d }.Concat(w.shape.Skip(1).SkipLast(1)).ToArray());
-        var y = op.Forward(inputs.Select(x => Columns(pick(x))).ToArray()) - Zero(op, inputs);     // [B·d, *out]
+        var y = op.Forward(inputs.Select(x => Columns(pick(x))).ToArray()) - zero;     // [B·d, *out]
         return y.reshape(new[] { batch, d }.Concat(y.shape.Skip(1)).ToArray()).movedim(new[] { 1L }, new[] { -1L });      // [B, *out, d]
     }
 
