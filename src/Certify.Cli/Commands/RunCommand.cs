@@ -303,7 +303,7 @@ public sealed class RunCommand : ICliCommand
 public sealed class RunResultsFile : IDisposable
 {
     /// <summary>The first line of every results file.</summary>
-    public const string Header = "family,network,property,result,seconds,label";
+    public const string Header = RunResultsList.Header;
 
     readonly FileStream _stream;
     readonly string _path;
@@ -356,21 +356,17 @@ public sealed class RunResultsFile : IDisposable
                 text = text[..cut];
                 stream.SetLength(Encoding.UTF8.GetByteCount(text));
             }
-            var lines = text.Split('\n');
-            for (int i = 1; i < lines.Length - 1; i++)          // line 0 is the header, the last piece is empty (text ends in \n)
+            // The one results reader: a header with the required columns, every row checked, errors naming file:line.
+            if (text.Length > 0)
             {
-                var line = lines[i].TrimEnd('\r');
-                if (line.Length == 0) continue;
-                var p = line.Split(',');
-                if (p.Length < 5 || !double.TryParse(p[4], NumberStyles.Float, CultureInfo.InvariantCulture, out var sec))
-                    throw new CliException($"{path}:{i + 1}: cannot resume from the line '{line}' (expected {Header})");
-                done[(p[0], p[1], p[2])] = (p[3], sec);
+                RunResults read;
+                try { read = RunResultsList.Parse(text, path); }
+                catch (CsvFormatException e) { throw new CliException($"{e.Message} (cannot resume from it)"); }
+                foreach (var row in read.Rows) done[row.Key] = (row.Result, row.Seconds);
             }
-            if (text.Length > 0 && lines[0].TrimEnd('\r') != Header)
-                throw new CliException($"{path}:1: not a results file of `certify run` (first line '{lines[0]}', expected '{Header}')");
             var results = new RunResultsFile(stream, path, done, note);
             if (file) stream.Seek(0, SeekOrigin.End);           // (an empty file is at its end already)
-            if (text.Length == 0) results.WriteLine(Header);
+            if (text.Length == 0) results.WriteLine(Header + "\n");
             return results;
         }
         catch
@@ -391,12 +387,12 @@ public sealed class RunResultsFile : IDisposable
     }
 
     /// <summary>Appends one row, in one write, and flushes it.</summary>
-    public void Append(Instance inst, string result, double seconds) =>
-        WriteLine($"{inst.Family},{inst.Network},{inst.Property},{result},{seconds.ToString("F3", CultureInfo.InvariantCulture)},{inst.Label}");
+    public void Append(Instance inst, string result, double seconds) => WriteLine(RunResultsList.Line(inst, result, seconds));
 
+    /// <summary>Writes <paramref name="line"/> (ending in its line break) in one write, and flushes it.</summary>
     void WriteLine(string line)
     {
-        var bytes = Encoding.UTF8.GetBytes(line + "\n");
+        var bytes = Encoding.UTF8.GetBytes(line);
         OutputFiles.Write(_path, "--out", () =>
         {
             _stream.Write(bytes);
