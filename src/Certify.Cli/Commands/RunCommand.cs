@@ -165,11 +165,11 @@ public sealed class RunCommand : ICliCommand
     static string Counted(string word, double seconds, double timeoutSeconds) =>
         seconds > timeoutSeconds + 1 && word is "sat" or "unsat" ? "timeout" : word;
 
-    /// <summary>Runs one instance in-process; any failure is reported as an error result, never as an answer.</summary>
     /// <summary>One finished instance: its counted result, time and how it was reached; the counterexample when sat.</summary>
     sealed record Row(Instance Inst, string Result, double Seconds, string How, double Timeout,
                       double[]? X = null, double[]? Y = null, Counterexample? Detail = null);
 
+    /// <summary>Runs one instance in-process; any failure is reported as an error result, never as an answer.</summary>
     static Row RunOne(Instance inst, double timeoutSeconds, VerifierOptions options, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
@@ -190,62 +190,33 @@ public sealed class RunCommand : ICliCommand
     /// Runs one instance as a child <c>certify verify</c> process and reads its result file. A child that crashes or writes
     /// no result is an error (with its exit code); one that overruns its limit by more than 30 s is killed (a timeout).
     /// </summary>
-    const string SetPriv = "/usr/bin/setpriv";
-
     static Row RunIsolated(Instance inst, double timeoutSeconds, string configFile, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var resultFile = Path.Combine(Path.GetTempPath(), $"certify-run-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
         try
         {
-            // `dotnet certify.dll verify ...`, with the host running this process when it is dotnet (else the SDK's, or PATH's).
-            var host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
-                : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
-            var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            // A run killed with SIGKILL cannot end its child, which then went on as an orphan to its own time limit (the
-            // fault drill found one per kill). Where util-linux's setpriv exists, the kernel kills the child with its
-            // parent (PR_SET_PDEATHSIG; it fires when the forking thread ends, and this is the run's own thread).
-            if (OperatingSystem.IsLinux() && File.Exists(SetPriv))
+            // `dotnet certify.dll verify ...`, through the one tool runner. The kernel kills the child with this run even when
+            // the run itself is killed with SIGKILL (the fault drill once found an orphan per kill); an interruption of the
+            // run kills it with its process tree (it is not in the terminal's process group when the signal was sent to
+            // this process alone, e.g. by `kill -INT`); one that overruns its limit by more than 30 s is killed too.
+            var outcome = ToolProcess.Run(new ToolCommand(ToolProcess.DotnetHost,
+                [typeof(RunCommand).Assembly.Location, "verify", inst.Onnx, inst.Vnnlib, "--timeout", timeoutSeconds.ToString("R", CultureInfo.InvariantCulture),
+                 "--results", resultFile, "--config", configFile, "--json"])
             {
-                start.FileName = SetPriv;
-                foreach (var a in new[] { "--pdeathsig", "KILL", "--", host }) start.ArgumentList.Add(a);
-            }
-            start.ArgumentList.Add(typeof(RunCommand).Assembly.Location);
-            foreach (var a in new[] { "verify", inst.Onnx, inst.Vnnlib, "--timeout", timeoutSeconds.ToString("R", CultureInfo.InvariantCulture),
-                         "--results", resultFile, "--config", configFile, "--json" })
-                start.ArgumentList.Add(a);
-            using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start " + start.FileName);
-            var stderr = child.StandardError.ReadToEndAsync();
-            var stdout = child.StandardOutput.ReadToEndAsync();
-            // Waits in short steps so that an interruption of the run also ends the child (it is not in the terminal's
-            // process group when the signal was sent to this process alone, e.g. by `kill -INT`).
-            var deadline = TimeSpan.FromSeconds(timeoutSeconds + 30);
-            while (!child.WaitForExit(TimeSpan.FromMilliseconds(200)))
-            {
-                if (cancel.IsCancellationRequested)
-                {
-                    child.Kill(entireProcessTree: true);
-                    child.WaitForExit();
-                    return new Row(inst, "error", clock.Elapsed.TotalSeconds, "interrupted", timeoutSeconds);
-                }
-                if (clock.Elapsed > deadline)
-                {
-                    child.Kill(entireProcessTree: true);
-                    return new Row(inst, "timeout", clock.Elapsed.TotalSeconds, "killed after overrunning its limit by 30 s", timeoutSeconds);
-                }
-            }
-            var seconds = clock.Elapsed.TotalSeconds;
-            if (child.ExitCode != 0 || !File.Exists(resultFile))
-            {
-                var why = stderr.Result.Split('\n').LastOrDefault(l => l.Trim().Length > 0) ?? "";
-                return new Row(inst, "error", seconds, $"certify verify exited with code {child.ExitCode}: {why.Trim()}", timeoutSeconds);
-            }
+                Timeout = TimeSpan.FromSeconds(timeoutSeconds + 30), DieWithParent = true,
+            }, cancel);
+            if (outcome.Cancelled) return new Row(inst, "error", outcome.Seconds, "interrupted", timeoutSeconds);
+            if (outcome.TimedOut) return new Row(inst, "timeout", outcome.Seconds, "killed after overrunning its limit by 30 s", timeoutSeconds);
+            var seconds = outcome.Seconds;
+            if (outcome.ExitCode != 0 || !File.Exists(resultFile))
+                return new Row(inst, "error", seconds, $"certify verify exited with code {outcome.ExitCode}: {outcome.LastErrorLine}", timeoutSeconds);
             var word = File.ReadLines(resultFile).FirstOrDefault()?.Trim() ?? "";
             if (word is not ("sat" or "unsat" or "unknown" or "timeout")) return new Row(inst, "error", seconds, $"unreadable result file (first line '{word}')", timeoutSeconds);
             var counted = Counted(word, seconds, timeoutSeconds);
             // The result file is the answer (as for VNN-COMP); the child's JSON document only adds the reason.
             var cex = counted == "sat" ? Certify.Spec.ResultFile.Read(resultFile) : null;
-            return new Row(inst, counted, seconds, ChildReason(stdout.Result) ?? word, timeoutSeconds, cex?.X, cex?.Y);
+            return new Row(inst, counted, seconds, ChildReason(outcome.Stdout) ?? word, timeoutSeconds, cex?.X, cex?.Y);
         }
         catch (Exception e)
         {

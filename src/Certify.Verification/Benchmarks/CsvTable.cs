@@ -54,14 +54,26 @@ public sealed record CsvTable(string Path, IReadOnlyList<string>? Header, IReadO
         var rows = new List<CsvRow>();
         try
         {
-            using var reader = Sep.Reader(o => o with { HasHeader = false, Unescape = true, Trim = SepTrim.All, DisableColCountCheck = true, Sep = new Sep(',') })
+            using var reader = Sep.Reader(o => o with { HasHeader = false, DisableColCountCheck = true, Sep = new Sep(',') })
                 .FromText(text);
+            // Sep splits the rows and fields (quotes respected); fields are unquoted here, not by Sep, so that each row's raw
+            // text stays as in the file: line numbers are counted by finding it after the previous row (Sep's own line
+            // number of the first row is one too high when the file has no header).
+            int offset = 0, line = 1;
             foreach (var row in reader)
             {
                 var f = new string[row.ColCount];
-                for (int i = 0; i < f.Length; i++) f[i] = row[i].ToString().Trim();
+                for (int i = 0; i < f.Length; i++) f[i] = Unquote(row[i].ToString().Trim());
                 if (f.All(x => x.Length == 0)) continue;
-                rows.Add(new CsvRow(row.LineNumberFrom, f));
+                int at = text.AsSpan(offset).IndexOf(row.Span);
+                if (at >= 0)
+                {
+                    line += text.AsSpan(offset, at).Count('\n');
+                    rows.Add(new CsvRow(line, f));
+                    line += row.Span.Count('\n');
+                    offset += at + row.Span.Length;
+                }
+                else rows.Add(new CsvRow(line, f));   // (not reached: a row is a piece of the text)
             }
         }
         catch (InvalidDataException e)   // Sep: an unterminated quote and the like
@@ -75,6 +87,10 @@ public sealed record CsvTable(string Path, IReadOnlyList<string>? Header, IReadO
         }
         return new CsvTable(path, null, rows);
     }
+
+    /// <summary>A field without its enclosing quotes, a doubled quote inside read as one (RFC 4180); an unquoted field as it is.</summary>
+    static string Unquote(string field) =>
+        field.Length >= 2 && field[0] == '"' && field[^1] == '"' ? field[1..^1].Replace("\"\"", "\"").Trim() : field;
 
     /// <summary>Index of <paramref name="name"/> in <paramref name="names"/>, case-insensitively, or -1.</summary>
     public static int IndexOf(IReadOnlyList<string> names, string name)
