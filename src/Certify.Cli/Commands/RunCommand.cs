@@ -12,8 +12,10 @@ using Spectre.Console;
 namespace Certify.Cli.Commands;
 
 /// <summary>
-/// <c>certify run INSTANCES.csv [--root DIR] [--timeout-scale F] [--out results.csv]</c>: runs a VNN-COMP instance list and,
-/// where labels are known, counts correct / wrong / unknown answers and flags every disagreement.
+/// <c>certify run INSTANCES.csv [--root DIR] [--timeout-scale F] [--out results.csv] [--out-dir DIR] [--vnncomp-csv FILE]</c>:
+/// runs a VNN-COMP instance list and, where labels are known, counts correct / wrong / unknown answers and flags every
+/// disagreement. <c>--out-dir</c> keeps each instance's VNN-COMP result file (<see cref="ResultFolder"/>), with the
+/// counterexample of every sat; <c>--vnncomp-csv</c> writes the competition's <c>results.csv</c> layout (<see cref="VnncompResults"/>).
 /// <para>Exit codes (<see cref="ExitCodes"/>): 0 when every instance answered (any verdict) and none contradicts its
 /// label; 1 when an answer contradicts a label or an instance ended in error (a crash, an unreadable network: the run
 /// did not measure what it was asked to, and a script must not read that as success); 2 for bad input (the list, an
@@ -40,10 +42,12 @@ public sealed class RunCommand : ICliCommand
         var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for neuron splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" }
             .OneOf("auto", "crown", "alpha-crown", "beta-crown");
         var json = new Option<bool>("--json") { Description = "Print one JSON document on standard output when the run ends (specs/result-json.md): a row per instance with verdict, reason, time and the counterexample when sat, and per-family counts. Progress and the summary table go to standard error." };
+        var outDir = new Option<string?>("--out-dir") { Description = "Keep one VNN-COMP result file per instance in this folder (created when missing): FAMILY__NETWORK__PROPERTY.txt with the verdict and, for sat, the counterexample ((X_0 v) ... (Y_0 v)); check one with `certify check-result`." };
+        var vnncompCsv = new Option<string?>("--vnncomp-csv") { Description = "Also write VNN-COMP's results.csv layout to this file: benchmark,onnx,vnnlib,prepare_time,result,run_time per instance, no header." };
         var config = ConfigOption.Create();
         var cmd = new Command("run", "Run a list of verification instances, write the results, and compare them with published labels. " +
                                      "Exit codes: 0 all answered, none wrong; 1 an answer contradicts a label or an instance ended in error; 2 bad input; 130 interrupted (finish with --resume).")
-            { list, root, scale, maxTimeout, output, family, limit, method, resume, isolate, json, config };
+            { list, root, scale, maxTimeout, output, outDir, vnncompCsv, family, limit, method, resume, isolate, json, config };
         cmd.SetAction(parse =>
         {
             var runClock = Stopwatch.StartNew();
@@ -82,6 +86,12 @@ public sealed class RunCommand : ICliCommand
             bool resuming = parse.GetValue(resume);
             if (resuming && outPath is null) throw new CliException("--resume needs --out (the results file to go on with)");
             OutputFiles.Check(outPath, "--out");
+            // Every output is checked before the first instance runs: an hour of work that cannot be kept is lost.
+            var dirPath = parse.GetValue(outDir);
+            if (dirPath is not null) OutputFiles.CheckFolder(dirPath, "--out-dir");
+            var vnnPath = parse.GetValue(vnncompCsv);
+            OutputFiles.Check(vnnPath, "--vnncomp-csv");
+            var folder = dirPath is null ? null : new ResultFolder(dirPath, instances);
 
             var rows = new List<Row>();
             using var results = outPath is null ? null : RunResultsFile.Open(outPath, resuming);
@@ -94,6 +104,8 @@ public sealed class RunCommand : ICliCommand
                 instances = instances.Where(i => !done.ContainsKey(RunResultsFile.Key(i))).ToList();
                 ui.MarkupLine($"resuming: {rows.Count} instance(s) already in {Markup.Escape(outPath!)}, {instances.Count} to run");
             }
+            using var vnncomp = vnnPath is null ? null : OpenVnncomp(vnnPath);
+            foreach (var r in rows) vnncomp?.Append(r.Inst, r.Result, r.Seconds);   // resumed rows (their result files are already in --out-dir)
 
             // SIGINT (Ctrl-C) and SIGTERM stop the run between rows: the instance under way is abandoned (its row is not
             // written, so --resume runs it again) and an isolated child is killed with its process tree. A second signal
@@ -135,6 +147,8 @@ public sealed class RunCommand : ICliCommand
                             rows.Add(row);
                             var (result, seconds, how) = (row.Result, row.Seconds, row.How);
                             results?.Append(inst, result, seconds);
+                            if (vnncomp is not null) OutputFiles.Write(vnnPath!, "--vnncomp-csv", () => vnncomp.Append(inst, result, seconds));
+                            if (folder is not null) OutputFiles.Write(folder.PathOf(inst), "--out-dir", () => folder.Write(inst, result, row.X, row.Y));
                             if (inst.Label is { } label && (result is "sat" or "unsat") && result != label)
                                 ui.MarkupLine($"[red bold]WRONG[/] {Markup.Escape(inst.Onnx)} {Markup.Escape(inst.Vnnlib)}: answered {result}, label {label}");
                             if (result == "error") // the reason would otherwise be lost: the results file holds only the word
@@ -159,6 +173,12 @@ public sealed class RunCommand : ICliCommand
             return code;
         });
         return cmd;
+    }
+
+    static VnncompResults OpenVnncomp(string path)
+    {
+        try { return new VnncompResults(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"--vnncomp-csv {path}: cannot be written ({e.Message})"); }
     }
 
     /// <summary>The word a run counts as: an answer that overshoots its limit (by more than 1 s) is a timeout, as in VNN-COMP.</summary>
