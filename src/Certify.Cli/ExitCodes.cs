@@ -15,7 +15,8 @@ public static class ExitCodes
     /// <summary>
     /// The command ran to its end, but what it found is a failure the caller must notice: a <c>run</c> with an answer that
     /// contradicts a label or with any instance that ended in an error (a benchmark run with errors did not measure what
-    /// it was asked to), a soundness audit that found an unsound answer or a tool error, a crash, hang or memory blow-up found by <c>fuzz</c>.
+    /// it was asked to), a soundness audit that found an unsound answer or a tool error, a result file whose counterexample <c>check-result</c>
+    /// rejected, a crash, hang or memory blow-up found by <c>fuzz</c>.
     /// </summary>
     public const int Failure = 1;
 

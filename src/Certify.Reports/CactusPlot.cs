@@ -1,3 +1,4 @@
+using Certify.Verification.Benchmarks;
 using ScottPlot;
 
 namespace Certify.Reports;

@@ -1,3 +1,4 @@
+using Certify.Verification.Benchmarks;
 using System.Globalization;
 using System.Net;
 using System.Text;

@@ -1,3 +1,4 @@
+using Certify.Verification.Benchmarks;
 namespace Certify.Reports;
 
 /// <summary>The counts of one run on one family: what the per-family table of a report shows.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Certify.Verification.Benchmarks;
 
 namespace Certify.Soundness;
 
@@ -37,33 +38,30 @@ public static class BenchmarkManifest
     /// <summary>The manifest path of benchmark folder <paramref name="dir"/>.</summary>
     public static string PathIn(string dir) => System.IO.Path.Combine(dir, Folder, FileName);
 
-    public static void Write(string path, IEnumerable<ManifestEntry> entries)
-    {
-        var lines = new List<string> { Header };
-        foreach (var e in entries)
-            lines.Add(string.Join(",", e.Vnnlib, e.Onnx, e.Kind, e.Expected, e.Counterexample, Num(e.PlantedObjective),
-                e.AttackBudget.Replace(',', ';'), Num(e.AttackBestObjective), e.ProofBoxes.ToString(CultureInfo.InvariantCulture)));
-        File.WriteAllText(path, string.Join("\n", lines) + "\n");
-    }
+    /// <summary>Writes the manifest (through the one CSV writer, so an attack budget's commas are quoted, not lost).</summary>
+    public static void Write(string path, IEnumerable<ManifestEntry> entries) =>
+        CsvLines.WriteAll(path, Header.Split(','), entries.Select(e => new[]
+        {
+            e.Vnnlib, e.Onnx, e.Kind, e.Expected, e.Counterexample, Num(e.PlantedObjective), e.AttackBudget, Num(e.AttackBestObjective),
+            e.ProofBoxes.ToString(CultureInfo.InvariantCulture),
+        }));
 
     /// <summary>Reads a manifest; an absent file gives an empty list (a benchmark without planted knowledge).</summary>
     /// <exception cref="FormatException">a malformed line, naming the file and line.</exception>
     public static IReadOnlyList<ManifestEntry> Read(string path)
     {
         if (!File.Exists(path)) return Array.Empty<ManifestEntry>();
+        var table = CsvTable.Read(path, _ => true);
         var result = new List<ManifestEntry>();
-        var lines = File.ReadAllLines(path);
-        for (int i = 1; i < lines.Length; i++)
+        foreach (var f in table.Rows)
         {
-            if (string.IsNullOrWhiteSpace(lines[i])) continue;
-            var f = lines[i].Split(',');
-            if (f.Length != 9 || (f[2] != Planted && f[2] != Control))
-                throw new FormatException($"{path}:{i + 1}: expected 9 fields ({Header}) with kind planted or control");
+            if (f.Count != 9 || (f[2] != Planted && f[2] != Control))
+                throw table.Error(f, $"expected 9 fields ({Header}) with kind planted or control");
             try
             {
                 result.Add(new ManifestEntry(f[0], f[1], f[2], f[3], f[4], Parse(f[5]), f[6], Parse(f[7]), int.Parse(f[8], CultureInfo.InvariantCulture)));
             }
-            catch (FormatException e) { throw new FormatException($"{path}:{i + 1}: {e.Message}"); }
+            catch (FormatException e) { throw table.Error(f, e.Message); }
         }
         return result;
     }
@@ -76,27 +74,18 @@ public static class BenchmarkManifest
 public sealed record BenchmarkInstance(string Onnx, string Vnnlib, double TimeoutSeconds)
 {
     /// <summary>Reads <c>instances.csv</c> of benchmark folder <paramref name="dir"/>.</summary>
-    /// <exception cref="FormatException">a line without three fields or with a bad time limit, naming the line.</exception>
+    /// <exception cref="FormatException">a line without the network and property or with a bad time limit, naming the file and line.</exception>
     /// <exception cref="FileNotFoundException">no instances.csv.</exception>
     public static IReadOnlyList<BenchmarkInstance> ReadAll(string dir)
     {
         var path = System.IO.Path.Combine(dir, "instances.csv");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no instances.csv (expected VNN-COMP layout: onnx/, vnnlib/, instances.csv)", path);
-        var list = new List<BenchmarkInstance>();
-        var lines = File.ReadAllLines(path);
-        for (int i = 0; i < lines.Length; i++)
-        {
-            if (string.IsNullOrWhiteSpace(lines[i])) continue;
-            var f = lines[i].Split(',').Select(s => s.Trim()).ToArray();
-            if (f.Length != 3 || !double.TryParse(f[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var t) || !(t > 0))
-                throw new FormatException($"{path}:{i + 1}: expected 'onnx,vnnlib,timeout' with a positive timeout, found '{lines[i]}'");
-            list.Add(new BenchmarkInstance(f[0], f[1], t));
-        }
-        return list;
+        // The one instance-list reader; the benchmark folder is the root its paths start from.
+        return InstanceList.Load(path, dir).Select(i => new BenchmarkInstance(i.OnnxEntry, i.VnnlibEntry, i.TimeoutSeconds)).ToList();
     }
 
-    /// <summary>Writes <c>instances.csv</c> into <paramref name="dir"/>.</summary>
+    /// <summary>Writes <c>instances.csv</c> into <paramref name="dir"/> (no header, as VNN-COMP's).</summary>
     public static void WriteAll(string dir, IEnumerable<BenchmarkInstance> instances) =>
-        File.WriteAllText(System.IO.Path.Combine(dir, "instances.csv"),
-            string.Concat(instances.Select(i => $"{i.Onnx},{i.Vnnlib},{i.TimeoutSeconds.ToString(CultureInfo.InvariantCulture)}\n")));
+        CsvLines.WriteAll(System.IO.Path.Combine(dir, "instances.csv"), null,
+            instances.Select(i => new[] { i.Onnx, i.Vnnlib, i.TimeoutSeconds.ToString(CultureInfo.InvariantCulture) }));
 }

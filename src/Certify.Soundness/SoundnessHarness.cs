@@ -144,9 +144,12 @@ public sealed class SoundnessHarness(IVerifierTool tool)
         return null;
     }
 
+    /// <summary>The per-instance outcomes, through the one CSV writer (a detail or path with a comma stays one field).</summary>
     static void WriteCsv(string path, HarnessSummary s) =>
-        File.WriteAllLines(path, new[] { "vnnlib,onnx,kind,expected,status,class,seconds" }.Concat(s.Outcomes.Select(o =>
-            $"{o.Vnnlib},{o.Onnx},{o.Kind},{o.Expected},{(o.Status is { } st ? ResultFile.Word(st) : "none")},{o.Class},{o.Seconds.ToString("F2", CultureInfo.InvariantCulture)}")));
+        Certify.Verification.Benchmarks.CsvLines.WriteAll(path, ["vnnlib", "onnx", "kind", "expected", "status", "class", "seconds"], s.Outcomes.Select(o => new[]
+        {
+            o.Vnnlib, o.Onnx, o.Kind, o.Expected, o.Status is { } st ? ResultFile.Word(st) : "none", o.Class.ToString(), o.Seconds.ToString("F2", CultureInfo.InvariantCulture),
+        }));
 
     static string Normalise(string rel) => rel.Replace('\\', '/').TrimStart('.', '/');
     static string LastLine(string s) => s.TrimEnd().Split('\n').LastOrDefault()?.Trim() ?? "";

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text;
+using Certify.Verification.Benchmarks;
 using Certify.Import;
 using Certify.Runtime;
 using Certify.Spec;
@@ -57,36 +57,14 @@ public sealed class CommandTool : IVerifierTool
         .Replace("{results}", Quote(Path.GetFullPath(results)))
         .Replace("{timeout}", timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>Runs the command through the one tool runner (<see cref="ToolProcess"/>): killed with its process tree past the grace.</summary>
     public ToolRun Run(string onnx, string vnnlib, string results, double timeoutSeconds)
     {
-        var psi = new ProcessStartInfo("/bin/bash")
+        var o = ToolProcess.Run(new ToolCommand("/bin/bash", ["-c", Expand(onnx, vnnlib, results, timeoutSeconds)])
         {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = WorkingDirectory,
-        };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(Expand(onnx, vnnlib, results, timeoutSeconds));
-        var output = new StringBuilder();
-        var clock = Stopwatch.StartNew();
-        using var p = new Process { StartInfo = psi };
-        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) Append(output, e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) Append(output, e.Data); };
-        p.Start();
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        bool done = p.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds + GraceSeconds));
-        if (!done)
-        {
-            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { /* exited meanwhile */ }
-            p.WaitForExit();
-        }
-        else p.WaitForExit(); // drains the asynchronous readers
-        lock (output) return new ToolRun(!done, done ? p.ExitCode : null, clock.Elapsed.TotalSeconds, output.ToString());
-    }
-
-    static void Append(StringBuilder sb, string line)
-    {
-        sb.AppendLine(line);
-        if (sb.Length > 8000) sb.Remove(0, sb.Length - 4000);
+            WorkingDirectory = WorkingDirectory, Timeout = TimeSpan.FromSeconds(timeoutSeconds + GraceSeconds), MaxCapturedChars = 4000,
+        });
+        return new ToolRun(o.TimedOut, o.ExitCode, o.Seconds, o.Stdout + o.Stderr);
     }
 
     /// <summary>Single-quotes <paramref name="s"/> for bash.</summary>

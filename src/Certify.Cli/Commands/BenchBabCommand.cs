@@ -18,7 +18,7 @@ public sealed class BenchBabCommand : ICliCommand
     {
         var family = new Option<string>("--family") { Description = "Family folder with instances.csv (default ../shared/bench/acasxu).", DefaultValueFactory = _ => "../shared/bench/acasxu" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds per instance (default 10).", DefaultValueFactory = _ => 10 }.Seconds();
-        var filter = new Option<string?>("--filter") { Description = "Only instances whose line contains this text." };
+        var filter = new Option<string?>("--filter") { Description = "Only instances whose onnx,vnnlib entry contains this text." };
         var batch = new Option<int>("--batch") { Description = "Domains per engine call (default 1024).", DefaultValueFactory = _ => 1024 }.AtLeast(1);
         var method = new Option<string>("--method") { Description = "crown or alpha-crown (default crown).", DefaultValueFactory = _ => "crown" }.OneOf("crown", "alpha-crown");
         var cmd = new Command("bench-bab", "Measure branch and bound (plus random sampling) on a benchmark family against its published labels. Exit codes (specs/exit-codes.md): 0 no wrong answer; 1 an answer contradicts its label; 2 bad input; 3 internal error.")
@@ -30,7 +30,6 @@ public sealed class BenchBabCommand : ICliCommand
             var dir = parse.GetValue(family)!;
             var csv = Path.Combine(dir, "instances.csv");
             if (!File.Exists(csv)) throw new CliException($"{csv}: no such file");
-            var labels = ReadLabels(Path.Combine(dir, "published_results.csv"));
             var text = parse.GetValue(filter);
             var options = new BabOptions
             {
@@ -39,14 +38,18 @@ public sealed class BenchBabCommand : ICliCommand
             };
             int solved = 0, wrong = 0, total = 0;
             double seconds = 0;
-            foreach (var line in File.ReadLines(csv).Where(l => l.Trim().Length > 0 && (text is null || l.Contains(text))))
+            // The one list reader: instances.csv with the labels of published_results.csv beside it, rows named by file:line.
+            IReadOnlyList<Certify.Verification.Benchmarks.Instance> instances;
+            try { instances = Certify.Verification.Benchmarks.InstanceList.Load(csv, dir); }
+            catch (FormatException e) { throw new CliException(e.Message); }
+            foreach (var inst in instances)
             {
-                var parts = line.Split(',');
-                var key = parts[0] + "," + parts[1];
-                var label = labels.GetValueOrDefault(key, "?");
+                var key = inst.OnnxEntry + "," + inst.VnnlibEntry;
+                if (text is not null && !key.Contains(text)) continue;
+                var label = inst.Label ?? "?";
                 var clock = Stopwatch.StartNew();
-                var graph = OnnxImporter.Import(Path.Combine(dir, parts[0]));
-                var spec = VnnLibParser.Parse(Path.Combine(dir, parts[1]));
+                var graph = OnnxImporter.Import(inst.Onnx);
+                var spec = VnnLibParser.Parse(inst.Vnnlib);
                 var bab = new BranchAndBound(graph, options);
                 string answer; string detail;
                 var sampled = bab.Sample(spec, 2000);
@@ -54,7 +57,7 @@ public sealed class BenchBabCommand : ICliCommand
                 var candidate = sampled ?? (result = bab.Run(spec)).Candidate;
                 if (candidate is not null)
                 {
-                    using var ort = new OnnxRuntimeModel(Path.Combine(dir, parts[0]));
+                    using var ort = new OnnxRuntimeModel(inst.Onnx);
                     var y = ort.Run(candidate.Input);
                     answer = spec.IsCounterexample(candidate.Input, y) ? "sat" : "unknown";
                     detail = sampled is not null ? "sampling" : result!.Statistics.ToString();
@@ -77,17 +80,5 @@ public sealed class BenchBabCommand : ICliCommand
             return wrong == 0 ? 0 : 1;
         });
         return cmd;
-    }
-
-    static Dictionary<string, string> ReadLabels(string path)
-    {
-        var d = new Dictionary<string, string>();
-        if (!File.Exists(path)) return d;
-        foreach (var line in File.ReadLines(path).Skip(1))
-        {
-            var p = line.Split(',');
-            if (p.Length > 2) d[p[0] + "," + p[1]] = p[2];
-        }
-        return d;
     }
 }

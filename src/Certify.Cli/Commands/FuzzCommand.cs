@@ -144,36 +144,35 @@ public sealed class FuzzCommand : ICliCommand
     static (int Code, string? LastFatal) RunChild(Settings s, double left)
     {
         var host = Environment.ProcessPath ?? "dotnet";
-        var psi = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet") psi.ArgumentList.Add(typeof(FuzzCommand).Assembly.Location);
-        foreach (var a in new[] { "fuzz", "--segment", "--target", s.Target, "--seconds", s.Seconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                                  "--seed", s.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--crashes", s.Dir,
-                                  "--input-timeout", s.InputTimeout.ToString("R", System.Globalization.CultureInfo.InvariantCulture) })
-            psi.ArgumentList.Add(a);
-        if (s.SeedDirs.Length > 0) { psi.ArgumentList.Add("--seed-dir"); foreach (var d in s.SeedDirs) psi.ArgumentList.Add(d); }
-        using var p = Process.Start(psi) ?? throw new CliException("could not start the fuzzing process");
-        var drain = p.StandardOutput.ReadToEndAsync();   // the child's own table; the parent prints the combined one
+        var args = new List<string>();
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet") args.Add(typeof(FuzzCommand).Assembly.Location);
+        args.AddRange(["fuzz", "--segment", "--target", s.Target, "--seconds", s.Seconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                       "--seed", s.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--crashes", s.Dir,
+                       "--input-timeout", s.InputTimeout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)]);
+        if (s.SeedDirs.Length > 0) { args.Add("--seed-dir"); args.AddRange(s.SeedDirs); }
         string? fatal = null;
-        p.ErrorDataReceived += (_, e) =>
+        void OnLine(string line)
         {
-            if (e.Data is not { } line) return;
             var t = line.Trim();
             if (t.StartsWith("what():", StringComparison.Ordinal)) fatal = "libtorch aborted: " + t["what():".Length..].Trim();
             else if (t.StartsWith("Stack overflow", StringComparison.Ordinal)) fatal = "stack overflow";
             else if (t.StartsWith("Fatal error", StringComparison.Ordinal) || t.StartsWith("Unhandled exception", StringComparison.Ordinal)) fatal ??= t;
             // libtorch's native stack frames are many lines of noise; everything else is the child's progress.
             if (!t.StartsWith("frame #", StringComparison.Ordinal) && !t.StartsWith("Exception raised from", StringComparison.Ordinal)) Console.Error.WriteLine(line);
-        };
-        p.BeginErrorReadLine();
-        // Startup, a hang's grace period and a minimisation can take the child past its time: allow for them.
-        if (!p.WaitForExit(TimeSpan.FromSeconds(left + 60 + 15 * s.InputTimeout)))
-        {
-            p.Kill(entireProcessTree: true);
-            p.WaitForExit();
         }
-        drain.Wait();
-        p.WaitForExit();   // flushes the error-line events
-        return (p.ExitCode, fatal);
+        // The one tool runner; the child's own table on standard output is dropped (the parent prints the combined one).
+        // Startup, a hang's grace period and a minimisation can take the child past its time: allow for them; past that
+        // it is killed with its process tree, and counts as a death (exit 137, as a shell reports SIGKILL).
+        Certify.Verification.Benchmarks.ToolOutcome o;
+        try
+        {
+            o = Certify.Verification.Benchmarks.ToolProcess.Run(new Certify.Verification.Benchmarks.ToolCommand(host, args)
+            {
+                Timeout = TimeSpan.FromSeconds(left + 60 + 15 * s.InputTimeout), OnStandardErrorLine = OnLine, MaxCapturedChars = 1 << 16,
+            });
+        }
+        catch (System.ComponentModel.Win32Exception e) { throw new CliException($"could not start the fuzzing process ({e.Message})"); }
+        return (o.ExitCode ?? 137, fatal);
     }
 
     static byte[]? ReadInFlight(string path)

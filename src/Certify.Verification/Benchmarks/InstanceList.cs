@@ -13,6 +13,12 @@ public sealed record Instance(string Family, string Onnx, string Vnnlib, double 
     /// <summary>Line of the list this instance came from (1-based; 0 when not read from a list), so errors can name it.</summary>
     public int Line { get; init; }
 
+    /// <summary>The network's path as the list writes it (relative to the list's root), e.g. for VNN-COMP's <c>results.csv</c>.</summary>
+    public string OnnxEntry { get; init; } = "";
+
+    /// <summary>The property's path as the list writes it.</summary>
+    public string VnnlibEntry { get; init; } = "";
+
     /// <summary>File name of the network without extension.</summary>
     public string Network => Path.GetFileNameWithoutExtension(Onnx);
     /// <summary>File name of the property without extension.</summary>
@@ -40,48 +46,46 @@ public static class InstanceList
     /// </exception>
     public static IReadOnlyList<Instance> Load(string csvPath, string? root = null)
     {
-        var lines = Certify.IO.InputFile.ReadAllLines(csvPath, Certify.IO.InputFile.MaxListBytes, problem => new FormatException($"{csvPath}: {problem}")).Select((text, i) => (text: text.Trim(), line: i + 1)).Where(l => l.text.Length > 0).ToList();
-        if (lines.Count == 0) return Array.Empty<Instance>();
+        var table = CsvTable.Read(csvPath, IsListHeader);
+        if (table.Rows.Count == 0) return Array.Empty<Instance>();
         var dir = Path.GetDirectoryName(Path.GetFullPath(csvPath))!;
-        var header = lines[0].text.Split(',').Select(h => h.Trim().ToLowerInvariant()).ToArray();
-        bool hasHeader = header.Contains("onnx") && header.Contains("vnnlib");
-        int iOnnx = hasHeader ? Array.IndexOf(header, "onnx") : 0;
-        int iVnn = hasHeader ? Array.IndexOf(header, "vnnlib") : 1;
-        int iTime = hasHeader ? Array.IndexOf(header, "timeout") : 2;
-        int iFamily = hasHeader ? Array.IndexOf(header, "family") : -1;
-        int iLabel = hasHeader ? Array.IndexOf(header, "label") : -1;
-        var rows = hasHeader ? lines.Skip(1).ToList() : lines;
-        if (rows.Count == 0) return Array.Empty<Instance>();
+        bool hasHeader = table.Header is not null;
+        int iOnnx = hasHeader ? table.Column("onnx") : 0;
+        int iVnn = hasHeader ? table.Column("vnnlib") : 1;
+        int iTime = hasHeader ? table.Column("timeout") : 2;
+        int iFamily = table.Column("family"), iLabel = table.Column("label");
 
-        var first = rows[0].text.Split(',');
-        string baseDir = root ?? ResolveRoot(dir, first[iOnnx].Trim());
+        string baseDir = root ?? ResolveRoot(dir, table.Rows[0][iOnnx]);
         var labels = iLabel < 0 ? PublishedLabels(Path.Combine(dir, "published_results.csv")) : null;
         string defaultFamily = Path.GetFileName(baseDir);
 
         var list = new List<Instance>();
-        foreach (var (text, line) in rows)
+        foreach (var row in table.Rows)
         {
-            var f = text.Split(',');
-            if (f.Length <= Math.Max(iOnnx, iVnn))
-                throw new FormatException($"{csvPath}:{line}: expected at least onnx,vnnlib columns, got '{text}'");
-            string onnx = f[iOnnx].Trim(), vnn = f[iVnn].Trim();
-            double timeout = iTime < 0 ? DefaultTimeoutSeconds : Timeout(csvPath, line, f, iTime);
-            string family = iFamily >= 0 && iFamily < f.Length ? f[iFamily].Trim() : defaultFamily;
-            string? label = iLabel >= 0 && iLabel < f.Length ? Normalise(f[iLabel]) : labels?.GetValueOrDefault((onnx, vnn));
-            list.Add(new Instance(family, Path.GetFullPath(Path.Combine(baseDir, onnx)), Path.GetFullPath(Path.Combine(baseDir, vnn)), timeout, label) { Line = line });
+            string onnx = row[iOnnx], vnn = row[iVnn];
+            if (onnx.Length == 0 || vnn.Length == 0)
+                throw table.Error(row, $"expected at least onnx,vnnlib columns, got '{string.Join(',', row.Fields)}'");
+            double timeout = iTime < 0 ? DefaultTimeoutSeconds : Timeout(table, row, iTime);
+            string family = iFamily >= 0 && row[iFamily].Length > 0 ? row[iFamily] : defaultFamily;
+            string? label = iLabel >= 0 ? Normalise(row[iLabel]) : labels?.GetValueOrDefault((onnx, vnn));
+            list.Add(new Instance(family, Path.GetFullPath(Path.Combine(baseDir, onnx)), Path.GetFullPath(Path.Combine(baseDir, vnn)), timeout, label)
+            { Line = row.Line, OnnxEntry = onnx, VnnlibEntry = vnn });
         }
         return list;
     }
 
+    /// <summary>A list's header names both the network and the property column (a VNN-COMP instances.csv has none).</summary>
+    static bool IsListHeader(IReadOnlyList<string> names) => names.Contains("onnx") && names.Contains("vnnlib");
+
     /// <summary>The time limit in column <paramref name="i"/>: a finite number of seconds in (0, <see cref="MaxTimeoutSeconds"/>].</summary>
-    static double Timeout(string csvPath, int line, string[] f, int i)
+    static double Timeout(CsvTable table, CsvRow row, int i)
     {
-        if (i >= f.Length || f[i].Trim().Length == 0) throw new FormatException($"{csvPath}:{line}: no timeout (expected onnx,vnnlib,timeout_seconds)");
-        var text = f[i].Trim();
+        var text = row[i];
+        if (text.Length == 0) throw table.Error(row, "no timeout (expected onnx,vnnlib,timeout_seconds)");
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) || !double.IsFinite(t))
-            throw new FormatException($"{csvPath}:{line}: timeout '{text}' is not a number of seconds");
+            throw table.Error(row, $"timeout '{text}' is not a number of seconds");
         if (t <= 0 || t > MaxTimeoutSeconds)
-            throw new FormatException($"{csvPath}:{line}: timeout {text}: expected a number of seconds in (0, {MaxTimeoutSeconds:G}]");
+            throw table.Error(row, $"timeout {text}: expected a number of seconds in (0, {MaxTimeoutSeconds:G}]");
         return t;
     }
 
@@ -93,26 +97,26 @@ public static class InstanceList
         return parent is not null && File.Exists(Path.Combine(parent, firstPath)) ? parent : dir;
     }
 
-    /// <summary>sat / unsat labels from a <c>published_results.csv</c> (other labels such as unknown or CONFLICT are dropped).</summary>
-    static Dictionary<(string, string), string>? PublishedLabels(string path)
+    /// <summary>
+    /// sat / unsat labels from a <c>published_results.csv</c> (header with <c>onnx</c>, <c>vnnlib</c>, <c>label</c>), keyed by
+    /// the two paths as the list writes them; other labels such as unknown or CONFLICT are dropped. Null when the file is
+    /// absent or names none of those columns.
+    /// </summary>
+    /// <exception cref="CsvFormatException">the file exists but cannot be read as CSV.</exception>
+    public static Dictionary<(string Onnx, string Vnnlib), string>? PublishedLabels(string path)
     {
         if (!File.Exists(path)) return null;
-        var lines = Certify.IO.InputFile.ReadAllLines(path, Certify.IO.InputFile.MaxListBytes, problem => new FormatException($"{path}: {problem}"));
-        if (lines.Length == 0) return null;
-        var h = lines[0].Split(',').Select(x => x.Trim().ToLowerInvariant()).ToArray();
-        int o = Array.IndexOf(h, "onnx"), v = Array.IndexOf(h, "vnnlib"), l = Array.IndexOf(h, "label");
+        var table = CsvTable.Read(path, _ => true);
+        int o = table.Column("onnx"), v = table.Column("vnnlib"), l = table.Column("label");
         if (o < 0 || v < 0 || l < 0) return null;
         var map = new Dictionary<(string, string), string>();
-        foreach (var line in lines.Skip(1))
-        {
-            var f = line.Split(',');
-            if (f.Length <= Math.Max(o, Math.Max(v, l))) continue;
-            if (Normalise(f[l]) is { } label) map[(f[o].Trim(), f[v].Trim())] = label;
-        }
+        foreach (var row in table.Rows)
+            if (Normalise(row[l]) is { } label) map[(row[o], row[v])] = label;
         return map;
     }
 
-    static string? Normalise(string label) => label.Trim().ToLowerInvariant() switch
+    /// <summary>A label word as Certify counts it: sat (also VNN-COMP's violated), unsat (holds), else null.</summary>
+    public static string? Normalise(string label) => label.Trim().ToLowerInvariant() switch
     {
         "sat" or "violated" => "sat",
         "unsat" or "holds" => "unsat",

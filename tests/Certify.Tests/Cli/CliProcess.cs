@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Certify.Cli;
+using Certify.Verification.Benchmarks;
 
 namespace Certify.Tests.Cli;
 
@@ -13,36 +13,27 @@ public static class CliProcess
     /// <summary>What a finished child left.</summary>
     public sealed record Outcome(int Code, string Stdout, string Stderr);
 
-    static string Host => Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
-        : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
-
     /// <summary>The command <c>dotnet certify.dll</c>, as arguments.</summary>
-    public static IEnumerable<string> CommandLine => new[] { Host, typeof(Program).Assembly.Location };
+    public static IEnumerable<string> CommandLine => new[] { ToolProcess.DotnetHost, typeof(Program).Assembly.Location };
 
     /// <summary>Runs <c>certify ARGS</c> with pipes for its output; <paramref name="env"/> adds or removes (null) variables.</summary>
     public static Outcome Run(string[] args, IDictionary<string, string?>? env = null) => Start(CommandLine.Concat(args), env);
 
-    /// <summary>Runs any program with pipes for its output, with the environment changes of <paramref name="env"/>.</summary>
-    public static Outcome Start(IEnumerable<string> commandLine, IDictionary<string, string?>? env = null)
+    /// <summary>
+    /// Runs any program with pipes for its output, with the environment changes of <paramref name="env"/>, through the
+    /// product's one tool runner (<see cref="ToolProcess"/>); past <see cref="WorkBudgets.HangGuard"/> its tree is killed
+    /// and the test fails.
+    /// </summary>
+    public static Outcome Start(IEnumerable<string> commandLine, IDictionary<string, string?>? env = null, string? workingDirectory = null, TimeSpan? guard = null)
     {
         var argv = commandLine.ToList();
-        var start = new ProcessStartInfo(argv[0]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in argv.Skip(1)) start.ArgumentList.Add(a);
         // The test host's own variables would leak into the child: NO_COLOR from a developer's shell changes what it prints.
-        start.Environment.Remove("NO_COLOR");
-        foreach (var (k, v) in env ?? new Dictionary<string, string?>())
-            if (v is null) start.Environment.Remove(k); else start.Environment[k] = v;
-        using var p = Process.Start(start)!;
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(WorkBudgets.HangGuard))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{string.Join(' ', argv)} did not finish within {WorkBudgets.HangGuard}");
-        }
-        p.WaitForExit();
-        return new Outcome(p.ExitCode, stdout.Result, stderr.Result);
+        var environment = new Dictionary<string, string?> { ["NO_COLOR"] = null };
+        foreach (var (k, v) in env ?? new Dictionary<string, string?>()) environment[k] = v;
+        var limit = guard ?? WorkBudgets.HangGuard;
+        var o = ToolProcess.Run(new ToolCommand(argv[0], argv.Skip(1).ToList()) { Environment = environment, WorkingDirectory = workingDirectory, Timeout = limit });
+        if (o.TimedOut) throw new TimeoutException($"{string.Join(' ', argv)} did not finish within {limit}");
+        return new Outcome(o.ExitCode!.Value, o.Stdout, o.Stderr);
     }
 
     /// <summary>Whether <c>script</c> (util-linux) is there to give a child a pseudo-terminal.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using Certify.Tests.Cli;
 
@@ -83,36 +82,21 @@ public static class Dotnet
     /// <summary>Runs <paramref name="program"/> (the SDK when null) with arguments in <paramref name="dir"/>.</summary>
     public static CliProcess.Outcome Run(string dir, string? program, IEnumerable<string> args, IDictionary<string, string?>? env = null)
     {
-        var start = new ProcessStartInfo(program ?? "dotnet")
-        {
-            WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
-        };
-        foreach (var a in args) start.ArgumentList.Add(a);
         // `dotnet test` hands its MSBuild location to the test host; a child build must find its own, as from a shell.
-        foreach (var k in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.Ordinal)).ToList())
-            start.Environment.Remove(k);
+        var environment = new Dictionary<string, string?>();
+        foreach (var k in Environment.GetEnvironmentVariables().Keys.Cast<string>()
+                     .Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.Ordinal)))
+            environment[k] = null;
         // No build server or reused node may outlive the command: one would hold the output pipes open (and the read
         // would wait for it) and keep running after the test.
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        start.Environment["UseSharedCompilation"] = "false";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-        start.Environment.Remove("NO_COLOR");
-        foreach (var (k, v) in env ?? new Dictionary<string, string?>())
-            if (v is null) start.Environment.Remove(k); else start.Environment[k] = v;
-        using var p = Process.Start(start)!;
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(Guard))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program ?? "dotnet"} {string.Join(' ', args)} did not finish within {Guard}");
-        }
-        p.WaitForExit();
-        return new CliProcess.Outcome(p.ExitCode, stdout.Result, stderr.Result);
+        environment["MSBUILDDISABLENODEREUSE"] = "1";
+        environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        environment["UseSharedCompilation"] = "false";
+        environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        environment["DOTNET_NOLOGO"] = "1";
+        environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        foreach (var (k, v) in env ?? new Dictionary<string, string?>()) environment[k] = v;
+        return CliProcess.Start(new[] { program ?? "dotnet" }.Concat(args), environment, dir, Guard);
     }
 
     static string Tail(string s) => s.Length > 4000 ? "..." + s[^4000..] : s;
