@@ -491,7 +491,7 @@ public sealed class Verifier
     /// below 0 of the interval <c>[rootMargin, attackMargin]</c> that holds the true smallest margin, at least the floor;
     /// 1 when either end is unknown or not on its side of 0.
     /// </summary>
-    internal static double AttackScale(double? rootMargin, double? attackMargin, double floor)
+    public static double AttackScale(double? rootMargin, double? attackMargin, double floor)
     {
         if (rootMargin is not { } l || attackMargin is not { } m) return 1;
         if (!double.IsFinite(l) || !double.IsFinite(m) || m <= 0) return 1;
