@@ -23,19 +23,26 @@ public sealed record VerifierOptions
     /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Run the PGD/sampling attack first (cheap, finds most sat answers before any bound is computed).</summary>
+    /// <summary>
+    /// Run the PGD/sampling attacks: the short one (<see cref="CheapAttack"/>) before the root bounds and the full one
+    /// (<see cref="AttackSchedule"/>) after them when they did not prove the property.
+    /// </summary>
     public bool Attack { get; init; } = true;
 
-    /// <summary>Share of the budget the first attack may use (capped at <see cref="AttackMaxTime"/>).</summary>
+    /// <summary>
+    /// Share of the budget (at the start of the run) that each attack may use, capped at <see cref="AttackMaxTime"/>; the full
+    /// attack after unproven root bounds gets a fraction of that cap (<see cref="AttackScaleFloor"/>).
+    /// </summary>
     public double AttackShare { get; init; } = 0.1;
 
-    /// <summary>Upper limit of the first attack's time.</summary>
+    /// <summary>Upper limit of each attack's time.</summary>
     public TimeSpan AttackMaxTime { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Schedule and work budget of the first attack (samples, rounds, iterations per round, restarts, seed); null means
+    /// Schedule and work budget of the full attack (samples, rounds, iterations per round, restarts, seed; the short attack
+    /// is this schedule cut down by <see cref="CheapAttack"/>); null means
     /// <see cref="AttackOptions"/>' defaults. Its <see cref="AttackOptions.TimeLimit"/> is ignored: the attack's time
-    /// comes from <see cref="AttackShare"/> and <see cref="AttackMaxTime"/>. With a small <see cref="AttackOptions.MaxRounds"/>
+    /// comes from <see cref="AttackShare"/>, <see cref="AttackMaxTime"/> and <see cref="AttackScaleFloor"/>. With a small <see cref="AttackOptions.MaxRounds"/>
     /// the attack ends by work rather than by time, so what it finds does not depend on the machine's speed (tests).
     /// </summary>
     public AttackOptions? AttackSchedule { get; init; }
@@ -51,7 +58,8 @@ public sealed record VerifierOptions
     /// Bound the root of every region (CROWN, then alpha-CROWN with <see cref="RootAlphaIterations"/>) after the cheap
     /// attack and before the full one. A property the root bounds prove is answered without the full attack (the README's
     /// first example: 5 s of attack before, a 0.15 s CROWN proof); one they do not prove tells how much attack it is worth
-    /// (<see cref="AttackScaleFloor"/>). False restores the old order: the full attack first, then branch and bound.
+    /// (<see cref="AttackScaleFloor"/>). False restores the old order: no short attack and no root bounds, the full attack
+    /// with its whole cap first, then branch and bound.
     /// </summary>
     public bool RootBoundsFirst { get; init; } = true;
 
@@ -293,13 +301,22 @@ public sealed class Verifier
             return Done(Verdict.Unsat("the property's input regions are empty, so no input can violate it"));
         }
 
+        // Decided from the operators before any work: a network the exact back-ends cannot encode gives branch and bound all
+        // of the time, instead of a share followed by seconds of big-M bounds for a model the encoder would refuse.
+        bool exactStage = Options.Exact != ExactStage.None;
+        if (exactStage && GraphEncoder.FirstUnencodable(_graph) is { } unencodable)
+        {
+            Step($"exact stage ({Options.Exact.ToString().ToUpperInvariant()}) skipped: {unencodable}");
+            exactStage = false;
+        }
+
         // The attacks' time cap, fixed now: the cheap attack may use it, and the full attack gets it scaled by how likely a
         // counterexample looks after the root bounds.
         var attackCap = deadline.Share(Options.AttackShare).Within(Options.AttackMaxTime).Remaining;
         var schedule = Options.AttackSchedule ?? new AttackOptions();
         AttackOutcome? cheap = null;
         bool cheapWasAll = false;
-        if (Options.Attack && Options.CheapAttack.Enabled && (Options.RootBoundsFirst || Options.CheapAttack.Limit(schedule) != schedule))
+        if (Options.Attack && Options.CheapAttack.Enabled && Options.RootBoundsFirst)
         {
             var t = clock.Elapsed;
             var cut = Options.CheapAttack.Limit(schedule) with { TimeLimit = attackCap };
@@ -331,18 +348,9 @@ public sealed class Verifier
             var end = deadline.Within(cap);
             var budget = end.Remaining;
             var full = new PgdAttack(schedule with { TimeLimit = cap }).Attack(_graph, _checker, end);
-            var scaled = scale < 1 ? $", {scale:P0} of {attackCap.TotalSeconds:F1} s from the root bound" : "";
+            var scaled = scale < 1 ? $", {scale * 100:F0}% of {attackCap.TotalSeconds:F1} s after the root bound" : "";
             Step($"attack (PGD + sampling, {budget.TotalSeconds:F1} s budget{scaled}; {full.WorkText}): {AttackResult(full)} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
             if (full.Sat is not null) return Done(full.Sat);
-        }
-
-        // Decided from the operators before any work: a network the exact back-ends cannot encode gives branch and bound all
-        // of the time, instead of a share followed by seconds of big-M bounds for a model the encoder would refuse.
-        bool exactStage = Options.Exact != ExactStage.None;
-        if (exactStage && GraphEncoder.FirstUnencodable(_graph) is { } unencodable)
-        {
-            Step($"exact stage ({Options.Exact.ToString().ToUpperInvariant()}) skipped: {unencodable}");
-            exactStage = false;
         }
 
         Verdict? pending = null;

@@ -12,7 +12,10 @@ namespace Certify.Verification.Attack;
 /// </summary>
 public sealed record CheapAttackOptions
 {
-    /// <summary>Run the cheap attack (when the attack is on at all: <see cref="VerifierOptions.Attack"/>).</summary>
+    /// <summary>
+    /// Run the cheap attack (when the attack is on at all, <see cref="VerifierOptions.Attack"/>, and the root bounds run
+    /// first, <see cref="VerifierOptions.RootBoundsFirst"/>: it exists to go before them).
+    /// </summary>
     public bool Enabled { get; init; } = true;
 
     /// <summary>Most uniform random samples per region (the box corners of a small input are tried as well).</summary>
