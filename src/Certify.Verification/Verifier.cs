@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Certify.Bounds;
 using Certify.Graph;
 using Certify.Import;
+using Certify.Runtime;
 using Certify.Solvers;
 using Certify.Solvers.Encoding;
 using Certify.Solvers.Milp;
@@ -22,22 +23,76 @@ public sealed record VerifierOptions
     /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Run the PGD/sampling attack first (cheap, finds most sat answers before any bound is computed).</summary>
+    /// <summary>
+    /// Run the PGD/sampling attacks: the short one (<see cref="CheapAttack"/>) before the root bounds and the full one
+    /// (<see cref="AttackSchedule"/>) after them when they did not prove the property.
+    /// </summary>
     public bool Attack { get; init; } = true;
 
-    /// <summary>Share of the budget the first attack may use (capped at <see cref="AttackMaxTime"/>).</summary>
+    /// <summary>
+    /// Share of the budget (at the start of the run) that each attack may use, capped at <see cref="AttackMaxTime"/>; the full
+    /// attack after unproven root bounds gets a fraction of that cap (<see cref="AttackScaleFloor"/>).
+    /// </summary>
     public double AttackShare { get; init; } = 0.1;
 
-    /// <summary>Upper limit of the first attack's time.</summary>
+    /// <summary>Upper limit of each attack's time.</summary>
     public TimeSpan AttackMaxTime { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Schedule and work budget of the first attack (samples, rounds, iterations per round, restarts, seed); null means
+    /// Schedule and work budget of the full attack (samples, rounds, iterations per round, restarts, seed; the short attack
+    /// is this schedule cut down by <see cref="CheapAttack"/>); null means
     /// <see cref="AttackOptions"/>' defaults. Its <see cref="AttackOptions.TimeLimit"/> is ignored: the attack's time
-    /// comes from <see cref="AttackShare"/> and <see cref="AttackMaxTime"/>. With a small <see cref="AttackOptions.MaxRounds"/>
+    /// comes from <see cref="AttackShare"/>, <see cref="AttackMaxTime"/> and <see cref="AttackScaleFloor"/>. With a small <see cref="AttackOptions.MaxRounds"/>
     /// the attack ends by work rather than by time, so what it finds does not depend on the machine's speed (tests).
     /// </summary>
     public AttackOptions? AttackSchedule { get; init; }
+
+    /// <summary>
+    /// The short attack before any bound: the full schedule (<see cref="AttackSchedule"/>) cut to a few samples, restarts
+    /// and steps, so that it ends by work. It runs when <see cref="Attack"/> is on, within the same time cap as the full
+    /// attack (<see cref="AttackShare"/>, <see cref="AttackMaxTime"/>).
+    /// </summary>
+    public CheapAttackOptions CheapAttack { get; init; } = new();
+
+    /// <summary>
+    /// Bound the root of every region (CROWN, then alpha-CROWN with <see cref="RootAlphaIterations"/>) after the cheap
+    /// attack and before the full one. A property the root bounds prove is answered without the full attack (the README's
+    /// first example: 5 s of attack before, a 0.15 s CROWN proof); one they do not prove tells how much attack it is worth
+    /// (<see cref="AttackScaleFloor"/>). False restores the old order: no short attack and no root bounds, the full attack
+    /// with its whole cap first, then branch and bound.
+    /// </summary>
+    public bool RootBoundsFirst { get; init; } = true;
+
+    /// <summary>Adam iterations of the root's alpha-CROWN bound after CROWN did not prove it; 0 skips that bound.</summary>
+    public int RootAlphaIterations { get; init; } = 20;
+
+    /// <summary>
+    /// Share of the time left that each root bound (CROWN, then alpha-CROWN) may use; at its end the bound stops with
+    /// sound, looser bounds (its refinement and optimisation watch the deadline), so one huge network cannot spend the
+    /// run's budget on its root.
+    /// </summary>
+    public double RootBoundsShare { get; init; } = 0.2;
+
+    /// <summary>
+    /// Smallest fraction of the full attack's time cap (<see cref="AttackShare"/>, <see cref="AttackMaxTime"/>) that the
+    /// full attack gets after root bounds that did not prove the property. The fraction is
+    /// <c>|L| / (m + |L|)</c> for the root's worst bound margin <c>L &lt; 0</c> and the cheap attack's best margin
+    /// <c>m &gt; 0</c>: the true smallest margin lies in <c>[L, m]</c>, and the fraction is the part of that interval
+    /// below 0, i.e. how likely a counterexample looks. Close to 1 (the attack came near 0 while the bound is far off)
+    /// keeps the whole cap; a bound just short of a proof with an attack far from 0 cuts it to this floor. Without a root
+    /// bound or an attack margin the full cap is used. 1 never cuts.
+    /// </summary>
+    public double AttackScaleFloor { get; init; } = 0.25;
+
+    /// <summary>
+    /// libtorch intra-op threads during the run: null chooses them (<see cref="ThreadPolicy"/>: the <c>CERTIFY_THREADS</c>
+    /// environment variable if set, else from the work and the machine's load); a number fixes them. The count found
+    /// before the run is restored after it.
+    /// </summary>
+    public int? Threads { get; init; }
+
+    /// <summary>The rule that chooses the thread count when <see cref="Threads"/> is null.</summary>
+    public ThreadPolicy ThreadPolicy { get; init; } = new();
 
     /// <summary>Branch and bound settings (strategy, batch size, bound method, dtype); its time limit is set by the verifier.</summary>
     public BabOptions Bab { get; init; } = new();
@@ -124,7 +179,8 @@ public sealed record VerificationReport(Verdict Verdict, TimeSpan Elapsed, IRead
 }
 
 /// <summary>
-/// Complete verification of a specification on a network: falsification first (PGD and sampling), then branch and bound
+/// Complete verification of a specification on a network: a short attack, bounds on the root (CROWN, alpha-CROWN), the
+/// full attack (PGD and sampling) when they did not prove it, then branch and bound
 /// on CROWN / alpha-CROWN bounds (input splits for low-dimensional inputs, neuron splits on any branchable nonlinearity otherwise), then the MILP back-end
 /// for what is left. Every sat answer is re-run on the reference model (ONNX Runtime for ONNX files) before it is
 /// reported; unsat comes only from a bound proof over every sub-domain or an exact back-end's infeasibility.
@@ -187,10 +243,24 @@ public sealed class Verifier
 
     /// <summary>
     /// Runs the stages until one of them decides or <paramref name="deadline"/> passes; <see cref="VerifierOptions.Timeout"/>
-    /// is not used (the deadline is the budget: a caller that loads the model first makes it before loading). Each stage
-    /// gets a sub-deadline that never ends later than it: the attack a share (<see cref="VerifierOptions.AttackShare"/>, at
-    /// most <see cref="VerifierOptions.AttackMaxTime"/>), branch and bound a share of what is left when MILP follows
-    /// (<see cref="VerifierOptions.BabShareBeforeMilp"/>), and MILP the rest, if at least <see cref="VerifierOptions.MilpMinTime"/>.
+    /// is not used (the deadline is the budget: a caller that loads the model first makes it before loading). The stages,
+    /// cheapest first:
+    /// <list type="number">
+    /// <item>the cheap attack (<see cref="VerifierOptions.CheapAttack"/>: a few samples and steps, ended by work);</item>
+    /// <item>root bounds (<see cref="VerifierOptions.RootBoundsFirst"/>): CROWN, then alpha-CROWN, on each region's whole
+    /// box, through branch and bound held to one sub-problem so that the float32 margin, the float64 re-check of close
+    /// calls and the outward rounding of the box are the search's own;</item>
+    /// <item>the full attack (<see cref="VerifierOptions.AttackSchedule"/>), its time cap scaled by how likely a
+    /// counterexample looks from the root bound and the cheap attack (<see cref="VerifierOptions.AttackScaleFloor"/>);</item>
+    /// <item>branch and bound, with its own sampling of every open sub-problem;</item>
+    /// <item>the exact back-end.</item>
+    /// </list>
+    /// Each stage gets a sub-deadline that never ends later than it: the attacks a share
+    /// (<see cref="VerifierOptions.AttackShare"/>, at most <see cref="VerifierOptions.AttackMaxTime"/>), each root bound
+    /// <see cref="VerifierOptions.RootBoundsShare"/> of what is left, branch and bound a share of what is left when MILP
+    /// follows (<see cref="VerifierOptions.BabShareBeforeMilp"/>), and MILP the rest, if at least
+    /// <see cref="VerifierOptions.MilpMinTime"/>. libtorch's thread count is chosen for the run
+    /// (<see cref="VerifierOptions.Threads"/>) and restored after it.
     /// </summary>
     public VerificationReport Run(Deadline deadline)
     {
@@ -200,6 +270,9 @@ public sealed class Verifier
         // of 2 runs before, 0 of 5 after.
         using var scope = TorchSharp.torch.NewDisposeScope();
         var clock = Stopwatch.StartNew();
+        var threads = Options.ThreadPolicy.ChooseHere(ThreadWork(), Options.Threads);
+        using var threadScope = ThreadPolicy.Apply(threads);
+        Log($"threads: {threads}");
         var steps = new List<string>();
         string? certificate = null;
         VerificationReport Done(Verdict v)
@@ -208,8 +281,8 @@ public sealed class Verifier
             return new VerificationReport(v, clock.Elapsed, steps) { Certificate = v.Kind == VerdictKind.Unsat ? certificate : null };
         }
         void Step(string s) { steps.Add(s); Log(s); }
-        var recorder = Options.Certificate is null ? null : StartCertificate(ref certificate);
-        void WriteCertificate()
+        CertificateRecorder? NewRecorder() => Options.Certificate is null ? null : StartCertificate(ref certificate);
+        void WriteCertificate(CertificateRecorder? recorder)
         {
             if (recorder is null || Options.Certificate is not { } request) return;
             try
@@ -224,18 +297,8 @@ public sealed class Verifier
         if (_spec.Regions.Count == 0)
         {
             Step("property: every input region is empty");
-            WriteCertificate();
+            WriteCertificate(NewRecorder());
             return Done(Verdict.Unsat("the property's input regions are empty, so no input can violate it"));
-        }
-
-        if (Options.Attack)
-        {
-            var t = clock.Elapsed;
-            var end = deadline.Share(Options.AttackShare).Within(Options.AttackMaxTime);
-            var budget = end.Remaining;
-            var sat = new PgdAttack((Options.AttackSchedule ?? new AttackOptions()) with { TimeLimit = Options.AttackMaxTime }).Falsify(_graph, _checker, end);
-            Step($"attack (PGD + sampling, {budget.TotalSeconds:F1} s budget): {(sat is null ? "no counterexample" : "counterexample reproduced")} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
-            if (sat is not null) return Done(sat);
         }
 
         // Decided from the operators before any work: a network the exact back-ends cannot encode gives branch and bound all
@@ -247,11 +310,56 @@ public sealed class Verifier
             exactStage = false;
         }
 
+        // The attacks' time cap, fixed now: the cheap attack may use it, and the full attack gets it scaled by how likely a
+        // counterexample looks after the root bounds.
+        var attackCap = deadline.Share(Options.AttackShare).Within(Options.AttackMaxTime).Remaining;
+        var schedule = Options.AttackSchedule ?? new AttackOptions();
+        AttackOutcome? cheap = null;
+        bool cheapWasAll = false;
+        if (Options.Attack && Options.CheapAttack.Enabled && Options.RootBoundsFirst)
+        {
+            var t = clock.Elapsed;
+            var cut = Options.CheapAttack.Limit(schedule) with { TimeLimit = attackCap };
+            var end = deadline.Within(attackCap);
+            cheap = new PgdAttack(cut).Attack(_graph, _checker, end);
+            // The same schedule as the full attack and not stopped by time: the full attack would repeat it point for point.
+            cheapWasAll = cut with { TimeLimit = schedule.TimeLimit } == schedule && !end.IsPast;
+            Step($"attack, cheap (PGD + sampling, {cheap.WorkText}): {AttackResult(cheap)} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+            if (cheap.Sat is not null) return Done(cheap.Sat);
+        }
+
+        double? rootMargin = null;
+        if (Options.RootBoundsFirst)
+        {
+            var root = RootBounds(deadline, NewRecorder, Step, clock);
+            if (root.Verdict is { } decided)
+            {
+                if (decided.Kind == VerdictKind.Unsat) WriteCertificate(root.Recorder);
+                return Done(decided);
+            }
+            rootMargin = root.WorstMargin;
+        }
+
+        if (Options.Attack && !cheapWasAll)
+        {
+            var t = clock.Elapsed;
+            double scale = AttackScale(rootMargin, cheap?.BestMargin);
+            var cap = scale < 1 ? TimeSpan.FromTicks((long)(attackCap.Ticks * scale)) : attackCap;
+            var end = deadline.Within(cap);
+            var budget = end.Remaining;
+            var full = new PgdAttack(schedule with { TimeLimit = cap }).Attack(_graph, _checker, end);
+            var scaled = scale < 1 ? $", {scale * 100:F0}% of {attackCap.TotalSeconds:F1} s after the root bound" : "";
+            Step($"attack (PGD + sampling, {budget.TotalSeconds:F1} s budget{scaled}; {full.WorkText}): {AttackResult(full)} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+            if (full.Sat is not null) return Done(full.Sat);
+        }
+
         Verdict? pending = null;
+        CertificateRecorder? recorder = null;
         {
             var t = clock.Elapsed;
             var end = exactStage ? deadline.Share(Options.BabShareBeforeMilp) : deadline;
             if (end.IsPast) return Done(Verdict.Timeout("no time left for branch and bound"));
+            recorder = NewRecorder();
             var bab = new BranchAndBound(_graph, Options.Bab with { TimeLimit = null, Recorder = recorder ?? Options.Bab.Recorder });
             if (recorder is not null && bab.Strategy != SplitStrategy.InputSplit)
                 certificate = "not checkable: neuron (ReLU) splits are not supported by the checker yet";
@@ -268,7 +376,7 @@ public sealed class Verifier
             switch (result.Status)
             {
                 case BabStatus.Verified:
-                    if (certificate is null) WriteCertificate();
+                    if (certificate is null) WriteCertificate(recorder);
                     return Done(Verdict.Unsat(result.Statistics.DomainsBounded <= _spec.Regions.Count
                         ? $"bounds ({BoundOptions.MethodName(bab.Method)}) refute every unsafe disjunct"
                         : $"branch and bound: {result.Statistics.DomainsBounded} sub-domains bounded, all safe"));
@@ -308,6 +416,106 @@ public sealed class Verifier
         if (deadline.IsPast) return Done(Verdict.Timeout("time limit reached"));
         return Done(pending ?? Verdict.Unknown("no stage decided the property"));
     }
+
+    /// <summary>What the root bounds decided (sat, unsat, or nothing), with the certificate recorder of an unsat proof.</summary>
+    /// <param name="Verdict">Sat (reproduced) or unsat; null when undecided.</param>
+    /// <param name="Recorder">The certificate recorder of the stage that proved unsat, or null.</param>
+    /// <param name="WorstMargin">Undecided: the root's worst margin (see <see cref="BabStatistics.WorstBound"/>), or null when unknown.</param>
+    sealed record RootOutcome(Verdict? Verdict, CertificateRecorder? Recorder, double? WorstMargin);
+
+    /// <summary>
+    /// CROWN, then (unless it proved every region, or <see cref="VerifierOptions.RootAlphaIterations"/> is 0) alpha-CROWN on
+    /// each region's root box. Each runs as branch and bound with input splitting held to one sub-problem per region, so
+    /// that a proof is exactly as sound as one of the search (float32 margin, float64 re-check of close calls, the box
+    /// rounded outward) and gets a certificate the same way; input splitting because the root of any strategy is the box
+    /// itself, and bisecting it (what happens to an unproven root before the limit stops the run) costs nothing, while a
+    /// neuron split would cost branching passes. A candidate from the root's sampling is re-checked like any other.
+    /// </summary>
+    RootOutcome RootBounds(Deadline deadline, Func<CertificateRecorder?> newRecorder, Action<string> step, Stopwatch clock)
+    {
+        double? worst = null;
+        var methods = Options.RootAlphaIterations > 0 ? new[] { BoundMethod.Crown, BoundMethod.AlphaCrown } : new[] { BoundMethod.Crown };
+        foreach (var method in methods)
+        {
+            if (deadline.IsPast) break;
+            var t = clock.Elapsed;
+            var name = method == BoundMethod.AlphaCrown ? $"alpha-crown, {Options.RootAlphaIterations} iterations" : BoundOptions.MethodName(method);
+            var recorder = newRecorder();
+            var end = deadline.Share(Options.RootBoundsShare);
+            BranchAndBound bab;
+            try
+            {
+                bab = new BranchAndBound(_graph, Options.Bab with
+                {
+                    Strategy = SplitStrategy.InputSplit, Method = method, AlphaIterations = Math.Max(1, Options.RootAlphaIterations),
+                    MaxDomains = 1, TimeLimit = null, Recorder = recorder, Progress = null,
+                });
+            }
+            catch (NotSupportedException e)
+            {
+                step($"root bounds skipped: {e.Message}");
+                return new RootOutcome(null, null, null);
+            }
+            var proven = 0;
+            for (int r = 0; r < _spec.Regions.Count; r++)
+            {
+                BabResult result;
+                try { result = bab.Run(_spec.Regions[r], end, r); }
+                catch (Certify.Operators.OperatorDomainException e)
+                {
+                    // Branch and bound reports the refusal with its reason; the root stage only makes way for it.
+                    step($"root bounds ({name}): bounds refused: {e.Message} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+                    return new RootOutcome(null, null, null);
+                }
+                switch (result.Status)
+                {
+                    case BabStatus.Verified:
+                        proven++;
+                        continue;
+                    case BabStatus.Candidate:
+                    {
+                        var check = _checker.Check(result.Candidate!.Input);
+                        step($"root bounds ({name}): candidate {(check.Confirmed ? "reproduced" : "did not reproduce: " + check.Detail)} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+                        return new RootOutcome(check.Confirmed ? check.Verdict : null, null, null);
+                    }
+                    default:
+                        worst = result.Statistics.WorstBound;
+                        break;
+                }
+                break;
+            }
+            if (proven == _spec.Regions.Count)
+            {
+                step($"root bounds ({name}): proved [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+                return new RootOutcome(Verdict.Unsat($"bounds ({BoundOptions.MethodName(method)}) refute every unsafe disjunct"), recorder, null);
+            }
+            step($"root bounds ({name}): not proved ({proven} of {_spec.Regions.Count} regions; worst margin {worst:G4}) [{(clock.Elapsed - t).TotalSeconds:F2} s]");
+        }
+        return new RootOutcome(null, null, worst);
+    }
+
+    /// <summary>
+    /// The fraction of the attack's time cap for the full attack (<see cref="VerifierOptions.AttackScaleFloor"/>): the part
+    /// below 0 of the interval <c>[rootMargin, attackMargin]</c> that holds the true smallest margin, at least the floor;
+    /// 1 when either end is unknown or not on its side of 0.
+    /// </summary>
+    public static double AttackScale(double? rootMargin, double? attackMargin, double floor)
+    {
+        if (rootMargin is not { } l || attackMargin is not { } m) return 1;
+        if (!double.IsFinite(l) || !double.IsFinite(m) || m <= 0) return 1;
+        if (l >= 0) return Math.Clamp(floor, 0, 1);                    // a bound within the float32 margin of a proof
+        return Math.Clamp(-l / (m - l), Math.Clamp(floor, 0, 1), 1);
+    }
+
+    double AttackScale(double? rootMargin, double? attackMargin) => AttackScale(rootMargin, attackMargin, Options.AttackScaleFloor);
+
+    static string AttackResult(AttackOutcome o) => o.Sat is null ? "no counterexample" : "counterexample reproduced";
+
+    /// <summary>
+    /// The size of the run's tensors for <see cref="ThreadPolicy"/>: a full batch of branch and bound
+    /// (<see cref="BabOptions.BatchSize"/>) times the widest node's elements per sample.
+    /// </summary>
+    long ThreadWork() => (long)Math.Min(long.MaxValue / 2, (double)Options.Bab.BatchSize * _graph.Nodes.Max(n => n.Size));
 
     /// <summary>A recorder for the certificate, or null (with the reason in <paramref name="note"/>) when the network is not checkable.</summary>
     CertificateRecorder? StartCertificate(ref string? note)

@@ -22,13 +22,14 @@ public sealed class VerifyCommand : ICliCommand
         var noAttack = new Option<bool>("--no-attack") { Description = "Skip the initial PGD attack." };
         var exact = new Option<string>("--exact") { Description = "Exact back-end for what branch and bound leaves open: milp (OR-Tools SCIP), smt (Z3, exact rationals; small networks) or none. Skipped at once for networks with an operator that is not piecewise linear.", DefaultValueFactory = _ => "milp" }.OneOf("milp", "smt", "none");
         var noMilp = new Option<bool>("--no-milp") { Description = "Same as --exact none." };
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads for the run; overrides the config's verifier.threads. Without it: CERTIFY_THREADS if set, else one thread for small networks or a loaded machine (1-minute load average at least the core count), else one per core." }.AtLeast(1);
         var quiet = new Option<bool>("--quiet") { Description = "Print only the verdict word." };
         var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text (specs/result-json.md, schema specs/result.schema.json): verdict, reason, time, the counterexample when sat, the stages." };
         var certificate = new Option<string?>("--certificate") { Description = "For an unsat proven by branch and bound, write a certificate here (JSON; .gz compresses) that check-certificate checks without trusting Certify's bounds (specs/certificate.md); otherwise say why it is not checkable." };
         var config = ConfigOption.Create();
         var cmd = new Command("verify", "Decide a property: unsat (holds), sat (counterexample re-checked in ONNX Runtime), unknown or timeout. " +
                                         "Exit codes (specs/exit-codes.md): 0 a verdict was reached, whichever; 2 bad input (file, option, config); 3 internal error; 130 interrupted.")
-            { model, prop, timeout, results, method, strategy, noAttack, exact, noMilp, quiet, json, certificate, config };
+            { model, prop, timeout, results, method, strategy, noAttack, exact, noMilp, threads, quiet, json, certificate, config };
         cmd.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
@@ -40,7 +41,7 @@ public sealed class VerifyCommand : ICliCommand
             OutputFiles.Check(resultPath, "--results");   // before the work: an unwritable path must not cost the verdict
             var certificatePath = parse.GetValue(certificate);
             OutputFiles.Check(certificatePath, "--certificate");
-            var options = Options(parse, ConfigOption.Load(parse, config).Verifier, timeout, noAttack, exact, noMilp, method, strategy) with
+            var options = Options(parse, ConfigOption.Load(parse, config).Verifier, timeout, noAttack, exact, noMilp, method, strategy, threads) with
             {
                 Log = q || j ? null : s => Console.Error.WriteLine("  " + s),
                 Certificate = certificatePath is null ? null : new CertificateRequest(certificatePath, modelPath, propPath),
@@ -75,7 +76,7 @@ public sealed class VerifyCommand : ICliCommand
     /// typed applied on top (a flag's default does not override the file).
     /// </summary>
     static VerifierOptions Options(ParseResult parse, VerifierOptions fromConfig, Option<double> timeout, Option<bool> noAttack,
-                                   Option<string> exact, Option<bool> noMilp, Option<string> method, Option<string> strategy)
+                                   Option<string> exact, Option<bool> noMilp, Option<string> method, Option<string> strategy, Option<int?> threads)
     {
         var o = fromConfig;
         if (ConfigOption.Given(parse, timeout)) o = o with { Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)) };
@@ -84,6 +85,7 @@ public sealed class VerifyCommand : ICliCommand
         if (parse.GetValue(noMilp)) o = o with { Exact = ExactStage.None };
         if (ConfigOption.Given(parse, method)) o = o with { Bab = o.Bab with { Method = ParseMethod(parse.GetValue(method)!) } };
         if (ConfigOption.Given(parse, strategy)) o = o with { Bab = o.Bab with { Strategy = ParseStrategy(parse.GetValue(strategy)!) } };
+        if (parse.GetValue(threads) is { } n) o = o with { Threads = n };
         return o;
     }
 

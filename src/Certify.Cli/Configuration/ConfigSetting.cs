@@ -90,6 +90,18 @@ public sealed class ConfigSetting
         new(section, key, doc, rule.Expected, new[] { covers }, c => get(c).ToString(CultureInfo.InvariantCulture),
             (c, n, fail) => set(c, (int)ParseInteger(Scalar(n, fail, rule.Expected), rule, int.MinValue, int.MaxValue, fail)), rule);
 
+    /// <summary>
+    /// A 32-bit integer checked by <paramref name="rule"/>, or the word <c>auto</c> (null in the record: the code chooses);
+    /// <c>null</c> reads as <c>auto</c> too.
+    /// </summary>
+    public static ConfigSetting IntOrAuto(string section, string key, string doc, NumberRule rule, string covers,
+                                          Func<CertifyConfig, int?> get, Func<CertifyConfig, int?, CertifyConfig> set) =>
+        new(section, key, doc, rule.Expected + ", or auto", new[] { covers },
+            c => get(c) is { } v ? v.ToString(CultureInfo.InvariantCulture) : "auto",
+            (c, n, fail) => IsNull(n) || n is YamlScalarNode { Value: { } w } && w.Equals("auto", StringComparison.OrdinalIgnoreCase)
+                ? set(c, null)
+                : set(c, (int)ParseInteger(Scalar(n, fail, rule.Expected + ", or auto"), rule, int.MinValue, int.MaxValue, fail)), rule);
+
     /// <summary>A 64-bit integer checked by <paramref name="rule"/>; with <paramref name="nullMeans"/>, <c>null</c> stands for that value ("no limit").</summary>
     public static ConfigSetting Long(string section, string key, string doc, NumberRule rule, string covers,
                                      Func<CertifyConfig, long> get, Func<CertifyConfig, long, CertifyConfig> set, long? nullMeans = null) =>

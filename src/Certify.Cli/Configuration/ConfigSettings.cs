@@ -26,6 +26,7 @@ public static class ConfigSettings
 
     static CertifyConfig V(CertifyConfig c, Func<VerifierOptions, VerifierOptions> f) => c with { Verifier = f(c.Verifier) };
     static CertifyConfig A(CertifyConfig c, Func<AttackOptions, AttackOptions> f) => V(c, v => v with { AttackSchedule = f(c.Attack) });
+    static CertifyConfig C(CertifyConfig c, Func<CheapAttackOptions, CheapAttackOptions> f) => V(c, v => v with { CheapAttack = f(v.CheapAttack) });
     static CertifyConfig B(CertifyConfig c, Func<BabOptions, BabOptions> f) => V(c, v => v with { Bab = f(v.Bab) });
     static CertifyConfig X(CertifyConfig c, Func<ExactOptions, ExactOptions> f) => V(c, v => v with { ExactSettings = f(v.ExactSettings) });
     static CertifyConfig E(CertifyConfig c, Func<BoundOptions, BoundOptions> f) => c with { Bounds = f(c.Bounds) };
@@ -34,8 +35,8 @@ public static class ConfigSettings
     /// <summary>The sections, in file order, with one line on what each is for.</summary>
     public static IReadOnlyList<(string Name, string Doc)> Sections { get; } = new[]
     {
-        ("verifier", "the stages of `verify` (and of each instance of `run`): time limit, attack share, exact back-end"),
-        ("attack", "the PGD and sampling attack that runs first"),
+        ("verifier", "the stages of `verify` (and of each instance of `run`): time limit, attack share, root bounds, threads, exact back-end"),
+        ("attack", "the PGD and sampling attacks: a short one before the root bounds, the full one after them"),
         ("branch_and_bound", "branch and bound: splitting, bound method and its optimisation, batches, limits"),
         ("exact", "the exact back-ends (MILP with OR-Tools, SMT with Z3) of the last stage"),
         ("bounds", "the bound engine of `certify bounds`"),
@@ -47,12 +48,26 @@ public static class ConfigSettings
     {
         Seconds("verifier", "timeout", "time limit of `verify` in seconds, loading included (`run` takes each instance's from its list)", "VerifierOptions.Timeout",
             c => c.Verifier.Timeout, (c, v) => V(c, o => o with { Timeout = v })),
-        Bool("verifier", "attack", "run the PGD and sampling attack first", "VerifierOptions.Attack",
+        Bool("verifier", "attack", "run the PGD and sampling attacks (the short one before the root bounds, the full one after)", "VerifierOptions.Attack",
             c => c.Verifier.Attack, (c, v) => V(c, o => o with { Attack = v })),
-        Real("verifier", "attack_share", "share of the time limit the attack may use", NumberRule.InRange(0, 1), "VerifierOptions.AttackShare",
+        Real("verifier", "attack_share", "share of the time limit each attack may use", NumberRule.InRange(0, 1), "VerifierOptions.AttackShare",
             c => c.Verifier.AttackShare, (c, v) => V(c, o => o with { AttackShare = v })),
-        Seconds("verifier", "attack_max_time", "most seconds the attack may use", "VerifierOptions.AttackMaxTime",
+        Seconds("verifier", "attack_max_time", "most seconds each attack may use", "VerifierOptions.AttackMaxTime",
             c => c.Verifier.AttackMaxTime, (c, v) => V(c, o => o with { AttackMaxTime = v })),
+        Bool("verifier", "root_bounds_first", "bound the root (CROWN, then alpha-CROWN) after the cheap attack and before the full attack", "VerifierOptions.RootBoundsFirst",
+            c => c.Verifier.RootBoundsFirst, (c, v) => V(c, o => o with { RootBoundsFirst = v })),
+        Int("verifier", "root_alpha_iterations", "Adam iterations of the root's alpha-CROWN bound when CROWN did not prove it (0: skip it)", NumberRule.AtLeast(0), "VerifierOptions.RootAlphaIterations",
+            c => c.Verifier.RootAlphaIterations, (c, v) => V(c, o => o with { RootAlphaIterations = v })),
+        Real("verifier", "root_bounds_share", "share of the time left that each root bound may use", NumberRule.InRange(0, 1), "VerifierOptions.RootBoundsShare",
+            c => c.Verifier.RootBoundsShare, (c, v) => V(c, o => o with { RootBoundsShare = v })),
+        Real("verifier", "attack_scale_floor", "least fraction of the attack's time cap the full attack gets after unproven root bounds (1: never cut)", NumberRule.InRange(0, 1), "VerifierOptions.AttackScaleFloor",
+            c => c.Verifier.AttackScaleFloor, (c, v) => V(c, o => o with { AttackScaleFloor = v })),
+        IntOrAuto("verifier", "threads", "libtorch threads; auto: CERTIFY_THREADS if set, else 1 for small work or a loaded machine, else one per core", NumberRule.AtLeast(1), "VerifierOptions.Threads",
+            c => c.Verifier.Threads, (c, v) => V(c, o => o with { Threads = v })),
+        Long("verifier", "single_thread_below_work", "threads auto: one thread below this many elements (batch size x widest layer)", NumberRule.AtLeast(0), "ThreadPolicy.SmallWork",
+            c => c.Verifier.ThreadPolicy.SmallWork, (c, v) => V(c, o => o with { ThreadPolicy = o.ThreadPolicy with { SmallWork = v } })),
+        Real("verifier", "single_thread_load_per_core", "threads auto: one thread when the 1-minute load average is at least this times the cores", NumberRule.Positive, "ThreadPolicy.LoadPerCore",
+            c => c.Verifier.ThreadPolicy.LoadPerCore, (c, v) => V(c, o => o with { ThreadPolicy = o.ThreadPolicy with { LoadPerCore = v } })),
         Choice("verifier", "exact", "exact back-end for what branch and bound leaves open", new[] { "milp", "smt", "none" }, "VerifierOptions.Exact",
             c => c.Verifier.Exact.ToString().ToLowerInvariant(), (c, v) => V(c, o => o with { Exact = Enum.Parse<ExactStage>(v, ignoreCase: true) })),
         Real("verifier", "bab_share_before_exact", "share of the time left after the attack that branch and bound gets when an exact stage follows", NumberRule.InRange(0, 1), "VerifierOptions.BabShareBeforeMilp",
@@ -60,6 +75,16 @@ public static class ConfigSettings
         Seconds("verifier", "exact_min_time", "the exact stage starts only with at least this many seconds left", "VerifierOptions.MilpMinTime",
             c => c.Verifier.MilpMinTime, (c, v) => V(c, o => o with { MilpMinTime = v })),
 
+        Bool("attack", "cheap", "run a short attack before the root bounds (its limits: the cheap_ keys)", "CheapAttackOptions.Enabled",
+            c => c.Verifier.CheapAttack.Enabled, (c, v) => C(c, o => o with { Enabled = v })),
+        Int("attack", "cheap_random_samples", "short attack: most random samples per region", NumberRule.AtLeast(0), "CheapAttackOptions.RandomSamples",
+            c => c.Verifier.CheapAttack.RandomSamples, (c, v) => C(c, o => o with { RandomSamples = v })),
+        Int("attack", "cheap_rounds", "short attack: most rounds per region", NumberRule.AtLeast(0), "CheapAttackOptions.Rounds",
+            c => c.Verifier.CheapAttack.Rounds, (c, v) => C(c, o => o with { Rounds = v })),
+        Int("attack", "cheap_iterations", "short attack: most gradient steps per round", NumberRule.AtLeast(1), "CheapAttackOptions.Iterations",
+            c => c.Verifier.CheapAttack.Iterations, (c, v) => C(c, o => o with { Iterations = v })),
+        Int("attack", "cheap_restarts_per_disjunct", "short attack: most restarts per unsafe disjunct in a round", NumberRule.AtLeast(1), "CheapAttackOptions.RestartsPerDisjunct",
+            c => c.Verifier.CheapAttack.RestartsPerDisjunct, (c, v) => C(c, o => o with { RestartsPerDisjunct = v })),
         Int("attack", "restarts_per_disjunct", "restarts per unsafe disjunct in one round", NumberRule.AtLeast(1), "AttackOptions.RestartsPerDisjunct",
             c => c.Attack.RestartsPerDisjunct, (c, v) => A(c, o => o with { RestartsPerDisjunct = v })),
         Int("attack", "iterations", "gradient steps per round", NumberRule.AtLeast(1), "AttackOptions.Iterations",
@@ -163,6 +188,8 @@ public static class ConfigSettings
     {
         ["VerifierOptions.AttackSchedule"] = "the attack section",
         ["VerifierOptions.Bab"] = "the branch_and_bound section",
+        ["VerifierOptions.CheapAttack"] = "the attack section's cheap and cheap_ keys",
+        ["VerifierOptions.ThreadPolicy"] = "the verifier section's single_thread_ keys",
         ["VerifierOptions.ExactSettings"] = "the exact section",
         ["VerifierOptions.ExactBackend"] = "a back-end object (tests use fakes)",
         ["VerifierOptions.Log"] = "a callback: the command's own output",

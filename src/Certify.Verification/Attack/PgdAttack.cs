@@ -76,33 +76,48 @@ public sealed class PgdAttack
         Falsify(graph, checker, Deadline.Cancelled(cancel));
 
     /// <summary><see cref="Falsify(ComputationGraph, CounterexampleChecker, CancellationToken)"/> until <paramref name="deadline"/> or <see cref="AttackOptions.TimeLimit"/>, whichever comes first.</summary>
-    public Verdict? Falsify(ComputationGraph graph, CounterexampleChecker checker, Deadline deadline)
+    public Verdict? Falsify(ComputationGraph graph, CounterexampleChecker checker, Deadline deadline) => Attack(graph, checker, deadline).Sat;
+
+    /// <summary>
+    /// <see cref="Falsify(ComputationGraph, CounterexampleChecker, Deadline)"/> with what the attack did and how close it
+    /// came (<see cref="AttackOutcome"/>): the verifier sizes its later attack from the best margin.
+    /// </summary>
+    public AttackOutcome Attack(ComputationGraph graph, CounterexampleChecker checker, Deadline deadline)
     {
         Verdict? sat = null;
-        Search(graph, checker.Specification, c =>
+        var work = Search(graph, checker.Specification, c =>
         {
             if (c.Margin > 0) return false;
             sat = checker.Confirm(c.X);
             return sat is not null;
         }, deadline);
-        return sat;
+        return new AttackOutcome(sat, work.BestMargin, work.Points, work.Steps);
+    }
+
+    /// <summary>Counters of one attack, shared by its regions.</summary>
+    sealed class Work
+    {
+        public long Points, Steps;
+        public double BestMargin = double.PositiveInfinity;
     }
 
     /// <summary>Runs the attack; <paramref name="report"/> sees every improved point and returns true to stop.</summary>
-    void Search(ComputationGraph graph, Specification spec, Func<AttackCandidate, bool> report, Deadline deadline)
+    Work Search(ComputationGraph graph, Specification spec, Func<AttackCandidate, bool> report, Deadline deadline)
     {
+        var work = new Work();
         var end = deadline.Within(Options.TimeLimit);
-        if (end.IsPast) return;
+        if (end.IsPast) return work;
         var g = graph.To(Options.DType);
         var rng = new Random(Options.Seed);
         using var gen = new Generator((ulong)Options.Seed);
         for (int r = 0; r < spec.Regions.Count; r++)
         {
-            if (end.IsPast) return;
+            if (end.IsPast) return work;
             var share = end.Share(1.0 / (spec.Regions.Count - r));
-            var region = new RegionAttack(g, spec.Regions[r], r, Options, report, gen, rng);
-            if (region.Run(share)) return;
+            var region = new RegionAttack(g, spec.Regions[r], r, Options, report, gen, rng, work);
+            if (region.Run(share)) return work;
         }
+        return work;
     }
 
     /// <summary>The attack on one region's box.</summary>
@@ -115,6 +130,7 @@ public sealed class PgdAttack
         readonly Func<AttackCandidate, bool> _report;
         readonly Generator _gen;
         readonly Random _rng;
+        readonly Work _work;
         readonly int _n, _k;
         readonly Tensor _lo, _hi, _width;         // [n]
         readonly Tensor _c, _d;                    // [R, m], [R]
@@ -129,9 +145,9 @@ public sealed class PgdAttack
         bool OutOfTime(Deadline deadline) => deadline.IsPast || (deadline.HasTimeLimit && deadline.Remaining < _lastStep);
         double _bestReported = double.PositiveInfinity;
 
-        public RegionAttack(ComputationGraph g, InputRegion region, int index, AttackOptions o, Func<AttackCandidate, bool> report, Generator gen, Random rng)
+        public RegionAttack(ComputationGraph g, InputRegion region, int index, AttackOptions o, Func<AttackCandidate, bool> report, Generator gen, Random rng, Work work)
         {
-            _g = g; _region = region; _index = index; _o = o; _report = report; _gen = gen; _rng = rng;
+            _g = g; _region = region; _index = index; _o = o; _report = report; _gen = gen; _rng = rng; _work = work;
             _n = region.Lower.Length;
             _k = region.Unsafe.Disjuncts.Count;
             _lo = tensor(region.Lower, dtype: o.DType);
@@ -210,6 +226,8 @@ public sealed class PgdAttack
             var xs = x.to_type(ScalarType.Float64).data<double>().ToArray();
             var ms = margin.to_type(ScalarType.Float64).data<double>().ToArray();
             var order = Enumerable.Range(0, ms.Length).Where(i => !double.IsNaN(ms[i])).OrderBy(i => ms[i]).ToArray();
+            _work.Points += ms.Length;
+            if (order.Length > 0) _work.BestMargin = Math.Min(_work.BestMargin, ms[order[0]]);
             // Keep a few elite starts for the next rounds.
             foreach (var i in order.Take(4)) _elite.Add((xs.AsSpan(i * _n, _n).ToArray(), ms[i]));
             _elite.Sort((a, b) => a.Margin.CompareTo(b.Margin));
@@ -264,6 +282,7 @@ public sealed class PgdAttack
                     old.Dispose();
                 }
                 _lastStep = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                _work.Steps++;
             }
             using (no_grad()) return Consider(x, Margins(x).amin(new long[] { 1 }));
         }

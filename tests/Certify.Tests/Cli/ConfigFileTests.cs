@@ -16,7 +16,7 @@ namespace Certify.Tests.Cli;
 /// </summary>
 public sealed class ConfigFileTests
 {
-    static readonly Type[] Records = { typeof(VerifierOptions), typeof(AttackOptions), typeof(BabOptions), typeof(ExactOptions), typeof(BoundOptions), typeof(RunnerOptions) };
+    static readonly Type[] Records = { typeof(VerifierOptions), typeof(AttackOptions), typeof(CheapAttackOptions), typeof(Certify.Runtime.ThreadPolicy), typeof(BabOptions), typeof(ExactOptions), typeof(BoundOptions), typeof(RunnerOptions) };
 
     static CliException Refused(string yaml) => Assert.Throws<CliException>(() => ConfigFile.Parse(yaml, "cfg.yaml"));
 
@@ -42,9 +42,15 @@ public sealed class ConfigFileTests
             verifier:
               timeout: 300.5
               exact: smt
+              root_bounds_first: false
+              root_alpha_iterations: 0
+              threads: 3
+              single_thread_below_work: 1000
             attack:
               seed: -7
               dtype: float64
+              cheap: false
+              cheap_rounds: 0
             branch_and_bound:
               strategy: relu
               method: alpha-crown
@@ -75,6 +81,15 @@ public sealed class ConfigFileTests
         Assert.Equal(BoundMethod.Ibp, config.Bounds.Method);
         Assert.Equal(TimeSpan.FromSeconds(30), config.Runner.MaxTimeout);
         Assert.True(config.Runner.Isolate);
+        Assert.False(config.Verifier.RootBoundsFirst);
+        Assert.Equal(0, config.Verifier.RootAlphaIterations);
+        Assert.Equal(3, config.Verifier.Threads);
+        Assert.Equal(1000, config.Verifier.ThreadPolicy.SmallWork);
+        Assert.False(config.Verifier.CheapAttack.Enabled);
+        Assert.Equal(0, config.Verifier.CheapAttack.Rounds);
+        Assert.Null(new CertifyConfig().Verifier.Threads);
+        Assert.Contains("threads: auto", defaults);
+        Assert.Null(ConfigFile.Parse("verifier:\n  threads: auto\n", "t.yaml").Verifier.Threads);
         // Keys left out keep their defaults.
         Assert.Equal(new BabOptions().BatchSize, config.Verifier.Bab.BatchSize);
         Assert.Equal(new AttackOptions().Iterations, config.Attack.Iterations);
