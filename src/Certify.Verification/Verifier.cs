@@ -253,8 +253,6 @@ public sealed class Verifier
             var end = exactStage ? deadline.Share(Options.BabShareBeforeMilp) : deadline;
             if (end.IsPast) return Done(Verdict.Timeout("no time left for branch and bound"));
             var bab = new BranchAndBound(_graph, Options.Bab with { TimeLimit = null, Recorder = recorder ?? Options.Bab.Recorder });
-            if (recorder is not null && bab.Strategy != SplitStrategy.InputSplit)
-                certificate = "not checkable: neuron (ReLU) splits are not supported by the checker yet";
             BabResult result;
             try { result = bab.Run(_spec, end); }
             catch (Certify.Operators.OperatorDomainException e)

@@ -31,6 +31,12 @@ public sealed class CertificateFixture : IDisposable
 
     public CertificateFixture()
     {
+        _neuron = new(() =>
+        {
+            var path = System.IO.Path.Combine(Folder, "neuron.json");
+            var report = Verify(path, strategy: SplitStrategy.NeuronSplit);
+            return (report, report.Certificate?.StartsWith("written") == true ? Certificate.Load(path) : null!, path);
+        });
         const int grid = 400;
         for (int seed = 1; ; seed++)
         {
@@ -62,12 +68,22 @@ public sealed class CertificateFixture : IDisposable
     }
 
     /// <summary>Verifies the fixture's files, writing a certificate to <paramref name="certificate"/>.</summary>
-    public VerificationReport Verify(string certificate, bool unsound = false, string? property = null, Certify.Bounds.BoundMethod? method = null) => Verifier.Verify(Model, property ?? Property, new VerifierOptions
+    public VerificationReport Verify(string certificate, bool unsound = false, string? property = null, Certify.Bounds.BoundMethod? method = null,
+        SplitStrategy strategy = SplitStrategy.InputSplit) => Verify(Model, property ?? Property, certificate, unsound, method, strategy);
+
+    /// <summary>Verifies any files with the fixture's work budget (domains, no wall clock), writing a certificate.</summary>
+    public static VerificationReport Verify(string model, string property, string certificate, bool unsound = false, Certify.Bounds.BoundMethod? method = null,
+        SplitStrategy strategy = SplitStrategy.InputSplit) => Verifier.Verify(model, property, new VerifierOptions
     {
         Timeout = TimeSpan.FromMinutes(10), Attack = false, Exact = ExactStage.None,
-        Bab = new BabOptions { Strategy = SplitStrategy.InputSplit, MaxDomains = 50_000, BatchSize = 64, UnsoundDropSecondChildForTesting = unsound, Method = method },
-        Certificate = new CertificateRequest(certificate, Model, property ?? Property),
+        Bab = new BabOptions { Strategy = strategy, MaxDomains = 50_000, BatchSize = 64, UnsoundDropSecondChildForTesting = unsound, Method = method },
+        Certificate = new CertificateRequest(certificate, model, property),
     });
+
+    /// <summary>The same proof by neuron splitting (beta-CROWN by default), verified on first use: its report and certificate.</summary>
+    public (VerificationReport Report, Certificate Certificate, string Path) Neuron => _neuron.Value;
+
+    readonly Lazy<(VerificationReport, Certificate, string)> _neuron;
 
     /// <summary>Saves <paramref name="c"/> under <paramref name="name"/> and checks it against the given files (the fixture's by default).</summary>
     public CheckReport Check(Certificate c, string name, string? model = null, string? property = null)

@@ -218,20 +218,23 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
     }
 
     [Fact]
-    public void Neuron_splits_and_operators_without_a_checker_rule_are_not_checkable_and_write_no_file()
+    public void Operators_without_a_checker_rule_are_not_checkable_and_write_no_file()
     {
-        var path = Path.Combine(f.Folder, "relu-split.json");
-        var report = Verifier.Verify(f.Model, f.Property, new VerifierOptions
-        {
-            Timeout = TimeSpan.FromMinutes(10), Attack = false, Exact = ExactStage.None,
-            Bab = new Certify.Verification.Search.BabOptions { Strategy = Certify.Verification.Search.SplitStrategy.NeuronSplit, MaxDomains = 50_000 },
-            Certificate = new CertificateRequest(path, f.Model, f.Property),
-        });
-        output.WriteLine($"{report.Verdict}; {report.Certificate}");
-        if (report.Verdict.Kind == VerdictKind.Unsat) Assert.StartsWith("not checkable: neuron", report.Certificate);
-        Assert.False(File.Exists(path));
-        var sigmoid = Certify.Tests.Bounds.TestNetworks.Mlp(() => new SigmoidOp(), 1, width: 4, layers: 1, inputs: 2, outputs: 2);
+        var sigmoid = Certify.Tests.Bounds.TestNetworks.Mlp(() => new SigmoidOp(), 1, width: 4, layers: 1, inputs: 2, outputs: 3);
         Assert.StartsWith("not checkable: Sigmoid", CheckerInputs.NotCheckable(sigmoid));
+        using var scope = NewDisposeScope();
+        var model = Path.Combine(f.Folder, "sigmoid.onnx");
+        OnnxExporter.Export(sigmoid.To(ScalarType.Float32), model);
+        // y_0 ≤ −10⁴ is impossible for this small network on [-1, 1]²: an unsat that the bounds prove at once.
+        var property = Path.Combine(f.Folder, "sigmoid.vnnlib");
+        Certify.Spec.VnnLibWriter.Write(new Certify.Spec.Specification(new[] { new Certify.Spec.InputRegion(new[] { -1.0, -1.0 }, new[] { 1.0, 1.0 },
+            new Certify.Spec.OutputCondition(new[] { new Certify.Spec.Conjunction(new[] { new Certify.Spec.HalfSpace(new[] { 1.0, 0, 0 }, -1e4) }) })) }, 2, 3), property);
+        var path = Path.Combine(f.Folder, "sigmoid.json");
+        var report = CertificateFixture.Verify(model, property, path);
+        output.WriteLine($"{report.Verdict}; {report.Certificate}");
+        Assert.Equal(VerdictKind.Unsat, report.Verdict.Kind);
+        Assert.StartsWith("not checkable: Sigmoid", report.Certificate);
+        Assert.False(File.Exists(path));
     }
 
     [Fact]
@@ -261,10 +264,10 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
     }
 
     /// <summary>Index one past the subtree that starts at <paramref name="start"/> (pre-order).</summary>
-    static int SubtreeEnd(IReadOnlyList<ProofNode> nodes, int start)
+    internal static int SubtreeEnd(IReadOnlyList<ProofNode> nodes, int start)
     {
         int need = 1, i = start;
-        while (need > 0) { need += nodes[i].Split is not null ? 1 : -1; i++; }
+        while (need > 0) { need += nodes[i].Split is not null || nodes[i].Neuron is not null ? 1 : -1; i++; }
         return i;
     }
 }
