@@ -106,6 +106,49 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
     }
 
     [Fact]
+    public void A_claim_that_sampling_shows_false_is_rejected_naming_the_node_and_neuron()
+    {
+        // The deepest ReLU layer's claimed upper bound of one neuron is set just below a value that the network actually
+        // reaches inside the leaf's box (found by sampling): a claim the checker cannot imply, because it is false.
+        var nodes = Region(f.Certificate).Nodes.ToList();
+        var (lo, hi) = (Region(f.Certificate).Lower, Region(f.Certificate).Upper);
+        int i = FirstLeaf(f.Certificate);
+        var box = LeafBox(nodes, i, lo, hi);
+        var leaf = nodes[i].Leaf!;
+        int layer = leaf.Pre.Count - 1;
+        using var scope = NewDisposeScope();
+        var pre = f.Graph.Nodes.Where(n => n.Op is ReluOp).ElementAt(layer).Inputs[0];
+        var xs = tensor(box.Lo).unsqueeze(0) + rand(4000, box.Lo.Length, dtype: ScalarType.Float64) * (tensor(box.Hi) - tensor(box.Lo)).unsqueeze(0);
+        var z = f.Graph.To(ScalarType.Float64).ForwardAll(xs)[pre]!.reshape(4000, -1);
+        var reached = z.amax(0).data<double>().ToArray();
+        int j = Enumerable.Range(0, reached.Length).MaxBy(k => reached[k] - leaf.Pre[layer].Lower[k]);
+        var bounds = leaf.Pre.ToList();
+        var upper = bounds[layer].Upper.ToArray();
+        upper[j] = reached[j] - 1e-3 * (1 + Math.Abs(reached[j]));
+        Assert.True(upper[j] >= bounds[layer].Lower[j], "the false claim must still be an interval");
+        bounds[layer] = bounds[layer] with { Upper = upper };
+        Rejected(WithLeaf(f.Certificate, i, leaf with { Pre = bounds }), "false-claim.json",
+            $"leaf at node {i}", $"node {f.Certificate.Nonlinear[layer].Name} neuron {j}: claimed upper bound", "not implied");
+    }
+
+    /// <summary>The box of the leaf at <paramref name="index"/> in a pre-order tree of input splits over [lo, hi].</summary>
+    static (double[] Lo, double[] Hi) LeafBox(IReadOnlyList<ProofNode> nodes, int index, double[] lo, double[] hi)
+    {
+        var stack = new Stack<(double[] Lo, double[] Hi)>();
+        stack.Push((lo, hi));
+        for (int k = 0; ; k++)
+        {
+            var (l, h) = stack.Pop();
+            if (k == index) return (l, h);
+            if (nodes[k].Split is not { } s) continue;
+            var lh = (double[])h.Clone(); lh[s.Input] = s.At;
+            var hl = (double[])l.Clone(); hl[s.Input] = s.At;
+            stack.Push((hl, h));
+            stack.Push((l, lh));
+        }
+    }
+
+    [Fact]
     public void Widening_claimed_bounds_is_harmless_because_the_checker_uses_its_own()
     {
         // A widened claim is still a true statement, and the checker builds every relaxation on its own derived bounds, not
@@ -148,16 +191,25 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
         var weaker = spec with { Regions = new[] { spec.Regions[0] with { Unsafe = new Certify.Spec.OutputCondition(new[] {
             new Certify.Spec.Conjunction(new[] { row with { D = row.D + 10 } }) }) } } };
         Certify.Spec.VnnLibWriter.Write(weaker, other);
-        var path = Path.Combine(f.Folder, "prop-swap.json");
-        f.Certificate.Save(path);
-        var plain = CertificateFiles.Check(f.Model, other, path, parallelism: 1);
+        RejectedForAnotherFile(other, network: false, "not refuted");
+    }
+
+    /// <summary>
+    /// The fixture's certificate checked against <paramref name="other"/> (a network or a property file): rejected for its
+    /// hash, and with the hash forged to match, rejected by the proof itself (the message naming <paramref name="forgedMention"/>).
+    /// </summary>
+    void RejectedForAnotherFile(string other, bool network, string forgedMention)
+    {
+        string kind = network ? "network" : "property";
+        var plain = f.Check(f.Certificate, $"{kind}-swap.json", model: network ? other : null, property: network ? null : other);
         Assert.False(plain.Accepted);
-        Assert.Contains("another property", plain.Message);
-        var forged = f.Certificate with { Property = new FileHash("other.vnnlib", Certify.Verification.Proofs.CheckerInputs.Sha256(other)) };
-        var r = f.Check(forged, "prop-forged.json", property: other);
+        Assert.Contains($"another {kind}", plain.Message);
+        var hash = new FileHash(Path.GetFileName(other), CheckerInputs.Sha256(other));
+        var forged = network ? f.Certificate with { Network = hash } : f.Certificate with { Property = hash };
+        var r = f.Check(forged, $"{kind}-forged.json", model: network ? other : null, property: network ? null : other);
         output.WriteLine(r.ToString());
         Assert.False(r.Accepted);
-        Assert.Contains("not refuted", r.Message);
+        Assert.Contains(forgedMention, r.Message);
     }
 
     [Fact]
@@ -173,14 +225,7 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
             return c;
         });
         OnnxExporter.Export(g, other);
-        var plain = f.Check(f.Certificate, "net-swap.json", model: other);
-        Assert.False(plain.Accepted);
-        Assert.Contains("another network", plain.Message);
-        var forged = f.Certificate with { Network = new FileHash("other.onnx", Certify.Verification.Proofs.CheckerInputs.Sha256(other)) };
-        var r = f.Check(forged, "net-forged.json", model: other);
-        output.WriteLine(r.ToString());
-        Assert.False(r.Accepted);
-        Assert.Contains("leaf at node", r.Message);
+        RejectedForAnotherFile(other, network: true, "leaf at node");
     }
 
     [Fact]
@@ -245,6 +290,11 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
         Assert.Equal(0, code);
         Assert.StartsWith("unsat", stdout);
         Assert.Contains("certificate written", stdout);
+        (code, stdout, _) = CommandHarness.Certify(new[] { "verify", f.Model, f.Property, "--no-attack", "--exact", "none", "--split", "input", "--certificate", path, "--json" });
+        Assert.Equal(0, code);
+        var json = Certify.Tests.Cli.ResultJsonTests.Valid(stdout).GetProperty("certificate");
+        Assert.Equal("written", json.GetProperty("status").GetString());
+        Assert.StartsWith(path, json.GetProperty("detail").GetString());
         (code, stdout, _) = CommandHarness.Certify(new[] { "check-certificate", f.Model, f.Property, path });
         Assert.Equal(0, code);
         Assert.StartsWith("accepted", stdout);
