@@ -78,6 +78,16 @@ public sealed class CertificateFixture : IDisposable
         return root.Lower[0, 0].item<double>() > d ? null : spec;
     }
 
+    static readonly Lazy<Json.Schema.JsonSchema> _schema = new(() =>
+        Json.Schema.JsonSchema.FromText(File.ReadAllText(System.IO.Path.Combine(TestPaths.RepoRoot, "specs", "certificate.schema.json"))));
+
+    /// <summary>Whether the JSON file or text <paramref name="json"/> is valid against <c>specs/certificate.schema.json</c> (read once: the schema registry keeps its id).</summary>
+    public static bool ValidAgainstSchema(string json)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        return _schema.Value.Evaluate(doc.RootElement).IsValid;
+    }
+
     /// <summary>Verifies the fixture's files, writing a certificate to <paramref name="certificate"/>.</summary>
     public VerificationReport Verify(string certificate, bool unsound = false, string? property = null, Certify.Bounds.BoundMethod? method = null,
         SplitStrategy strategy = SplitStrategy.InputSplit) => Verify(Model, property ?? Property, certificate, unsound, method, strategy);

@@ -244,12 +244,9 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
     [Fact]
     public void The_written_certificate_is_valid_against_its_schema_and_a_broken_one_is_not()
     {
-        var schema = Json.Schema.JsonSchema.FromText(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "specs", "certificate.schema.json")));
-        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(f.CertificatePath));
-        Assert.True(schema.Evaluate(doc.RootElement).IsValid);
+        Assert.True(CertificateFixture.ValidAgainstSchema(File.ReadAllText(f.CertificatePath)));
         var broken = File.ReadAllText(f.CertificatePath).Replace("\"format\":\"certify-certificate\"", "\"format\":\"other\"");
-        using var bad = System.Text.Json.JsonDocument.Parse(broken);
-        Assert.False(schema.Evaluate(bad.RootElement).IsValid);
+        Assert.False(CertificateFixture.ValidAgainstSchema(broken));
     }
 
     [Fact]

@@ -29,6 +29,7 @@ public sealed class NeuronSplitCertificateTests(CertificateFixture f, ITestOutpu
         var r = CertificateFiles.Check(f.Model, f.Property, path, parallelism: 1);
         output.WriteLine(r.ToString());
         Assert.True(r.Accepted, r.Message);
+        Assert.True(CertificateFixture.ValidAgainstSchema(File.ReadAllText(path)), "the neuron-split certificate is not valid against its schema");
     }
 
     Certificate WithBetas(Func<double, double> map) => WithNodes(Nodes.Select(n => n.Leaf is { Betas: { } b } leaf
