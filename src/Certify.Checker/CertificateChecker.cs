@@ -150,7 +150,8 @@ public static class CertificateChecker
         if (leaf.Rows.Length != region.Disjuncts.Count) return $"{leaf.Rows.Length} rows named for {region.Disjuncts.Count} disjuncts";
         if (leaf.Pre.Count != relus.Length) return $"bounds claimed for {leaf.Pre.Count} nonlinear nodes; the network has {relus.Length}";
         var b = LeafBounds.Start(net, lo, hi);
-        var fwd = net.InputSize <= ForwardMaxInputs ? new ForwardBounds(lo, hi) : null;
+        // Forward mode has rules for affine and ReLU steps only (a max pooling network goes without it).
+        var fwd = net.InputSize <= ForwardMaxInputs && !net.Steps.Any(s => s is MaxPoolStep) ? new ForwardBounds(lo, hi) : null;
         int done = 0;
         void Advance(int step)
         {

@@ -70,6 +70,10 @@ sealed class LeafBounds
                 _lo[step + 1] = l.Select(v => v >= 0 ? v : Outward.MulDown(r.NegativeSlope, v)).ToArray();
                 _hi[step + 1] = u.Select(v => v >= 0 ? v : Outward.MulUp(r.NegativeSlope, v)).ToArray();
                 break;
+            case MaxPoolStep m:
+                _lo[step + 1] = m.Windows.Select(w => w.Max(j => l[j])).ToArray();
+                _hi[step + 1] = m.Windows.Select(w => w.Max(j => u[j])).ToArray();
+                break;
             default: throw new CertificateException($"step '{_net.Steps[step].Name}': no rule");
         }
     }
@@ -170,12 +174,42 @@ sealed class LeafBounds
                     lam = next;
                     break;
                 }
+                case MaxPoolStep m:
+                    lam = MaxPoolBack(m, lam, l, u, ref mu);
+                    break;
                 default: throw new CertificateException($"step '{_net.Steps[k].Name}': no rule");
             }
         }
         for (int j = 0; j < lam.Length; j++)
             if (lam[j] != 0) mu = Outward.AddDown(mu, Outward.MulDown(lam[j], lam[j] > 0 ? _xl[j] : _xu[j]));
         return mu;
+    }
+
+    /// <summary>
+    /// Back through max pooling, each window's inputs in [l, u]. For λ &gt; 0: v ≥ x_j for every j of the window; the one
+    /// with the largest lower bound is taken. For λ &lt; 0: when one input's lower bound is at least every other's upper
+    /// bound, v = x_j exactly; otherwise v ≤ max_j u_j, a constant. Windows may overlap: coefficients add up, enclosed.
+    /// </summary>
+    static double[] MaxPoolBack(MaxPoolStep m, double[] lam, double[] l, double[] u, ref double mu)
+    {
+        var gl = new double[m.In]; var gu = new double[m.In];
+        for (int i = 0; i < m.Windows.Length; i++)
+        {
+            double li = lam[i];
+            if (li == 0) continue;
+            var w = m.Windows[i];
+            int best = w.MaxBy(j => l[j]);
+            bool exact = w.All(j => j == best || u[j] <= l[best]);
+            if (li > 0 || exact)
+            {
+                gl[best] = Outward.AddDown(gl[best], li);
+                gu[best] = Outward.AddUp(gu[best], li);
+            }
+            else mu = Outward.AddDown(mu, Outward.MulDown(li, w.Max(j => u[j])));
+        }
+        var next = new double[m.In];
+        for (int j = 0; j < m.In; j++) next[j] = Represent(gl[j], gu[j], l[j], u[j], ref mu);
+        return next;
     }
 
     /// <summary>The coefficient <c>li·s</c> on a variable in [vl, vu], its rounding charged to <paramref name="mu"/>.</summary>

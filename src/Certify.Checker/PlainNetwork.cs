@@ -58,7 +58,17 @@ public sealed record ReluStep(string Name, int Size, double NegativeSlope = 0) :
 }
 
 /// <summary>
-/// The network as the checker sees it: a chain of affine maps and ReLUs over flat double vectors, with its own copies of
+/// <c>y_i = max_{j ∈ Windows[i]} x_j</c>: max pooling, each output the maximum of its window of inputs (flat indices;
+/// padding is simply absent from a window). Max is exact in floating point, so only the relaxations need care.
+/// </summary>
+public sealed record MaxPoolStep(string Name, int In, int[][] Windows) : Step(Name)
+{
+    public override int OutputSize => Windows.Length;
+    public override double[] Run(double[] x) => Windows.Select(w => w.Max(j => x[j])).ToArray();
+}
+
+/// <summary>
+/// The network as the checker sees it: a chain of affine maps, ReLUs and max poolings over flat double vectors, with its own copies of
 /// the weights. The checker trusts only this form, and only after <see cref="CompareWith"/> agreed with an independent
 /// runtime (ONNX Runtime) on sample points: whoever built it (Certify's importer) is thereby checked, not trusted.
 /// </summary>
@@ -74,6 +84,8 @@ public sealed class PlainNetwork
             if (s is ReluStep r && r.Size != n) throw new CertificateException($"network step '{s.Name}': size {r.Size}, previous {n}");
             if (s is ReluStep q && !(q.NegativeSlope >= 0 && q.NegativeSlope <= 1))
                 throw new CertificateException($"network step '{s.Name}': negative slope {q.NegativeSlope} outside [0, 1]");
+            if (s is MaxPoolStep m && (m.In != n || m.Windows.Any(w => w.Length == 0 || w.Any(j => j < 0 || j >= n))))
+                throw new CertificateException($"network step '{s.Name}': a pooling window is empty or outside the {n} inputs");
             if (s is AffineStep f && (f.W.Any(v => !double.IsFinite(v)) || f.B.Any(v => !double.IsFinite(v))))
                 throw new CertificateException($"network step '{s.Name}': a weight is not finite");
             n = s.OutputSize;

@@ -74,6 +74,14 @@ public sealed class CertificateRecorder : IProofRecorder
             NotCheckable = $"not checkable: the search splits {d.Split.shape[1]} neurons, the checker knows {_neurons} (ReLU and LeakyReLU ones)";
             return;
         }
+        if (d.Bounds.Alphas?.LowerPass.Keys.FirstOrDefault(id => _relus.All(r => r.Relu != id)) is { } other && other > 0)
+        {
+            // Optimised parameters of a node whose relaxation the certificate has no field for (MaxPool's window weights):
+            // the checker would use CROWN's choice there and could refuse a true proof, so none is written.
+            var node = _graph.Nodes[other];
+            NotCheckable = $"not checkable: optimised relaxation parameters of {node.Op.Kind} (node '{node.Name}') are not in the certificate format (prove it with CROWN)";
+            return;
+        }
         using var scope = NewDisposeScope();
         var index = d.Closed.nonzero().squeeze(1);
         long k = index.shape[0];

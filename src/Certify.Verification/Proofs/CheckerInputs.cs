@@ -22,7 +22,7 @@ public static class CheckerInputs
         catch (NotCheckableException e) { return e.Message; }
     }
 
-    /// <summary>The graph as a chain of affine steps (Linear, elementwise affine, Conv) and ReLU/LeakyReLU steps.</summary>
+    /// <summary>The graph as a chain of affine steps (Linear, elementwise affine, Conv), ReLU/LeakyReLU and MaxPool steps.</summary>
     /// <exception cref="NotCheckableException">for an operator or a graph shape the checker does not support.</exception>
     public static PlainNetwork Network(ComputationGraph graph)
     {
@@ -63,6 +63,9 @@ public static class CheckerInputs
                     break;
                 case ConvOp conv:
                     steps.Add(ConvolutionAsAffine(node, conv, graph.Nodes[node.Inputs[0]].Shape));
+                    break;
+                case MaxPoolOp pool:
+                    steps.Add(PoolingWindows(node, pool, graph.Nodes[node.Inputs[0]].Shape));
                     break;
                 default:
                     throw new NotCheckableException($"not checkable: {node.Op.Kind} (node '{node.Name}') has no rule in the checker");
@@ -134,6 +137,43 @@ public static class CheckerInputs
                 }
         }
         return new AffineStep(node.Name, (int)inSize, (int)outSize, matrix, bias);
+    }
+
+    /// <summary>
+    /// A 1-d or 2-d max pooling as its windows: output (c, y, x) takes the maximum over input (c, y·sy − py + ky·dy,
+    /// x·sx − px + kx·dx) for the kernel offsets that fall inside the input (padding counts as −∞, so it is left out).
+    /// </summary>
+    static MaxPoolStep PoolingWindows(Node node, MaxPoolOp pool, long[] inputShape)
+    {
+        int dims = pool.Kernel.Length;
+        if (dims > 2 || inputShape.Length != dims + 1 || node.Shape.Length != dims + 1)
+            throw new NotCheckableException($"not checkable: MaxPool (node '{node.Name}') with {dims} spatial dimensions (the checker reads 1-d and 2-d)");
+        bool two = dims == 2;
+        int c = (int)inputShape[0], h = two ? (int)inputShape[1] : 1, w = (int)inputShape[^1];
+        int ho = two ? (int)node.Shape[1] : 1, wo = (int)node.Shape[^1];
+        int kh = two ? (int)pool.Kernel[0] : 1, kw = (int)pool.Kernel[^1];
+        int sy = two ? (int)pool.Strides[0] : 1, sx = (int)pool.Strides[^1];
+        int dy = two ? (int)pool.Dilations[0] : 1, dx = (int)pool.Dilations[^1];
+        int py = two ? (int)pool.Pads[0] : 0, px = (int)pool.Pads[dims - 1];
+        var windows = new int[c * ho * wo][];
+        for (int ch = 0; ch < c; ch++)
+            for (int y = 0; y < ho; y++)
+                for (int x = 0; x < wo; x++)
+                {
+                    var window = new List<int>();
+                    for (int ky = 0; ky < kh; ky++)
+                    {
+                        int iy = y * sy - py + ky * dy;
+                        if (iy < 0 || iy >= h) continue;
+                        for (int kx = 0; kx < kw; kx++)
+                        {
+                            int ix = x * sx - px + kx * dx;
+                            if (ix >= 0 && ix < w) window.Add((ch * h + iy) * w + ix);
+                        }
+                    }
+                    windows[(ch * ho + y) * wo + x] = window.ToArray();
+                }
+        return new MaxPoolStep(node.Name, c * h * w, windows);
     }
 
     /// <summary>The specification's regions as plain numbers (rows numbered disjunct by disjunct, as in the certificate).</summary>
