@@ -21,7 +21,7 @@ public sealed record Certificate
     public string? Producer { get; init; }
     public required FileHash Network { get; init; }
     public required FileHash Property { get; init; }
-    /// <summary>The network's nonlinear nodes in order (ReLU layers), by name and size: the layers <see cref="Leaf.Pre"/> and slopes refer to.</summary>
+    /// <summary>The network's nonlinear nodes in order (ReLU and LeakyReLU layers), by name and size: the layers <see cref="Leaf.Pre"/>, slopes, betas and neuron splits refer to.</summary>
     public required IReadOnlyList<NonlinearNode> Nonlinear { get; init; }
     /// <summary>One proof per region of the property, in the property's order.</summary>
     public required IReadOnlyList<RegionProof> Regions { get; init; }

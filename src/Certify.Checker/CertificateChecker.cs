@@ -12,11 +12,12 @@ public sealed record CheckReport(bool Accepted, string Message, int Regions, lon
 /// <summary>
 /// Checks a <see cref="Certificate"/> against a network and a property that the caller read itself (and whose file hashes it
 /// computed itself). Accepts only when: the hashes match; every region's box is the property's; every region's tree, read
-/// in pre-order, splits boxes into parts that cover them (input bisections at points inside the box) and ends in leaves only;
-/// and in every leaf, every claimed intermediate bound is implied by the checker's own bound (interval arithmetic, then
-/// back-substitution over the accepted bounds of earlier nodes), and for every disjunct of the region's unsafe condition the
-/// named row's lower bound (the checker's own, with the witness slopes) exceeds the row's right-hand side. Leaves are
-/// checked in parallel; the first failure in tree order is reported.
+/// in pre-order, splits boxes into parts that cover them (input bisections at points inside the box; neuron splits into
+/// z ≤ 0 and z ≥ 0) and ends in leaves only; and in every leaf (the part of its box where its path's neuron splits hold),
+/// every claimed intermediate bound is implied by the checker's own bound (interval arithmetic, then back-substitution over
+/// the checker's bounds of earlier nodes, clamped by the splits), and for every disjunct of the region's unsafe condition
+/// the named row's lower bound (the checker's own, with the witness slopes and split multipliers as hints) exceeds the
+/// row's right-hand side. Leaves are checked in parallel; the first failure in tree order is reported.
 /// </summary>
 public static class CertificateChecker
 {
@@ -32,7 +33,7 @@ public static class CertificateChecker
             return Reject($"the certificate is for another property (SHA-256 {cert.Property.Sha256}, this file {propertySha256})");
         var relus = net.ReluSteps;
         if (cert.Nonlinear.Count != relus.Length || cert.Nonlinear.Where((n, i) => n.Size != net.Steps[relus[i]].OutputSize).Any())
-            return Reject($"the certificate lists {cert.Nonlinear.Count} nonlinear nodes ({string.Join(", ", cert.Nonlinear.Select(n => $"{n.Name}[{n.Size}]"))}); the network has {relus.Length} ReLU layers ({string.Join(", ", relus.Select(i => $"{net.Steps[i].Name}[{net.Steps[i].OutputSize}]"))})");
+            return Reject($"the certificate lists {cert.Nonlinear.Count} nonlinear nodes ({string.Join(", ", cert.Nonlinear.Select(n => $"{n.Name}[{n.Size}]"))}); the network has {relus.Length} ReLU/LeakyReLU layers ({string.Join(", ", relus.Select(i => $"{net.Steps[i].Name}[{net.Steps[i].OutputSize}]"))})");
         if (cert.Regions.Count != prop.Regions.Count)
             return Reject($"the certificate proves {cert.Regions.Count} regions; the property has {prop.Regions.Count}");
 
