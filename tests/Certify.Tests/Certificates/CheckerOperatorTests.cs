@@ -3,7 +3,6 @@ using Certify.Graph;
 using Certify.Import;
 using Certify.Operators;
 using Certify.Spec;
-using Certify.Tests.Bounds;
 using Certify.Verification;
 using Certify.Verification.Proofs;
 using Certify.Verification.Search;
@@ -64,37 +63,29 @@ public sealed class CheckerOperatorTests(ITestOutputHelper output) : IDisposable
 
     static ComputationGraph Network(string name) => name switch
     {
-        "conv" => TestNetworks.ConvNet(3),
+        "conv" => Certify.Tests.Bounds.TestNetworks.ConvNet(3),
         "mixed" => MixedConvNet(4),
         "pool" => PoolingNet(6),
-        _ => TestNetworks.Mlp(() => new LeakyReluOp(0.1), 5, width: 12, layers: 3, inputs: 4, outputs: 3),
+        _ => Certify.Tests.Bounds.TestNetworks.Mlp(() => new LeakyReluOp(0.1), 5, width: 12, layers: 3, inputs: 4, outputs: 3),
     };
 
     [Theory]
     [MemberData(nameof(Networks))]
-    public void The_plain_network_computes_what_the_graph_computes(string name)
+    public void The_plain_network_computes_what_the_graph_computes_and_its_bounds_contain_every_sampled_value(string name)
     {
         var graph = Network(name).To(ScalarType.Float64);
         using var scope = NewDisposeScope();
         var net = CheckerInputs.Network(graph);
-        var xs = randn(50, graph.InputSize, dtype: ScalarType.Float64, generator: manual_seed(9));
-        var ys = graph.Forward(xs).reshape(50, -1);
+        // The same function: the plain network against the graph at random points.
+        var points = randn(50, graph.InputSize, dtype: ScalarType.Float64, generator: manual_seed(9));
+        var ys = graph.Forward(points).reshape(50, -1);
         for (int k = 0; k < 50; k++)
         {
-            var mine = net.Run(xs[k].data<double>().ToArray());
+            var mine = net.Run(points[k].data<double>().ToArray());
             var theirs = ys[k].data<double>().ToArray();
             for (int i = 0; i < mine.Length; i++)
                 Assert.True(Math.Abs(mine[i] - theirs[i]) <= 1e-9 * (1 + Math.Abs(theirs[i])), $"sample {k} output {i}: {mine[i]} vs {theirs[i]}");
         }
-    }
-
-    [Theory]
-    [MemberData(nameof(Networks))]
-    public void Own_bounds_contain_every_sampled_value(string name)
-    {
-        var graph = Network(name).To(ScalarType.Float64);
-        using var scope = NewDisposeScope();
-        var net = CheckerInputs.Network(graph);
         long n = graph.InputSize;
         var centre = randn(n, dtype: ScalarType.Float64, generator: manual_seed(11)).data<double>().ToArray();
         var lo = centre.Select(v => v - 0.15).ToArray(); var hi = centre.Select(v => v + 0.15).ToArray();
@@ -119,8 +110,8 @@ public sealed class CheckerOperatorTests(ITestOutputHelper output) : IDisposable
     public void Operators_without_a_rule_are_named_not_checkable()
     {
         // Pad, AvgPool, Tanh, ConvTranspose: the first one met is named.
-        Assert.Equal("not checkable: Pad (node 'pad') has no rule in the checker", CheckerInputs.NotCheckable(TestNetworks.PoolNet(1)));
-        var leakyAboveOne = TestNetworks.Mlp(() => new LeakyReluOp(1.5), 1, width: 3, layers: 1, inputs: 2, outputs: 2);
+        Assert.Equal("not checkable: Pad (node 'pad') has no rule in the checker", CheckerInputs.NotCheckable(Certify.Tests.Bounds.TestNetworks.PoolNet(1)));
+        var leakyAboveOne = Certify.Tests.Bounds.TestNetworks.Mlp(() => new LeakyReluOp(1.5), 1, width: 3, layers: 1, inputs: 2, outputs: 2);
         Assert.StartsWith("not checkable: LeakyRelu (node 'act0')", CheckerInputs.NotCheckable(leakyAboveOne));
     }
 
@@ -129,7 +120,7 @@ public sealed class CheckerOperatorTests(ITestOutputHelper output) : IDisposable
     [InlineData(SplitStrategy.NeuronSplit)]
     public void A_leaky_relu_proof_is_accepted_and_a_slope_below_alpha_is_rejected(SplitStrategy strategy)
     {
-        var (model, property) = Files("leaky", seed => TestNetworks.Mlp(() => new LeakyReluOp(0.1), seed, width: 10, layers: 2, inputs: 2, outputs: 3),
+        var (model, property) = Files("leaky", seed => Certify.Tests.Bounds.TestNetworks.Mlp(() => new LeakyReluOp(0.1), seed, width: 10, layers: 2, inputs: 2, outputs: 3),
             CertificateFixture.HardProperty);
         var path = Path.Combine(_folder, $"leaky-{strategy}.json");
         var report = CertificateFixture.Verify(model, property, path, strategy: strategy);
@@ -162,7 +153,7 @@ public sealed class CheckerOperatorTests(ITestOutputHelper output) : IDisposable
         // The unsafe threshold sits between the root bound L and the sampled minimum m of c·y over a small box: tried at
         // L + f·(m − L) for shrinking f until neuron-split branch and bound proves it (within its domain budget), else just
         // below L (proven at the root: a one-leaf certificate).
-        var graph = (name == "conv" ? TestNetworks.ConvNet(2) : PoolingNet(7)).To(ScalarType.Float32);
+        var graph = (name == "conv" ? Certify.Tests.Bounds.TestNetworks.ConvNet(2) : PoolingNet(7)).To(ScalarType.Float32);
         using var scope = NewDisposeScope();
         long n = graph.InputSize;
         var centre = (rand(n, dtype: ScalarType.Float64, generator: manual_seed(3)) - 0.5).data<double>().ToArray();
