@@ -21,7 +21,7 @@ public sealed record Certificate
     public string? Producer { get; init; }
     public required FileHash Network { get; init; }
     public required FileHash Property { get; init; }
-    /// <summary>The network's nonlinear nodes in order (ReLU layers), by name and size: the layers <see cref="Leaf.Pre"/> and slopes refer to.</summary>
+    /// <summary>The network's nonlinear nodes in order (ReLU and LeakyReLU layers), by name and size: the layers <see cref="Leaf.Pre"/>, slopes, betas and neuron splits refer to.</summary>
     public required IReadOnlyList<NonlinearNode> Nonlinear { get; init; }
     /// <summary>One proof per region of the property, in the property's order.</summary>
     public required IReadOnlyList<RegionProof> Regions { get; init; }
@@ -68,21 +68,31 @@ public sealed record NonlinearNode(string Name, int Size);
 public sealed record RegionProof(double[] Lower, double[] Upper, IReadOnlyList<ProofNode> Nodes);
 
 /// <summary>
-/// One node of a proof tree: exactly one of <see cref="Split"/> (two children follow), <see cref="Leaf"/> (a refutation)
-/// or <see cref="Open"/> (a sub-problem the producer could not close or account for; the checker always rejects it).
+/// One node of a proof tree: exactly one of <see cref="Split"/> or <see cref="Neuron"/> (two children follow),
+/// <see cref="Leaf"/> (a refutation) or <see cref="Open"/> (a sub-problem the producer could not close or account for;
+/// the checker always rejects it).
 /// </summary>
-public sealed record ProofNode(InputSplit? Split = null, Leaf? Leaf = null, string? Open = null);
+public sealed record ProofNode(InputSplit? Split = null, Leaf? Leaf = null, string? Open = null, NeuronSplit? Neuron = null);
 
 /// <summary>Bisection of input <see cref="Input"/> at <see cref="At"/>: children <c>x ≤ At</c>, then <c>x ≥ At</c>.</summary>
 public sealed record InputSplit(int Input, double At);
 
 /// <summary>
+/// Case split on the input z of neuron <see cref="Index"/> of nonlinear node <see cref="Node"/> (an index into
+/// <see cref="Certificate.Nonlinear"/>): children <c>z ≤ 0</c>, then <c>z ≥ 0</c>. The two cases cover every input, so
+/// the split needs no check beyond naming a neuron that exists and is not split already on the path.
+/// </summary>
+public sealed record NeuronSplit(int Node, int Index);
+
+/// <summary>
 /// A leaf's witness. <see cref="Rows"/>[k]: the row (numbered across the region's disjuncts) that refutes disjunct k.
 /// <see cref="Pre"/>[l]: the claimed bounds of the input of nonlinear node l over the leaf's box (every node, in order).
 /// <see cref="Slopes"/>[k][l]: the ReLU lower slopes (each in [0, 1]) used for row k's bound at node l; a null entry
-/// means CROWN's adaptive choice (1 where upper &gt; −lower, else 0).
+/// means CROWN's adaptive choice (1 where upper &gt; −lower, else the node's negative slope: 0 for ReLU).
+/// <see cref="Betas"/>[k][l]: beta-CROWN multipliers of the split constraints of node l's neurons for row k's bound (only
+/// neurons split on the leaf's path count; negative values are read as 0; null: none).
 /// </summary>
-public sealed record Leaf(int[] Rows, IReadOnlyList<NodeBounds> Pre, double[]?[]?[]? Slopes = null);
+public sealed record Leaf(int[] Rows, IReadOnlyList<NodeBounds> Pre, double[]?[]?[]? Slopes = null, double[]?[]?[]? Betas = null);
 
 /// <summary>Claimed lower and upper bounds of a node's neurons.</summary>
 public sealed record NodeBounds(double[] Lower, double[] Upper);

@@ -12,11 +12,12 @@ public sealed record CheckReport(bool Accepted, string Message, int Regions, lon
 /// <summary>
 /// Checks a <see cref="Certificate"/> against a network and a property that the caller read itself (and whose file hashes it
 /// computed itself). Accepts only when: the hashes match; every region's box is the property's; every region's tree, read
-/// in pre-order, splits boxes into parts that cover them (input bisections at points inside the box) and ends in leaves only;
-/// and in every leaf, every claimed intermediate bound is implied by the checker's own bound (interval arithmetic, then
-/// back-substitution over the accepted bounds of earlier nodes), and for every disjunct of the region's unsafe condition the
-/// named row's lower bound (the checker's own, with the witness slopes) exceeds the row's right-hand side. Leaves are
-/// checked in parallel; the first failure in tree order is reported.
+/// in pre-order, splits boxes into parts that cover them (input bisections at points inside the box; neuron splits into
+/// z ≤ 0 and z ≥ 0) and ends in leaves only; and in every leaf (the part of its box where its path's neuron splits hold),
+/// every claimed intermediate bound is implied by the checker's own bound (interval arithmetic, then back-substitution over
+/// the checker's bounds of earlier nodes, clamped by the splits), and for every disjunct of the region's unsafe condition
+/// the named row's lower bound (the checker's own, with the witness slopes and split multipliers as hints) exceeds the
+/// row's right-hand side. Leaves are checked in parallel; the first failure in tree order is reported.
 /// </summary>
 public static class CertificateChecker
 {
@@ -32,11 +33,11 @@ public static class CertificateChecker
             return Reject($"the certificate is for another property (SHA-256 {cert.Property.Sha256}, this file {propertySha256})");
         var relus = net.ReluSteps;
         if (cert.Nonlinear.Count != relus.Length || cert.Nonlinear.Where((n, i) => n.Size != net.Steps[relus[i]].OutputSize).Any())
-            return Reject($"the certificate lists {cert.Nonlinear.Count} nonlinear nodes ({string.Join(", ", cert.Nonlinear.Select(n => $"{n.Name}[{n.Size}]"))}); the network has {relus.Length} ReLU layers ({string.Join(", ", relus.Select(i => $"{net.Steps[i].Name}[{net.Steps[i].OutputSize}]"))})");
+            return Reject($"the certificate lists {cert.Nonlinear.Count} nonlinear nodes ({string.Join(", ", cert.Nonlinear.Select(n => $"{n.Name}[{n.Size}]"))}); the network has {relus.Length} ReLU/LeakyReLU layers ({string.Join(", ", relus.Select(i => $"{net.Steps[i].Name}[{net.Steps[i].OutputSize}]"))})");
         if (cert.Regions.Count != prop.Regions.Count)
             return Reject($"the certificate proves {cert.Regions.Count} regions; the property has {prop.Regions.Count}");
 
-        var work = new List<(int Region, int Node, string Path, double[] Lo, double[] Hi, Leaf Leaf)>();
+        var work = new List<(int Region, int Node, string Path, double[] Lo, double[] Hi, sbyte[][] Signs, Leaf Leaf)>();
         for (int r = 0; r < prop.Regions.Count; r++)
         {
             var region = prop.Regions[r];
@@ -50,18 +51,19 @@ public static class CertificateChecker
             if (region.Disjuncts.Any(d => d.Count == 0))
                 return Reject($"region {r}: a disjunct of the unsafe condition has no rows (it holds everywhere), so no proof exists");
             // Pre-order walk with an explicit stack (no recursion: a tree may be deep).
-            var stack = new Stack<(double[] Lo, double[] Hi, string Path)>();
-            stack.Push((region.Lower, region.Upper, ""));
+            // Signs: per nonlinear node and neuron, the neuron splits on the path (−1: input ≤ 0, +1: ≥ 0, 0: none).
+            var stack = new Stack<(double[] Lo, double[] Hi, sbyte[][] Signs, string Path)>();
+            stack.Push((region.Lower, region.Upper, relus.Select(i => new sbyte[net.Steps[i].OutputSize]).ToArray(), ""));
             int cursor = 0;
             while (stack.Count > 0)
             {
-                var (lo, hi, path) = stack.Pop();
+                var (lo, hi, signs, path) = stack.Pop();
                 string where = $"region {r}, node {cursor} (path '{path}')";
                 if (cursor >= proof.Nodes.Count) return Reject($"{where}: missing: the tree ends before this sub-box is covered");
                 var node = proof.Nodes[cursor++];
                 nodes++;
-                int kinds = (node.Split is null ? 0 : 1) + (node.Leaf is null ? 0 : 1) + (node.Open is null ? 0 : 1);
-                if (kinds != 1) return Reject($"{where}: a node must be exactly one of split, leaf, open");
+                int kinds = (node.Split is null ? 0 : 1) + (node.Leaf is null ? 0 : 1) + (node.Open is null ? 0 : 1) + (node.Neuron is null ? 0 : 1);
+                if (kinds != 1) return Reject($"{where}: a node must be exactly one of split, neuron, leaf, open");
                 if (node.Open is { } why) return Reject($"{where}: left open by the producer ({why}); this sub-box is not covered");
                 if (node.Split is { } s)
                 {
@@ -70,12 +72,23 @@ public static class CertificateChecker
                         return Reject($"{where}: split of X_{s.Input} at {s.At:R} outside the sub-box [{lo[s.Input]:R}, {hi[s.Input]:R}]");
                     var loHi = (double[])hi.Clone(); loHi[s.Input] = s.At;
                     var hiLo = (double[])lo.Clone(); hiLo[s.Input] = s.At;
-                    stack.Push((hiLo, hi, path + "H"));    // popped second: the second child's subtree follows the first's
-                    stack.Push((lo, loHi, path + "L"));
+                    stack.Push((hiLo, hi, signs, path + "H"));    // popped second: the second child's subtree follows the first's
+                    stack.Push((lo, loHi, signs, path + "L"));
+                    continue;
+                }
+                if (node.Neuron is { } ns)
+                {
+                    // z ≤ 0 and z ≥ 0 cover every input: the split covers its node by its form; only the neuron is checked.
+                    if (ns.Node < 0 || ns.Node >= relus.Length || ns.Index < 0 || ns.Index >= signs[ns.Node].Length)
+                        return Reject($"{where}: split of neuron {ns.Index} of nonlinear node {ns.Node}, which does not exist");
+                    if (signs[ns.Node][ns.Index] != 0)
+                        return Reject($"{where}: neuron {ns.Index} of node {cert.Nonlinear[ns.Node].Name} is split twice on one path");
+                    stack.Push((lo, hi, WithSign(signs, ns, 1), path + "+"));
+                    stack.Push((lo, hi, WithSign(signs, ns, -1), path + "-"));
                     continue;
                 }
                 leaves++;
-                work.Add((r, cursor - 1, path, lo, hi, node.Leaf!));
+                work.Add((r, cursor - 1, path, lo, hi, signs, node.Leaf!));
             }
             if (cursor != proof.Nodes.Count) return Reject($"region {r}: {proof.Nodes.Count - cursor} nodes after the end of the tree");
         }
@@ -86,8 +99,8 @@ public static class CertificateChecker
         Parallel.For(0, work.Count, po, (w, state) =>
         {
             if (w > Volatile.Read(ref firstFailure)) return;   // a failure earlier in tree order is reported anyway
-            var (r, n, path, lo, hi, leaf) = work[w];
-            var why = CheckLeaf(net, relus, cert.Nonlinear, prop.Regions[r], lo, hi, leaf);
+            var (r, n, path, lo, hi, signs, leaf) = work[w];
+            var why = CheckLeaf(net, relus, cert.Nonlinear, prop.Regions[r], lo, hi, signs, leaf);
             if (why is null) return;
             failures[w] = $"region {r}, leaf at node {n} (path '{path}'): {why}";
             int seen;
@@ -109,29 +122,44 @@ public static class CertificateChecker
             Enumerable.Repeat(double.PositiveInfinity, net.Steps[r].OutputSize).ToArray())).ToList();
         var result = new (double[], double[])[relus.Length];
         var why = CheckLeaf(net, relus, relus.Select(r => new NonlinearNode(net.Steps[r].Name, net.Steps[r].OutputSize)).ToList(),
-            new PlainRegion(lo, hi, Array.Empty<IReadOnlyList<PlainRow>>()), lo, hi, new Leaf(Array.Empty<int>(), claims), (l, b) => result[l] = b);
+            new PlainRegion(lo, hi, Array.Empty<IReadOnlyList<PlainRow>>()), lo, hi, relus.Select(i => new sbyte[net.Steps[i].OutputSize]).ToArray(),
+            new Leaf(Array.Empty<int>(), claims), (l, b) => result[l] = b);
         return result;
     }
 
     /// <summary>Forward-mode bounds are computed for inputs of at most this many variables (their cost grows with it).</summary>
     const int ForwardMaxInputs = 32;
 
-    /// <summary>Null when the leaf holds; else why not, naming the node (and neuron) or the disjunct.</summary>
-    static string? CheckLeaf(PlainNetwork net, int[] relus, IReadOnlyList<NonlinearNode> names, PlainRegion region, double[] lo, double[] hi, Leaf leaf,
-        Action<int, (double[], double[])>? derived = null)
+    static sbyte[][] WithSign(sbyte[][] signs, NeuronSplit split, sbyte sign)
+    {
+        var copy = (sbyte[][])signs.Clone();
+        copy[split.Node] = (sbyte[])signs[split.Node].Clone();
+        copy[split.Node][split.Index] = sign;
+        return copy;
+    }
+
+    /// <summary>
+    /// Null when the leaf holds; else why not, naming the node (and neuron) or the disjunct. The leaf is the part of the box
+    /// where every neuron split on its path (<paramref name="signs"/>) holds: the checker's own bounds of a split neuron's
+    /// input are clamped at 0 on the split's side (so its relaxation is exact), and when a clamped interval is empty no
+    /// input satisfies the splits and the leaf holds vacuously.
+    /// </summary>
+    static string? CheckLeaf(PlainNetwork net, int[] relus, IReadOnlyList<NonlinearNode> names, PlainRegion region, double[] lo, double[] hi, sbyte[][] signs,
+        Leaf leaf, Action<int, (double[], double[])>? derived = null)
     {
         var rows = region.Rows.ToArray();
         if (leaf.Rows.Length != region.Disjuncts.Count) return $"{leaf.Rows.Length} rows named for {region.Disjuncts.Count} disjuncts";
         if (leaf.Pre.Count != relus.Length) return $"bounds claimed for {leaf.Pre.Count} nonlinear nodes; the network has {relus.Length}";
         var b = LeafBounds.Start(net, lo, hi);
-        var fwd = net.InputSize <= ForwardMaxInputs ? new ForwardBounds(lo, hi) : null;
+        // Forward mode has rules for affine and ReLU steps only (a max pooling network goes without it).
+        var fwd = net.InputSize <= ForwardMaxInputs && !net.Steps.Any(s => s is MaxPoolStep) ? new ForwardBounds(lo, hi) : null;
         int done = 0;
         void Advance(int step)
         {
             b.IntervalStep(step);
             if (fwd is null) return;
             if (net.Steps[step] is AffineStep a) fwd.Affine(a);
-            else { var (zl, zu) = b.Enclosure(step - 1); fwd.Relu(zl, zu, b.HintAt(step)); }
+            else { var (zl, zu) = b.Enclosure(step - 1); fwd.Relu((ReluStep)net.Steps[step], zl, zu, b.HintAt(step)); }
         }
         for (int l = 0; l < relus.Length; l++)
         {
@@ -142,6 +170,7 @@ public static class CertificateChecker
             if (claim.Lower.Length != size || claim.Upper.Length != size) return $"node {names[l].Name}: claimed bounds have the wrong length";
             if (pre < 0) return $"node {names[l].Name}: a ReLU directly on the input is not supported";
             var (il, iu) = b.Enclosure(pre);
+            var sign = signs[l];
             // The checker's own bounds: interval arithmetic, tightened by back-substitution. A claim is accepted when they
             // imply it; what later nodes use are the checker's own (true, and at least as tight) bounds, so that the
             // producer's safety margins on claims do not add up layer after layer.
@@ -152,6 +181,7 @@ public static class CertificateChecker
                 if (!(cl <= cu)) return $"node {names[l].Name} neuron {j}: claimed lower {cl:R} above upper {cu:R}";
                 ownLo[j] = Math.Max(il[j], fwd?.Min(j, false) ?? double.NegativeInfinity);
                 ownHi[j] = Math.Min(iu[j], fwd is null ? double.PositiveInfinity : -fwd.Min(j, true));
+                Clamp(sign[j], ownLo, ownHi, j);
                 // A neuron claimed stable whose cheap bounds already imply the claim is exact in every relaxation, whatever
                 // its bounds: back-substitution would only tighten numbers nothing depends on, so it is skipped.
                 bool stable = cl >= 0 || cu <= 0;
@@ -159,13 +189,17 @@ public static class CertificateChecker
                 {
                     ownLo[j] = Math.Max(ownLo[j], b.Lower(Unit(size, j, 1), pre));
                     ownHi[j] = Math.Min(ownHi[j], -b.Lower(Unit(size, j, -1), pre));
+                    Clamp(sign[j], ownLo, ownHi, j);
                 }
+                if (ownLo[j] > ownHi[j]) return null;   // the splits exclude every input of the box: nothing to refute
                 if (!(ownLo[j] >= cl)) return $"node {names[l].Name} neuron {j}: claimed lower bound {cl:R} is not implied (the checker derives {ownLo[j]:R})";
                 if (!(ownHi[j] <= cu)) return $"node {names[l].Name} neuron {j}: claimed upper bound {cu:R} is not implied (the checker derives {ownHi[j]:R})";
             }
             b.Tighten(pre, ownLo, ownHi);
+            b.Signs(relus[l], sign);
+            var relu = (ReluStep)net.Steps[relus[l]];
             if (claim.Lower.All(double.IsFinite) && claim.Upper.All(double.IsFinite))
-                b.Hint(relus[l], claim.Lower.Zip(claim.Upper, (a, c) => c > -a ? 1.0 : 0.0).ToArray());
+                b.Hint(relus[l], claim.Lower.Zip(claim.Upper, relu.Adaptive).ToArray());
             derived?.Invoke(l, (ownLo, ownHi));
         }
         for (; done < net.Steps.Count; done++) Advance(done);
@@ -181,18 +215,37 @@ public static class CertificateChecker
             for (int l = 0; slopes is not null && l < relus.Length; l++)
             {
                 if (slopes[l] is not { } a) continue;
-                if (a.Length != net.Steps[relus[l]].OutputSize) return $"disjunct {k}, node {names[l].Name}: {a.Length} slopes for {net.Steps[relus[l]].OutputSize} neurons";
+                var relu = (ReluStep)net.Steps[relus[l]];
+                if (a.Length != relu.Size) return $"disjunct {k}, node {names[l].Name}: {a.Length} slopes for {relu.Size} neurons";
                 for (int j = 0; j < a.Length; j++)
-                    if (!(a[j] >= 0 && a[j] <= 1)) return $"disjunct {k}, node {names[l].Name} neuron {j}: slope {a[j]:R} is outside [0, 1]";
+                    if (!relu.ValidSlope(a[j])) return $"disjunct {k}, node {names[l].Name} neuron {j}: slope {a[j]:R} is outside [{relu.NegativeSlope:R}, 1]";
                 byStep[relus[l]] = a;
+            }
+            var betas = leaf.Betas is { } allBetas && k < allBetas.Length ? allBetas[k] : null;
+            if (betas is not null && betas.Length != relus.Length) return $"disjunct {k}: betas for {betas.Length} nonlinear nodes; the network has {relus.Length}";
+            var betaByStep = new Dictionary<int, double[]>();
+            for (int l = 0; betas is not null && l < relus.Length; l++)
+            {
+                if (betas[l] is not { } m) continue;
+                if (m.Length != net.Steps[relus[l]].OutputSize) return $"disjunct {k}, node {names[l].Name}: {m.Length} betas for {net.Steps[relus[l]].OutputSize} neurons";
+                for (int j = 0; j < m.Length; j++)
+                    if (!double.IsFinite(m[j])) return $"disjunct {k}, node {names[l].Name} neuron {j}: beta {m[j]:R} is not a finite number";
+                betaByStep[relus[l]] = m;
             }
             var row = rows[s].Row;
             if (row.C.Length != net.OutputSize) return $"row {s} has {row.C.Length} coefficients for {net.OutputSize} outputs";
-            double bound = b.Lower(row.C, top, step => byStep.GetValueOrDefault(step));
+            double bound = b.Lower(row.C, top, step => byStep.GetValueOrDefault(step), step => betaByStep.GetValueOrDefault(step));
             if (!(bound > row.D)) return $"disjunct {k}: row {s} is not refuted: the checker's lower bound of c·y is {bound:R}, not above {row.D:R}";
         }
         return null;
     }
 
     static double[] Unit(int size, int j, double sign) { var e = new double[size]; e[j] = sign; return e; }
+
+    /// <summary>A neuron split on the path: its input is ≥ 0 (sign +1) or ≤ 0 (sign −1) on the leaf.</summary>
+    static void Clamp(sbyte sign, double[] lo, double[] hi, int j)
+    {
+        if (sign > 0) lo[j] = Math.Max(lo[j], 0);
+        else if (sign < 0) hi[j] = Math.Min(hi[j], 0);
+    }
 }

@@ -43,21 +43,25 @@ sealed class ForwardBounds
         _lo = lo; _ng = ng;
     }
 
-    /// <summary>Advances through a ReLU whose input neurons lie in [l, u] (true bounds); lower slopes 0 or 1 (null: adaptive on [l, u]).</summary>
-    public void Relu(double[] l, double[] u, double[]? lowerSlopes = null)
+    /// <summary>
+    /// Advances through a ReLU (or LeakyReLU) whose input neurons lie in [l, u] (true bounds); lower slopes a or 1 (null:
+    /// adaptive on [l, u]).
+    /// </summary>
+    public void Relu(ReluStep r, double[] l, double[] u, double[]? lowerSlopes = null)
     {
-        int n = _xl.Length;
+        double a = r.NegativeSlope;
         for (int i = 0; i < l.Length; i++)
         {
-            if (u[i] <= 0) { _lo[i] = new double[n + 1]; _ng[i] = new double[n + 1]; continue; }
+            if (u[i] <= 0) { _lo[i] = Scale(a, _lo[i]); _ng[i] = Scale(a, _ng[i]); continue; }   // v = a·z
             if (l[i] >= 0) continue;
-            // v ≥ α·z with α ∈ {0, 1} (CROWN's choice); −v ≥ s·(−z) − t for the chord v ≤ s·z + t.
-            if (lowerSlopes is null ? !(u[i] > -l[i]) : lowerSlopes[i] == 0) _lo[i] = new double[n + 1];
-            double s = u[i] / (u[i] - l[i]);
-            double t = Math.Max(Outward.MulUp(s, -l[i]), Outward.SubUp(u[i], Outward.MulDown(s, u[i])));
+            // v ≥ α·z with α ∈ {a, 1} (CROWN's choice); −v ≥ s·(−z) − t for the chord v ≤ s·z + t.
+            if ((lowerSlopes?[i] ?? r.Adaptive(l[i], u[i])) != 1) _lo[i] = Scale(a, _lo[i]);
+            var (s, t) = r.Chord(l[i], u[i]);
             _ng[i] = Combine(new List<(double, double[])> { (s, _ng[i]) }, -t);
         }
     }
+
+    double[] Scale(double a, double[] f) => a == 0 ? new double[_xl.Length + 1] : Combine(new List<(double, double[])> { (a, f) }, 0);
 
     /// <summary>Lower bound of neuron i over the box (<paramref name="negated"/>: of −v, i.e. minus an upper bound).</summary>
     public double Min(int i, bool negated)

@@ -10,9 +10,10 @@ namespace Certify.Checker;
 /// moves down. So the result is a lower bound in real arithmetic, whatever the rounding of each step.
 /// </para>
 /// <para>
-/// ReLU: for v = relu(z) with z ∈ [l, u] (the claimed and accepted bounds of the node's input): u ≤ 0 gives v = 0, l ≥ 0
-/// gives v = z, and otherwise v ≥ α·z for any α ∈ [0, 1] (used when λ &gt; 0), and v ≤ s·z + t for the chord (used when
-/// λ &lt; 0), with t rounded so that the line lies above relu at both ends, hence on all of [l, u].
+/// ReLU and LeakyReLU (negative slope a ∈ [0, 1]): for v = f(z) with z ∈ [l, u] (the checker's own bounds of the node's
+/// input, clamped at 0 by the leaf's neuron splits): u ≤ 0 gives v = a·z, l ≥ 0 gives v = z, and otherwise v ≥ α·z for
+/// any α ∈ [a, 1] (used when λ &gt; 0), and v ≤ s·z + t for the chord (used when λ &lt; 0), with t rounded so that the
+/// line lies above f at both ends, hence on all of [l, u] (f is convex).
 /// </para>
 /// </summary>
 sealed class LeafBounds
@@ -26,7 +27,7 @@ sealed class LeafBounds
     LeafBounds(PlainNetwork net, double[] xl, double[] xu, double[][] lo, double[][] hi, int computed)
     { _net = net; _xl = xl; _xu = xu; _lo = lo; _hi = hi; _computed = computed; }
 
-    /// <summary>Starts at the input box; call <see cref="Through"/> to extend the enclosures step by step.</summary>
+    /// <summary>Starts at the input box; call <see cref="IntervalStep"/> to extend the enclosures step by step.</summary>
     public static LeafBounds Start(PlainNetwork net, double[] xl, double[] xu)
     {
         var lo = new double[net.Steps.Count + 1][];
@@ -64,9 +65,14 @@ sealed class LeafBounds
                 _lo[step + 1] = yl; _hi[step + 1] = yu;
                 break;
             }
-            case ReluStep:
-                _lo[step + 1] = l.Select(v => Math.Max(v, 0)).ToArray();
-                _hi[step + 1] = u.Select(v => Math.Max(v, 0)).ToArray();
+            case ReluStep r:
+                // Nondecreasing: the ends map to the ends (a·v rounded outward below 0).
+                _lo[step + 1] = l.Select(v => v >= 0 ? v : Outward.MulDown(r.NegativeSlope, v)).ToArray();
+                _hi[step + 1] = u.Select(v => v >= 0 ? v : Outward.MulUp(r.NegativeSlope, v)).ToArray();
+                break;
+            case MaxPoolStep m:
+                _lo[step + 1] = m.Windows.Select(w => w.Max(j => l[j])).ToArray();
+                _hi[step + 1] = m.Windows.Select(w => w.Max(j => u[j])).ToArray();
                 break;
             default: throw new CertificateException($"step '{_net.Steps[step].Name}': no rule");
         }
@@ -90,12 +96,23 @@ sealed class LeafBounds
         _lo[step + 1] = lower; _hi[step + 1] = upper;
     }
 
+    readonly Dictionary<int, sbyte[]> _signs = new();
+
+    /// <summary>
+    /// The leaf's neuron splits at ReLU step <paramref name="step"/> (per neuron: −1 for input ≤ 0, +1 for ≥ 0, 0 free):
+    /// what beta multipliers apply to (<see cref="Lower"/>). The enclosures must already be clamped by them.
+    /// </summary>
+    public void Signs(int step, sbyte[] signs) => _signs[step] = signs;
+
     /// <summary>
     /// A lower bound, over the leaf, of <c>Σ lam_i v_i</c> where v is the output of step <paramref name="top"/>.
     /// <paramref name="slopes"/> gives, per step index of a ReLU, its lower slopes (null: CROWN's adaptive choice).
+    /// <paramref name="betas"/> gives, per step index of a ReLU, multipliers β ≥ 0 of its split neurons' constraints
+    /// <c>s·z ≥ 0</c> (see <see cref="Signs"/>): on the leaf, <c>f ≥ f − β·s·z</c>, so subtracting the term from the
+    /// coefficient of z keeps a lower bound (beta-CROWN's Lagrangian; any β ≥ 0 is valid, negatives are read as 0).
     /// Needs the enclosures of steps below <paramref name="top"/> (the ReLU inputs' being accepted claims).
     /// </summary>
-    public double Lower(double[] lam, int top, Func<int, double[]?>? slopes = null)
+    public double Lower(double[] lam, int top, Func<int, double[]?>? slopes = null, Func<int, double[]?>? betas = null)
     {
         double mu = 0;
         for (int k = top; k >= 0; k--)
@@ -128,29 +145,38 @@ sealed class LeafBounds
                 case ReluStep r:
                 {
                     var alpha = slopes?.Invoke(k) ?? _hints.GetValueOrDefault(k);
+                    var beta = betas?.Invoke(k);
+                    var sign = beta is null ? null : _signs.GetValueOrDefault(k);
                     var next = new double[r.Size];
                     for (int i = 0; i < r.Size; i++)
                     {
                         double li = lam[i], zl = l[i], zu = u[i];
-                        if (li == 0 || zu <= 0) continue;                       // v = 0 on the whole range
-                        if (zl >= 0) { next[i] = li; continue; }               // v = z
-                        if (li > 0)
+                        if (li == 0) { }
+                        else if (zu <= 0) next[i] = Scaled(li, r.NegativeSlope, zl, zu, ref mu);   // v = a·z on the whole range
+                        else if (zl >= 0) next[i] = li;                                           // v = z
+                        else if (li > 0)
                         {
-                            double s = alpha?[i] ?? (zu > -zl ? 1 : 0);         // v ≥ s·z, s ∈ [0, 1] (checked by the caller)
-                            next[i] = s == 0 ? 0 : s == 1 ? li : Represent(Outward.MulDown(li, s), Outward.MulUp(li, s), zl, zu, ref mu);
+                            double s = alpha?[i] ?? r.Adaptive(zl, zu);                          // v ≥ s·z, s ∈ [a, 1] (checked by the caller)
+                            next[i] = Scaled(li, s, zl, zu, ref mu);
                         }
                         else
                         {
-                            // v ≤ s·z + t with s·zl + t ≥ 0 and s·zu + t ≥ zu in real arithmetic: above relu on [zl, zu].
-                            double s = zu / (zu - zl);
-                            double t = Math.Max(Outward.MulUp(s, -zl), Outward.SubUp(zu, Outward.MulDown(s, zu)));
+                            var (s, t) = r.Chord(zl, zu);                                        // v ≤ s·z + t on [zl, zu]
                             mu = Outward.AddDown(mu, Outward.MulDown(li, t));
-                            next[i] = Represent(Outward.MulDown(li, s), Outward.MulUp(li, s), zl, zu, ref mu);
+                            next[i] = Scaled(li, s, zl, zu, ref mu);
+                        }
+                        if (sign is not null && sign[i] != 0 && beta![i] > 0)
+                        {
+                            double term = sign[i] > 0 ? -beta[i] : beta[i];                      // −β·s, exact
+                            next[i] = Represent(Outward.AddDown(next[i], term), Outward.AddUp(next[i], term), zl, zu, ref mu);
                         }
                     }
                     lam = next;
                     break;
                 }
+                case MaxPoolStep m:
+                    lam = MaxPoolBack(m, lam, l, u, ref mu);
+                    break;
                 default: throw new CertificateException($"step '{_net.Steps[k].Name}': no rule");
             }
         }
@@ -158,6 +184,37 @@ sealed class LeafBounds
             if (lam[j] != 0) mu = Outward.AddDown(mu, Outward.MulDown(lam[j], lam[j] > 0 ? _xl[j] : _xu[j]));
         return mu;
     }
+
+    /// <summary>
+    /// Back through max pooling, each window's inputs in [l, u]. For λ &gt; 0: v ≥ x_j for every j of the window; the one
+    /// with the largest lower bound is taken. For λ &lt; 0: when one input's lower bound is at least every other's upper
+    /// bound, v = x_j exactly; otherwise v ≤ max_j u_j, a constant. Windows may overlap: coefficients add up, enclosed.
+    /// </summary>
+    static double[] MaxPoolBack(MaxPoolStep m, double[] lam, double[] l, double[] u, ref double mu)
+    {
+        var gl = new double[m.In]; var gu = new double[m.In];
+        for (int i = 0; i < m.Windows.Length; i++)
+        {
+            double li = lam[i];
+            if (li == 0) continue;
+            var w = m.Windows[i];
+            int best = w.MaxBy(j => l[j]);
+            bool exact = w.All(j => j == best || u[j] <= l[best]);
+            if (li > 0 || exact)
+            {
+                gl[best] = Outward.AddDown(gl[best], li);
+                gu[best] = Outward.AddUp(gu[best], li);
+            }
+            else mu = Outward.AddDown(mu, Outward.MulDown(li, w.Max(j => u[j])));
+        }
+        var next = new double[m.In];
+        for (int j = 0; j < m.In; j++) next[j] = Represent(gl[j], gu[j], l[j], u[j], ref mu);
+        return next;
+    }
+
+    /// <summary>The coefficient <c>li·s</c> on a variable in [vl, vu], its rounding charged to <paramref name="mu"/>.</summary>
+    static double Scaled(double li, double s, double vl, double vu, ref double mu) =>
+        s == 0 ? 0 : s == 1 ? li : Represent(Outward.MulDown(li, s), Outward.MulUp(li, s), vl, vu, ref mu);
 
     /// <summary>
     /// A coefficient known to lie in [cl, cu], on a variable in [vl, vu]: returns the end kept as the coefficient and adds

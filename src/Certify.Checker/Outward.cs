@@ -16,7 +16,7 @@ static class Outward
     public static double DivDown(double a, double b) => a == 0 ? 0 : Math.BitDecrement(a / b);
     public static double DivUp(double a, double b) => a == 0 ? 0 : Math.BitIncrement(a / b);
 
-    /// <summary>A lower bound of the product of <paramref name="c"/> ∈ [cl, cu] and <paramref name="v"/> ∈ [vl, vu].</summary>
+    /// <summary>A lower bound of the product of c ∈ [cl, cu] and v ∈ [vl, vu].</summary>
     public static double ProductLower(double cl, double cu, double vl, double vu) =>
         Math.Min(Math.Min(MulDown(cl, vl), MulDown(cl, vu)), Math.Min(MulDown(cu, vl), MulDown(cu, vu)));
 }

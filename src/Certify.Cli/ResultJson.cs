@@ -38,7 +38,20 @@ public static class ResultJson
         doc["reason"] = Reason(report.Verdict);
         if (report.Verdict.Counterexample is { } cex) doc["counterexample"] = Counterexample(cex.X, cex.Y, cex);
         doc["steps"] = new JsonArray(report.Steps.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray());
+        if (report.Certificate is { } note) doc["certificate"] = Certificate(note);
         return doc;
+    }
+
+    /// <summary>
+    /// A certificate's outcome (<c>verify --certificate</c>, unsat only), from the report's note "written: FILE (N leaves)"
+    /// or "not checkable: why": <c>status</c> is <c>written</c> or <c>not checkable</c>, <c>detail</c> the rest.
+    /// </summary>
+    static JsonObject Certificate(string note)
+    {
+        foreach (var status in new[] { "written", "not checkable" })
+            if (note.StartsWith(status + ":", StringComparison.Ordinal))
+                return new JsonObject { ["status"] = status, ["detail"] = note[(status.Length + 1)..].Trim() };
+        return new JsonObject { ["status"] = "not checkable", ["detail"] = note };
     }
 
     /// <summary>What decided a verdict (for unsat: the proof) or why none was reached.</summary>

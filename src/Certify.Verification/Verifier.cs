@@ -361,8 +361,6 @@ public sealed class Verifier
             if (end.IsPast) return Done(Verdict.Timeout("no time left for branch and bound"));
             recorder = NewRecorder();
             var bab = new BranchAndBound(_graph, Options.Bab with { TimeLimit = null, Recorder = recorder ?? Options.Bab.Recorder });
-            if (recorder is not null && bab.Strategy != SplitStrategy.InputSplit)
-                certificate = "not checkable: neuron (ReLU) splits are not supported by the checker yet";
             BabResult result;
             try { result = bab.Run(_spec, end); }
             catch (Certify.Operators.OperatorDomainException e)

@@ -8,8 +8,9 @@ namespace Certify.Verification.Proofs;
 
 /// <summary>
 /// Records what branch and bound proved (<see cref="IProofRecorder"/>) and writes it as a <see cref="Certificate"/>: per
-/// leaf its box, per disjunct the row with the best margin, the bounds the engine computed for every ReLU's input, and the
-/// alpha slopes of those rows when the bound was optimised (none for CROWN, whose adaptive slopes the checker re-derives).
+/// leaf its box and neuron-split signs, per disjunct the row with the best margin, the bounds the engine computed for every
+/// ReLU's (and LeakyReLU's) input, and the alpha slopes and beta multipliers of those rows when the bound was optimised
+/// (none for CROWN, whose adaptive slopes the checker re-derives).
 /// <para>
 /// The search computes in float32 on a float32 copy of each box, so its numbers are near, not exactly, the real ones.
 /// Each claimed bound is therefore widened by <see cref="ClaimMargin"/> (relative) and rounded outward to float32 before
@@ -18,11 +19,13 @@ namespace Certify.Verification.Proofs;
 /// </summary>
 public sealed class CertificateRecorder : IProofRecorder
 {
-    sealed record LeafRecord(double[] Lo, double[] Hi, int[] Rows, float[][] PreLo, float[][] PreHi, float[]?[]? Slopes);
+    sealed record LeafRecord(double[] Lo, double[] Hi, sbyte[]? Signs, int[] Rows, float[][] PreLo, float[][] PreHi, float[]?[]? Slopes, float[]?[]? Betas)
+        : ProofTree.ILeaf;
 
     readonly ComputationGraph _graph;
     readonly Specification _spec;
-    readonly (int Relu, int Pre, int Size, string Name)[] _relus;
+    readonly (int Relu, int Pre, int Size, string Name, double NegativeSlope)[] _relus;
+    readonly int _neurons;
     readonly List<LeafRecord>[] _leaves;
     readonly double[]?[] _rootLo, _rootHi;
     readonly int[][] _disjunctOfRow;
@@ -35,7 +38,9 @@ public sealed class CertificateRecorder : IProofRecorder
         _spec = spec;
         MaxLeaves = maxLeaves;
         ClaimMargin = claimMargin;
-        _relus = graph.Nodes.Where(n => n.Op is Certify.Operators.ReluOp).Select(n => (n.Id, n.Inputs[0], (int)n.Size, n.Name)).ToArray();
+        _relus = graph.Nodes.Select(n => (Node: n, Slope: CheckerInputs.NegativeSlope(n.Op))).Where(p => p.Slope is not null)
+            .Select(p => (p.Node.Id, p.Node.Inputs[0], (int)p.Node.Size, p.Node.Name, p.Slope!.Value)).ToArray();
+        _neurons = _relus.Sum(r => r.Size);
         _leaves = spec.Regions.Select(_ => new List<LeafRecord>()).ToArray();
         _rootLo = new double[]?[spec.Regions.Count];
         _rootHi = new double[]?[spec.Regions.Count];
@@ -64,7 +69,19 @@ public sealed class CertificateRecorder : IProofRecorder
     public void Closed(ClosedDomains d)
     {
         if (NotCheckable is not null) return;
-        if (d.Split is not null) { NotCheckable = "not checkable: neuron (ReLU) splits are not supported by the checker yet"; return; }
+        if (d.Split is not null && d.Split.shape[1] != _neurons)
+        {
+            NotCheckable = $"not checkable: the search splits {d.Split.shape[1]} neurons, the checker knows {_neurons} (ReLU and LeakyReLU ones)";
+            return;
+        }
+        if (d.Bounds.Alphas?.LowerPass.Keys.FirstOrDefault(id => _relus.All(r => r.Relu != id)) is { } other && other > 0)
+        {
+            // Optimised parameters of a node whose relaxation the certificate has no field for (MaxPool's window weights):
+            // the checker would use CROWN's choice there and could refuse a true proof, so none is written.
+            var node = _graph.Nodes[other];
+            NotCheckable = $"not checkable: optimised relaxation parameters of {node.Op.Kind} (node '{node.Name}') are not in the certificate format (prove it with CROWN)";
+            return;
+        }
         using var scope = NewDisposeScope();
         var index = d.Closed.nonzero().squeeze(1);
         long k = index.shape[0];
@@ -84,6 +101,10 @@ public sealed class CertificateRecorder : IProofRecorder
         var alphas = d.Bounds.Alphas is { } al
             ? _relus.Select(r => al.LowerPass.TryGetValue(r.Relu, out var a) ? Doubles(a.index_select(0, rowsIdx)) : null).ToArray()
             : null;
+        var betas = d.Split is not null && d.Bounds.Alphas is { } bl && bl.BetaLowerPass.Count > 0
+            ? _relus.Select(r => bl.BetaLowerPass.TryGetValue(r.Relu, out var m) ? Doubles(m.index_select(0, rowsIdx)) : null).ToArray()
+            : null;
+        var signs = d.Split is null ? null : d.Split.index_select(0, index).to_type(ScalarType.Int8).contiguous().data<sbyte>().ToArray();
         var member = _disjunctOfRow[d.Region];
         int disjuncts = _spec.Regions[d.Region].Unsafe.Disjuncts.Count;
         for (long i = 0; i < k; i++)
@@ -107,25 +128,41 @@ public sealed class CertificateRecorder : IProofRecorder
                     preHi[l][j] = FloatUp(b + ClaimMargin * (1 + Math.Abs(b)));
                 }
             }
-            float[]?[]? slopes = null;
-            if (alphas is not null)
+            // The engine reads a slope parameter θ ∈ [0, 1] as the line k = (1 − θ)·a + θ (a the negative slope: θ itself for
+            // ReLU) and clamps θ when it uses it; the record holds k, rounded into [a, 1].
+            var slopes = PerRow(alphas, i, s, rows, (l, v) =>
             {
-                slopes = new float[]?[disjuncts * _relus.Length];
-                for (int q = 0; q < disjuncts; q++)
-                    for (int l = 0; l < _relus.Length; l++)
-                    {
-                        if (alphas[l] is not { } a) continue;
-                        int size = _relus[l].Size;
-                        var v = new float[size];
-                        long off = (i * s + rows[q]) * size;
-                        // The engine clamps slopes into [0, 1] when it uses them; so does the record.
-                        for (int j = 0; j < size; j++) v[j] = (float)Math.Clamp(a[off + j], 0, 1);
-                        slopes[q * _relus.Length + l] = v;
-                    }
-            }
-            _leaves[d.Region].Add(new LeafRecord(lo.AsSpan((int)(i * n), (int)n).ToArray(), hi.AsSpan((int)(i * n), (int)n).ToArray(), rows, preLo, preHi, slopes));
+                double a = _relus[l].NegativeSlope, k = (1 - Math.Clamp(v, 0, 1)) * a + Math.Clamp(v, 0, 1);
+                float f = (float)k;
+                return f < a ? MathF.BitIncrement(f) : Math.Min(f, 1f);
+            });
+            var leafBetas = PerRow(betas, i, s, rows, (_, v) => (float)Math.Max(v, 0));
+            var leafSigns = signs?.AsSpan((int)(i * _neurons), _neurons).ToArray();
+            _leaves[d.Region].Add(new LeafRecord(lo.AsSpan((int)(i * n), (int)n).ToArray(), hi.AsSpan((int)(i * n), (int)n).ToArray(), leafSigns,
+                rows, preLo, preHi, slopes, leafBetas));
         }
         _count += k;
+    }
+
+    /// <summary>
+    /// Per disjunct q and nonlinear node l, the values of sub-problem <paramref name="i"/>'s row <c>rows[q]</c> in
+    /// <paramref name="perNode"/> (each <c>[k, S, size]</c> flat, or null), converted; null when there are none.
+    /// </summary>
+    float[]?[]? PerRow(double[]?[]? perNode, long i, int s, int[] rows, Func<int, double, float> convert)
+    {
+        if (perNode is null) return null;
+        var result = new float[]?[rows.Length * _relus.Length];
+        for (int q = 0; q < rows.Length; q++)
+            for (int l = 0; l < _relus.Length; l++)
+            {
+                if (perNode[l] is not { } a) continue;
+                int size = _relus[l].Size;
+                var v = new float[size];
+                long off = (i * s + rows[q]) * size;
+                for (int j = 0; j < size; j++) v[j] = convert(l, a[off + j]);
+                result[q * _relus.Length + l] = v;
+            }
+        return result;
     }
 
     /// <summary>
@@ -141,7 +178,7 @@ public sealed class CertificateRecorder : IProofRecorder
             var region = _spec.Regions[r];
             var nodes = new List<ProofNode>();
             if (_rootLo[r] is { } lo && _rootHi[r] is { } hi)
-                ProofTree.Build(lo, hi, _leaves[r], x => (x.Lo, x.Hi), ToLeaf, nodes);
+                ProofTree.Build(lo, hi, _neurons, _leaves[r], ToLeaf, Locate, nodes);
             else nodes.Add(new ProofNode(Open: "the search never started this region"));
             regions.Add(new RegionProof(region.Lower.ToArray(), region.Upper.ToArray(), nodes));
         }
@@ -159,9 +196,20 @@ public sealed class CertificateRecorder : IProofRecorder
     {
         int layers = _relus.Length;
         var pre = Enumerable.Range(0, layers).Select(l => new NodeBounds(x.PreLo[l].Select(v => (double)v).ToArray(), x.PreHi[l].Select(v => (double)v).ToArray())).ToList();
-        double[]?[]?[]? slopes = x.Slopes is null ? null
-            : Enumerable.Range(0, x.Rows.Length).Select(q => Enumerable.Range(0, layers).Select(l => x.Slopes[q * layers + l]?.Select(v => (double)v).ToArray()).ToArray()).ToArray();
-        return new Leaf(x.Rows, pre, slopes);
+        double[]?[]?[]? Nested(float[]?[]? flat) => flat is null ? null
+            : Enumerable.Range(0, x.Rows.Length).Select(q => Enumerable.Range(0, layers).Select(l => flat[q * layers + l]?.Select(v => (double)v).ToArray()).ToArray()).ToArray();
+        return new Leaf(x.Rows, pre, Nested(x.Slopes), Nested(x.Betas));
+    }
+
+    /// <summary>A global branchable-neuron index (node order, as the neuron brancher lays them out) as (node, neuron).</summary>
+    NeuronSplit Locate(int j)
+    {
+        for (int l = 0; l < _relus.Length; l++)
+        {
+            if (j < _relus[l].Size) return new NeuronSplit(l, j);
+            j -= _relus[l].Size;
+        }
+        throw new ArgumentOutOfRangeException(nameof(j));
     }
 
     static float FloatDown(double v) { float f = (float)v; return f > v ? MathF.BitDecrement(f) : f; }

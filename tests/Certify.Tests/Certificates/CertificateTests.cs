@@ -106,6 +106,49 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
     }
 
     [Fact]
+    public void A_claim_that_sampling_shows_false_is_rejected_naming_the_node_and_neuron()
+    {
+        // The deepest ReLU layer's claimed upper bound of one neuron is set just below a value that the network actually
+        // reaches inside the leaf's box (found by sampling): a claim the checker cannot imply, because it is false.
+        var nodes = Region(f.Certificate).Nodes.ToList();
+        var (lo, hi) = (Region(f.Certificate).Lower, Region(f.Certificate).Upper);
+        int i = FirstLeaf(f.Certificate);
+        var box = LeafBox(nodes, i, lo, hi);
+        var leaf = nodes[i].Leaf!;
+        int layer = leaf.Pre.Count - 1;
+        using var scope = NewDisposeScope();
+        var pre = f.Graph.Nodes.Where(n => n.Op is ReluOp).ElementAt(layer).Inputs[0];
+        var xs = tensor(box.Lo).unsqueeze(0) + rand(4000, box.Lo.Length, dtype: ScalarType.Float64) * (tensor(box.Hi) - tensor(box.Lo)).unsqueeze(0);
+        var z = f.Graph.To(ScalarType.Float64).ForwardAll(xs)[pre]!.reshape(4000, -1);
+        var reached = z.amax(0).data<double>().ToArray();
+        int j = Enumerable.Range(0, reached.Length).MaxBy(k => reached[k] - leaf.Pre[layer].Lower[k]);
+        var bounds = leaf.Pre.ToList();
+        var upper = bounds[layer].Upper.ToArray();
+        upper[j] = reached[j] - 1e-3 * (1 + Math.Abs(reached[j]));
+        Assert.True(upper[j] >= bounds[layer].Lower[j], "the false claim must still be an interval");
+        bounds[layer] = bounds[layer] with { Upper = upper };
+        Rejected(WithLeaf(f.Certificate, i, leaf with { Pre = bounds }), "false-claim.json",
+            $"leaf at node {i}", $"node {f.Certificate.Nonlinear[layer].Name} neuron {j}: claimed upper bound", "not implied");
+    }
+
+    /// <summary>The box of the leaf at <paramref name="index"/> in a pre-order tree of input splits over [lo, hi].</summary>
+    static (double[] Lo, double[] Hi) LeafBox(IReadOnlyList<ProofNode> nodes, int index, double[] lo, double[] hi)
+    {
+        var stack = new Stack<(double[] Lo, double[] Hi)>();
+        stack.Push((lo, hi));
+        for (int k = 0; ; k++)
+        {
+            var (l, h) = stack.Pop();
+            if (k == index) return (l, h);
+            if (nodes[k].Split is not { } s) continue;
+            var lh = (double[])h.Clone(); lh[s.Input] = s.At;
+            var hl = (double[])l.Clone(); hl[s.Input] = s.At;
+            stack.Push((hl, h));
+            stack.Push((l, lh));
+        }
+    }
+
+    [Fact]
     public void Widening_claimed_bounds_is_harmless_because_the_checker_uses_its_own()
     {
         // A widened claim is still a true statement, and the checker builds every relaxation on its own derived bounds, not
@@ -148,16 +191,25 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
         var weaker = spec with { Regions = new[] { spec.Regions[0] with { Unsafe = new Certify.Spec.OutputCondition(new[] {
             new Certify.Spec.Conjunction(new[] { row with { D = row.D + 10 } }) }) } } };
         Certify.Spec.VnnLibWriter.Write(weaker, other);
-        var path = Path.Combine(f.Folder, "prop-swap.json");
-        f.Certificate.Save(path);
-        var plain = CertificateFiles.Check(f.Model, other, path, parallelism: 1);
+        RejectedForAnotherFile(other, network: false, "not refuted");
+    }
+
+    /// <summary>
+    /// The fixture's certificate checked against <paramref name="other"/> (a network or a property file): rejected for its
+    /// hash, and with the hash forged to match, rejected by the proof itself (the message naming <paramref name="forgedMention"/>).
+    /// </summary>
+    void RejectedForAnotherFile(string other, bool network, string forgedMention)
+    {
+        string kind = network ? "network" : "property";
+        var plain = f.Check(f.Certificate, $"{kind}-swap.json", model: network ? other : null, property: network ? null : other);
         Assert.False(plain.Accepted);
-        Assert.Contains("another property", plain.Message);
-        var forged = f.Certificate with { Property = new FileHash("other.vnnlib", Certify.Verification.Proofs.CheckerInputs.Sha256(other)) };
-        var r = f.Check(forged, "prop-forged.json", property: other);
+        Assert.Contains($"another {kind}", plain.Message);
+        var hash = new FileHash(Path.GetFileName(other), CheckerInputs.Sha256(other));
+        var forged = network ? f.Certificate with { Network = hash } : f.Certificate with { Property = hash };
+        var r = f.Check(forged, $"{kind}-forged.json", model: network ? other : null, property: network ? null : other);
         output.WriteLine(r.ToString());
         Assert.False(r.Accepted);
-        Assert.Contains("not refuted", r.Message);
+        Assert.Contains(forgedMention, r.Message);
     }
 
     [Fact]
@@ -173,14 +225,7 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
             return c;
         });
         OnnxExporter.Export(g, other);
-        var plain = f.Check(f.Certificate, "net-swap.json", model: other);
-        Assert.False(plain.Accepted);
-        Assert.Contains("another network", plain.Message);
-        var forged = f.Certificate with { Network = new FileHash("other.onnx", Certify.Verification.Proofs.CheckerInputs.Sha256(other)) };
-        var r = f.Check(forged, "net-forged.json", model: other);
-        output.WriteLine(r.ToString());
-        Assert.False(r.Accepted);
-        Assert.Contains("leaf at node", r.Message);
+        RejectedForAnotherFile(other, network: true, "leaf at node");
     }
 
     [Fact]
@@ -199,12 +244,9 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
     [Fact]
     public void The_written_certificate_is_valid_against_its_schema_and_a_broken_one_is_not()
     {
-        var schema = Json.Schema.JsonSchema.FromText(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "specs", "certificate.schema.json")));
-        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(f.CertificatePath));
-        Assert.True(schema.Evaluate(doc.RootElement).IsValid);
+        Assert.True(CertificateFixture.ValidAgainstSchema(File.ReadAllText(f.CertificatePath)));
         var broken = File.ReadAllText(f.CertificatePath).Replace("\"format\":\"certify-certificate\"", "\"format\":\"other\"");
-        using var bad = System.Text.Json.JsonDocument.Parse(broken);
-        Assert.False(schema.Evaluate(bad.RootElement).IsValid);
+        Assert.False(CertificateFixture.ValidAgainstSchema(broken));
     }
 
     [Fact]
@@ -218,20 +260,23 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
     }
 
     [Fact]
-    public void Neuron_splits_and_operators_without_a_checker_rule_are_not_checkable_and_write_no_file()
+    public void Operators_without_a_checker_rule_are_not_checkable_and_write_no_file()
     {
-        var path = Path.Combine(f.Folder, "relu-split.json");
-        var report = Verifier.Verify(f.Model, f.Property, new VerifierOptions
-        {
-            Timeout = TimeSpan.FromMinutes(10), Attack = false, Exact = ExactStage.None,
-            Bab = new Certify.Verification.Search.BabOptions { Strategy = Certify.Verification.Search.SplitStrategy.NeuronSplit, MaxDomains = 50_000 },
-            Certificate = new CertificateRequest(path, f.Model, f.Property),
-        });
-        output.WriteLine($"{report.Verdict}; {report.Certificate}");
-        if (report.Verdict.Kind == VerdictKind.Unsat) Assert.StartsWith("not checkable: neuron", report.Certificate);
-        Assert.False(File.Exists(path));
-        var sigmoid = Certify.Tests.Bounds.TestNetworks.Mlp(() => new SigmoidOp(), 1, width: 4, layers: 1, inputs: 2, outputs: 2);
+        var sigmoid = Certify.Tests.Bounds.TestNetworks.Mlp(() => new SigmoidOp(), 1, width: 4, layers: 1, inputs: 2, outputs: 3);
         Assert.StartsWith("not checkable: Sigmoid", CheckerInputs.NotCheckable(sigmoid));
+        using var scope = NewDisposeScope();
+        var model = Path.Combine(f.Folder, "sigmoid.onnx");
+        OnnxExporter.Export(sigmoid.To(ScalarType.Float32), model);
+        // y_0 ≤ −10⁴ is impossible for this small network on [-1, 1]²: an unsat that the bounds prove at once.
+        var property = Path.Combine(f.Folder, "sigmoid.vnnlib");
+        Certify.Spec.VnnLibWriter.Write(new Certify.Spec.Specification(new[] { new Certify.Spec.InputRegion(new[] { -1.0, -1.0 }, new[] { 1.0, 1.0 },
+            new Certify.Spec.OutputCondition(new[] { new Certify.Spec.Conjunction(new[] { new Certify.Spec.HalfSpace(new[] { 1.0, 0, 0 }, -1e4) }) })) }, 2, 3), property);
+        var path = Path.Combine(f.Folder, "sigmoid.json");
+        var report = CertificateFixture.Verify(model, property, path);
+        output.WriteLine($"{report.Verdict}; {report.Certificate}");
+        Assert.Equal(VerdictKind.Unsat, report.Verdict.Kind);
+        Assert.StartsWith("not checkable: Sigmoid", report.Certificate);
+        Assert.False(File.Exists(path));
     }
 
     [Fact]
@@ -242,6 +287,11 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
         Assert.Equal(0, code);
         Assert.StartsWith("unsat", stdout);
         Assert.Contains("certificate written", stdout);
+        (code, stdout, _) = CommandHarness.Certify(new[] { "verify", f.Model, f.Property, "--no-attack", "--exact", "none", "--split", "input", "--certificate", path, "--json" });
+        Assert.Equal(0, code);
+        var json = Certify.Tests.Cli.ResultJsonTests.Valid(stdout).GetProperty("certificate");
+        Assert.Equal("written", json.GetProperty("status").GetString());
+        Assert.StartsWith(path, json.GetProperty("detail").GetString());
         (code, stdout, _) = CommandHarness.Certify(new[] { "check-certificate", f.Model, f.Property, path });
         Assert.Equal(0, code);
         Assert.StartsWith("accepted", stdout);
@@ -261,10 +311,10 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
     }
 
     /// <summary>Index one past the subtree that starts at <paramref name="start"/> (pre-order).</summary>
-    static int SubtreeEnd(IReadOnlyList<ProofNode> nodes, int start)
+    internal static int SubtreeEnd(IReadOnlyList<ProofNode> nodes, int start)
     {
         int need = 1, i = start;
-        while (need > 0) { need += nodes[i].Split is not null ? 1 : -1; i++; }
+        while (need > 0) { need += nodes[i].Split is not null || nodes[i].Neuron is not null ? 1 : -1; i++; }
         return i;
     }
 }
