@@ -41,9 +41,11 @@ public sealed class RunCommand : ICliCommand
             .OneOf("auto", "crown", "alpha-crown", "beta-crown");
         var json = new Option<bool>("--json") { Description = "Print one JSON document on standard output when the run ends (specs/result-json.md): a row per instance with verdict, reason, time and the counterexample when sat, and per-family counts. Progress and the summary table go to standard error." };
         var config = ConfigOption.Create();
+        var shard = Certify.Cli.Parallel.Shard.Option();               // parallel and cluster runs: src/Certify.Cli/Parallel
+        var jobs = Certify.Cli.Parallel.ParallelRun.JobsOption();
         var cmd = new Command("run", "Run a list of verification instances, write the results, and compare them with published labels. " +
                                      "Exit codes: 0 all answered, none wrong; 1 an answer contradicts a label or an instance ended in error; 2 bad input; 130 interrupted (finish with --resume).")
-            { list, root, scale, maxTimeout, output, family, limit, method, resume, isolate, json, config };
+            { list, root, scale, maxTimeout, output, family, limit, method, resume, isolate, json, config, shard, jobs };
         cmd.SetAction(parse =>
         {
             var runClock = Stopwatch.StartNew();
@@ -82,6 +84,10 @@ public sealed class RunCommand : ICliCommand
             bool resuming = parse.GetValue(resume);
             if (resuming && outPath is null) throw new CliException("--resume needs --out (the results file to go on with)");
             OutputFiles.Check(outPath, "--out");
+            // Parallel and cluster runs (src/Certify.Cli/Parallel): --shard K/N keeps this process's share of the list;
+            // --jobs N runs the list in N worker processes and merges their rows (null: this process runs them).
+            if (parse.GetValue(shard) is { } share) instances = share.Take(instances);
+            if (Certify.Cli.Parallel.ParallelRun.Jobs(parse, parse.GetValue(jobs), path, instances, outPath, resuming, j, ui) is { } parallelExit) return parallelExit;
 
             var rows = new List<Row>();
             using var results = outPath is null ? null : RunResultsFile.Open(outPath, resuming);
@@ -269,7 +275,7 @@ public sealed class RunCommand : ICliCommand
     /// Prints per-family counts and returns the exit code: <see cref="ExitCodes.Failure"/> when any answer contradicts a
     /// label or any instance ended in error (a run whose every row is an error once exited 0), else <see cref="ExitCodes.Ok"/>.
     /// </summary>
-    static int Summarise(List<(Instance Inst, string Result, double Seconds)> rows, IAnsiConsole ui)
+    internal static int Summarise(List<(Instance Inst, string Result, double Seconds)> rows, IAnsiConsole ui)
     {
         var table = new Table().AddColumns("family", "instances", "unsat", "sat", "unknown/timeout", "error", "labelled", "correct", "WRONG", "time (s)");
         int wrongTotal = 0;
