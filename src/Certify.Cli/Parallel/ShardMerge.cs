@@ -16,7 +16,9 @@ public sealed class ShardMergeException(string message) : Exception(message);
 /// (a shard that failed or was forgotten). A merged file with a silent hole would be read as a complete run.
 /// <para>With the list, the order is the list's. Without it, the files must be given in shard order 1..N: the rows are
 /// dealt back round robin (row j of file k is position j*N + k - 1, <see cref="Shard"/>), which is checked by the
-/// number of rows each file has; files that cannot be shards 1..N of one list in that order are refused.</para>
+/// number of rows each file has; files that cannot be shards 1..N of one list in that order are refused. That check cannot
+/// see two swapped shards of equal size (the rows keep their names, only the order is wrong) nor a missing shard whose
+/// absence leaves counts that fit, so the recipes always give the list.</para>
 /// </summary>
 public static class ShardMerge
 {
