@@ -38,13 +38,7 @@ public sealed class MergeCommand : ICliCommand
             if (files.GroupBy(Path.GetFullPath).FirstOrDefault(g => g.Count() > 1) is { } twice)
                 throw new CliException($"{twice.First()}: given twice; give each shard's file once");
             OutputFiles.Check(outPath, "OUT");
-            var read = new List<RunResults>();
-            foreach (var f in files)
-            {
-                if (Directory.Exists(f)) throw new CliException($"{f}: is a folder; give the shard results files");
-                try { read.Add(RunResultsReader.Read(f)); }
-                catch (ResultsFormatException e) { throw new CliException(e.Message); }
-            }
+            var read = ResultsFiles.Read(files);
             IReadOnlyList<ResultRow> merged;
             try
             {

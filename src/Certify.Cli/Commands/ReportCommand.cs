@@ -38,13 +38,7 @@ public sealed class ReportCommand : ICliCommand
             if (htmlPath is null && pngPath is null) throw new CliException("report: give --html FILE, --png FILE or both");
             OutputFiles.Check(htmlPath, "--html");
             OutputFiles.Check(pngPath, "--png");
-            var runs = new List<RunResults>();
-            foreach (var p in paths)
-            {
-                if (Directory.Exists(p)) throw new CliException($"{p}: is a folder; give a results file (.csv)");
-                try { runs.Add(RunResultsReader.Read(p)); }
-                catch (ResultsFormatException e) { throw new CliException(e.Message); }
-            }
+            var runs = ResultsFiles.Read(paths);
             // Runs are named by file name; files of the same name (a/results.csv, b/results.csv) by their relative paths.
             var clash = runs.GroupBy(r => r.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
             runs = runs.Select(r => clash.Contains(r.Name) ? r with { Name = Path.ChangeExtension(Path.GetRelativePath(".", r.Path), null) } : r).ToList();

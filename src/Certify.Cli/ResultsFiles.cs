@@ -1,0 +1,24 @@
+using Certify.Reports;
+
+namespace Certify.Cli;
+
+/// <summary>
+/// Reads the results files a command is given (<c>report</c>, <c>merge</c>) with <see cref="RunResultsReader"/>, turning
+/// every problem into the one-line <see cref="CliException"/> (exit 2) that names the file and line.
+/// </summary>
+public static class ResultsFiles
+{
+    /// <summary>Reads every file of <paramref name="paths"/>, in order.</summary>
+    /// <exception cref="CliException">for a folder, a missing file or a malformed one.</exception>
+    public static List<RunResults> Read(IEnumerable<string> paths)
+    {
+        var runs = new List<RunResults>();
+        foreach (var p in paths)
+        {
+            if (Directory.Exists(p)) throw new CliException($"{p}: is a folder; give a results file (.csv)");
+            try { runs.Add(RunResultsReader.Read(p)); }
+            catch (ResultsFormatException e) { throw new CliException(e.Message); }
+        }
+        return runs;
+    }
+}
