@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using CliWrap;
 
@@ -7,8 +8,10 @@ namespace Certify.Cli.Parallel;
 /// Starts a child <c>certify</c> (this build: <c>dotnet certify.dll ARGS</c>) through CliWrap, the one place
 /// <c>run --jobs</c> starts processes, so that it can move to the project's general tool runner in one step.
 /// <para>Standard output goes to a log file (a worker's table and its WRONG / error lines); standard error is kept for
-/// the message of a worker that fails. Interrupting asks first (SIGINT: the worker stops between rows, keeping every
-/// finished row in its results file) and kills the process tree only when the worker does not end soon after.</para>
+/// the message of a worker that fails. Interrupting asks first (SIGTERM: the worker stops between rows, keeping every
+/// finished row in its results file) and kills the process tree only when the worker does not end soon after. SIGTERM
+/// and not CliWrap's graceful SIGINT: a process started in the background by a shell without job control (a script's
+/// <c>certify run ... &amp;</c>, many schedulers) inherits SIGINT ignored, and its workers would not hear it.</para>
 /// <para>Where util-linux's <c>setpriv</c> exists, the child gets <c>PR_SET_PDEATHSIG</c>: a <c>run --jobs</c> killed with
 /// SIGKILL (which it cannot catch) takes its workers with it instead of leaving them running. The signal fires when
 /// the thread that started the child ends, so workers are started from the run's own thread, which lives until the
@@ -44,15 +47,23 @@ static class WorkerProcess
             .WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(PipeTarget.ToFile(logPath))
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr));
-        var running = command.ExecuteAsync(forceful, graceful);
-        return Finish(running, stderr);
+        var running = command.ExecuteAsync(forceful);
+        int pid = running.ProcessId;
+        var ask = graceful.Register(() => { if (!OperatingSystem.IsWindows()) Kill(pid, SigTerm); });
+        return Finish(running, stderr, ask);
     }
 
-    static async Task<Exit> Finish(CommandTask<CommandResult> running, StringBuilder stderr)
+    const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill")]
+    static extern int Kill(int pid, int signal);
+
+    static async Task<Exit> Finish(CommandTask<CommandResult> running, StringBuilder stderr, CancellationTokenRegistration ask)
     {
         int code;
         try { code = (await running).ExitCode; }
         catch (OperationCanceledException) { code = ExitCodes.Interrupted; }
+        finally { await ask.DisposeAsync(); }   // the pid is not signalled once the worker has ended (it could be reused)
         var last = stderr.ToString().Split('\n').LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "";
         return new Exit(code, last);
     }
