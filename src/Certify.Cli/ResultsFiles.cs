@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Certify.Reports;
 
 namespace Certify.Cli;
@@ -8,6 +9,20 @@ namespace Certify.Cli;
 /// </summary>
 public static class ResultsFiles
 {
+    /// <summary>
+    /// A list argument takes every token that is not an option it knows, so a mistyped option would be read as a file:
+    /// a token that starts with '-' and is not a file is refused as the unknown option it is.
+    /// </summary>
+    public static Argument<string[]> RefusingUnknownOptions(this Argument<string[]> files)
+    {
+        files.Validators.Add(r =>
+        {
+            if (r.Tokens.FirstOrDefault(t => t.Value.StartsWith('-') && !File.Exists(t.Value)) is { } t)
+                r.AddError($"Unrecognized option '{t.Value}'");
+        });
+        return files;
+    }
+
     /// <summary>Reads every file of <paramref name="paths"/>, in order.</summary>
     /// <exception cref="CliException">for a folder, a missing file or a malformed one.</exception>
     public static List<RunResults> Read(IEnumerable<string> paths)

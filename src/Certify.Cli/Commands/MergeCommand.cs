@@ -20,7 +20,7 @@ public sealed class MergeCommand : ICliCommand
     public Command Build()
     {
         var output = new Argument<string>("out") { Description = "The merged results file to write (family,network,property,result,seconds,label, as `run --out`)." };
-        var shards = new Argument<string[]>("shards") { Description = "The shard results files (`run --shard K/N --out FILE`); without --instances, in shard order 1..N (then only the row counts are checked: a missing shard of the same size or two swapped shards of equal size cannot be seen).", Arity = ArgumentArity.OneOrMore };
+        var shards = new Argument<string[]>("shards") { Description = "The shard results files (`run --shard K/N --out FILE`); without --instances, in shard order 1..N (then only the row counts are checked: a missing shard of the same size or two swapped shards of equal size cannot be seen).", Arity = ArgumentArity.OneOrMore }.RefusingUnknownOptions();
         var instances = new Option<string?>("--instances") { Description = "The instance list the shards were cut from: the merged rows follow its order, and every instance must be in exactly one shard file. Recommended: without it, completeness cannot be checked." };
         var root = new Option<string?>("--root") { Description = "As run's --root, for --instances." };
         var family = new Option<string?>("--family") { Description = "As run's --family: the shards were cut from the list after it." };
