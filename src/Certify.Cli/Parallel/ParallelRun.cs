@@ -181,7 +181,7 @@ public static class ParallelRun
     /// gets every setting (<c>--config</c>, <c>--timeout-scale</c>, <c>--method</c>, <c>--isolate</c>, options added to
     /// <c>run</c> later) without this class naming them.
     /// </summary>
-    static List<string> Forwarded(ParseResult parse)
+    public static List<string> Forwarded(ParseResult parse)
     {
         var args = new List<string>();
         foreach (var child in parse.CommandResult.Children)

@@ -38,6 +38,22 @@ public sealed class JobsTests : IDisposable
         Assert.Equal(TinyInstances.Verdicts(one).Order(), TinyInstances.Verdicts(two).Order());
     }
 
+    /// <summary>
+    /// A worker gets every option typed on the parent's command line, as typed (whatever its form), except those the parent
+    /// applies itself (the list's selection, --out, --resume, --jobs, --json): a setting lost on the way to the workers
+    /// would make --jobs N answer other questions than --jobs 1.
+    /// </summary>
+    [Fact]
+    public void Workers_get_every_typed_option_but_the_parents_own()
+    {
+        var run = new RunCommand().Build();
+        var parse = run.Parse(["list.csv", "--jobs", "2", "--max-timeout", "5", "--family", "f", "--out", "o.csv", "--config=c.yaml",
+                               "--isolate", "--resume", "--shard", "1/3", "--limit", "4", "--root", "r", "--method", "crown", "--timeout-scale", "0.5"]);
+        Assert.Empty(parse.Errors);
+        Assert.Equal(["--max-timeout", "5", "--config", "c.yaml", "--isolate", "--method", "crown", "--timeout-scale", "0.5"], ParallelRun.Forwarded(parse));
+        Assert.Empty(ParallelRun.Forwarded(run.Parse(["list.csv", "--jobs", "2"])));   // defaults are not typed options
+    }
+
     [Fact]
     public void Thread_budget_never_gives_more_threads_than_cores()
     {
