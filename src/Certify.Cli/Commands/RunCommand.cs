@@ -87,7 +87,7 @@ public sealed class RunCommand : ICliCommand
             // Parallel and cluster runs (src/Certify.Cli/Parallel): --shard K/N keeps this process's share of the list;
             // --jobs N runs the list in N worker processes and merges their rows (null: this process runs them).
             if (parse.GetValue(shard) is { } share) instances = share.Take(instances);
-            if (Certify.Cli.Parallel.ParallelRun.Jobs(parse, parse.GetValue(jobs), path, instances, outPath, resuming, j, ui) is { } parallelExit) return parallelExit;
+            if (Certify.Cli.Parallel.ParallelRun.Jobs(parse, parse.GetValue(jobs), instances, outPath, resuming, j, ui) is { } parallelExit) return parallelExit;
 
             var rows = new List<Row>();
             using var results = outPath is null ? null : RunResultsFile.Open(outPath, resuming);

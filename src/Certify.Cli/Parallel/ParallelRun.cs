@@ -31,7 +31,7 @@ public static class ParallelRun
     public static Option<int> JobsOption() => new Option<int>("--jobs")
     {
         Description = "Run the instances in N worker processes (each a `run --shard k/N`), each with cores/N libtorch threads, and merge their rows in the list's order. " +
-                      "At most one worker per core. Not with --json. CERTIFY_THREADS sets the threads of a run without --jobs (e.g. a cluster task).",
+                      "At most one worker per core. Not with --json. CERTIFY_THREADS=T (environment) gives a run T libtorch threads in all, divided among its workers (e.g. a cluster task's cores).",
         DefaultValueFactory = _ => 1,
     }.AtLeast(1);
 
@@ -43,10 +43,12 @@ public static class ParallelRun
     /// <paramref name="instances"/> in worker processes and returns run's exit code; returns null when this process is to
     /// run them itself (<c>--jobs 1</c>, or one core or one instance).
     /// </summary>
-    public static int? Jobs(ParseResult parse, int jobs, string listPath, IReadOnlyList<Instance> instances,
+    public static int? Jobs(ParseResult parse, int jobs, IReadOnlyList<Instance> instances,
                             string? outPath, bool resuming, bool json, IAnsiConsole ui)
     {
-        ThreadBudget.Apply();
+        // CERTIFY_THREADS, when set, is this run's whole budget (a cluster task's cores: a scheduler without CPU
+        // affinity leaves ProcessorCount at the node's); --jobs divides it.
+        int cores = ThreadBudget.Apply() ?? ThreadBudget.Cores;
         if (jobs <= 1) return null;
         if (jobs > MaxJobs) throw new CliException($"--jobs {jobs}: at most {MaxJobs}");
         if (json) throw new CliException("--jobs does not combine with --json yet: run without --json (the --out file holds every row) or with --jobs 1");
@@ -62,17 +64,16 @@ public static class ParallelRun
             todo = instances.Where(i => !results!.Done.ContainsKey(RunResultsFile.Key(i))).ToList();
             ui.MarkupLine($"resuming: {done.Count} instance(s) already in {Markup.Escape(outPath!)}, {todo.Count} to run");
         }
-        int cores = ThreadBudget.Cores;
         int workers = Math.Min(jobs, Math.Min(cores, todo.Count));
         if (workers < jobs)
-            Console.Error.WriteLine($"certify: --jobs {jobs}: {workers} worker(s) ({cores} core(s), {todo.Count} instance(s) to run)");
+            Console.Error.WriteLine($"certify: --jobs {jobs}: {workers} worker(s) ({cores} core(s){(System.Environment.GetEnvironmentVariable(ThreadBudget.Variable) is { Length: > 0 } ? " by " + ThreadBudget.Variable : "")}, {todo.Count} instance(s) to run)");
         if (workers <= 1 && !resuming) return null;   // this process runs them (an open --out is released first: `using` above)
 
         var dir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"certify-jobs-{Environment.ProcessId}-{Guid.NewGuid():N}")).FullName;
         bool keep = false;
         try
         {
-            var (rows, failure, interrupted) = workers == 0 ? ([], null, false) : RunWorkers(parse, listPath, todo, workers, cores, dir, ui);
+            var (rows, failure, interrupted) = workers == 0 ? ([], null, false) : RunWorkers(parse, todo, workers, cores, dir, ui);
             var byKey = todo.ToDictionary(RunResultsFile.Key);
             foreach (var r in rows)
             {
@@ -101,7 +102,7 @@ public static class ParallelRun
 
     /// <summary>Starts the workers, shows their progress, and merges the rows they finished.</summary>
     static (IReadOnlyList<ResultRow> Rows, (int Code, string Message)? Failure, bool Interrupted) RunWorkers(
-        ParseResult parse, string listPath, IReadOnlyList<Instance> todo, int workers, int cores, string dir, IAnsiConsole ui)
+        ParseResult parse, IReadOnlyList<Instance> todo, int workers, int cores, string dir, IAnsiConsole ui)
     {
         var list = Path.Combine(dir, "instances.csv");
         WriteList(list, todo);

@@ -9,7 +9,9 @@ namespace Certify.Cli.Parallel;
 /// (at least one, and never more workers than cores), so threads x workers never exceed the cores.
 /// <para>The budget travels in the environment, where a scheduler can set it as well: <see cref="Variable"/>
 /// (<c>CERTIFY_THREADS</c>), read by every <c>run</c> (<see cref="Apply"/>), and libtorch's own <c>OMP_NUM_THREADS</c> and
-/// <c>MKL_NUM_THREADS</c>, which it reads when it starts, before any Certify code runs.</para>
+/// <c>MKL_NUM_THREADS</c>, which it reads when it starts, before any Certify code runs. Set for a <c>run --jobs N</c>,
+/// it is the whole run's budget, divided among the workers: a Slurm task without CPU affinity (<c>task/none</c>) sees
+/// every core of its node, not the ones it was given.</para>
 /// </summary>
 public static class ThreadBudget
 {
