@@ -21,6 +21,9 @@ namespace Certify.Cli.Parallel;
 /// <para>Interrupted (SIGINT, SIGTERM), the workers are asked to stop (they keep every finished row), the finished rows
 /// go to <c>--out</c> and the run exits 130; <c>--resume</c> then runs the rest. A worker that fails (exit 2 or 3) ends
 /// the run with its code and its message, after the other workers' rows have been kept the same way.</para>
+/// <para>Killed with SIGKILL, the run takes its workers with it (<see cref="WorkerProcess"/>), but the rows they had
+/// finished are only in their files in the temporary work folder (<c>certify-jobs-PID-*</c>), not in <c>--out</c>:
+/// <c>--resume</c> runs those instances again. Rows reach <c>--out</c> in the list's order, so only at the end.</para>
 /// </summary>
 public static class ParallelRun
 {
