@@ -18,7 +18,12 @@ port_ctl=${SLURMCTLD_PORT:-6817}; port_d=${SLURMD_PORT:-6818}
 stop() {
   [ -f "$conf" ] && SLURM_CONF="$conf" scancel --user="$(id -un)" 2>/dev/null || true
   for p in slurmd slurmctld munged; do
-    if [ -f "$dir/$p.pid" ]; then kill "$(cat "$dir/$p.pid")" 2>/dev/null || true; rm -f "$dir/$p.pid"; fi
+    if [ -f "$dir/$p.pid" ]; then
+      pid=$(cat "$dir/$p.pid"); kill "$pid" 2>/dev/null || true
+      # wait for it to end: slurmctld saves its state on the way out, and DIR may be deleted right after
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      rm -f "$dir/$p.pid"
+    fi
   done
 }
 if [ "$cmd" = stop ]; then stop; exit 0; fi
