@@ -16,13 +16,7 @@ public sealed class ReportCommand : ICliCommand
 {
     public Command Build()
     {
-        var files = new Argument<string[]>("results") { Description = "Results files of `certify run --out` (family,network,property,result,seconds[,label]); each is one line of the plot and one block of the table, named by its file name.", Arity = ArgumentArity.OneOrMore };
-        // A list argument takes every token that is not an option it knows, so a mistyped option would be read as a file.
-        files.Validators.Add(r =>
-        {
-            if (r.Tokens.FirstOrDefault(t => t.Value.StartsWith('-') && !File.Exists(t.Value)) is { } t)
-                r.AddError($"Unrecognized option '{t.Value}'");
-        });
+        var files = new Argument<string[]>("results") { Description = "Results files of `certify run --out` (family,network,property,result,seconds[,label]); each is one line of the plot and one block of the table, named by its file name.", Arity = ArgumentArity.OneOrMore }.RefusingUnknownOptions();
         var html = new Option<string?>("--html") { Description = "Write the report as one self-contained HTML file (the plot embedded)." };
         var png = new Option<string?>("--png") { Description = "Also write the cactus plot as a PNG file." };
         var title = new Option<string?>("--title") { Description = "Title of the report and the plot (default: the file names)." };
@@ -39,13 +33,7 @@ public sealed class ReportCommand : ICliCommand
             if (htmlPath is null && pngPath is null) throw new CliException("report: give --html FILE, --png FILE or both");
             OutputFiles.Check(htmlPath, "--html");
             OutputFiles.Check(pngPath, "--png");
-            var runs = new List<RunResults>();
-            foreach (var p in paths)
-            {
-                if (Directory.Exists(p)) throw new CliException($"{p}: is a folder; give a results file (.csv)");
-                try { runs.Add(RunResultsList.Read(p)); }
-                catch (CsvFormatException e) { throw new CliException(e.Message); }
-            }
+            var runs = ResultsFiles.Read(paths);
             // Runs are named by file name; files of the same name (a/results.csv, b/results.csv) by their relative paths.
             var clash = runs.GroupBy(r => r.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
             runs = runs.Select(r => clash.Contains(r.Name) ? r with { Name = Path.ChangeExtension(Path.GetRelativePath(".", r.Path), null) } : r).ToList();

@@ -45,9 +45,11 @@ public sealed class RunCommand : ICliCommand
         var outDir = new Option<string?>("--out-dir") { Description = "Keep one VNN-COMP result file per instance in this folder (created when missing): FAMILY__NETWORK__PROPERTY.txt with the verdict and, for sat, the counterexample ((X_0 v) ... (Y_0 v)); check one with `certify check-result`." };
         var vnncompCsv = new Option<string?>("--vnncomp-csv") { Description = "Also write VNN-COMP's results.csv layout to this file: benchmark,onnx,vnnlib,prepare_time,result,run_time per instance, no header." };
         var config = ConfigOption.Create();
+        var shard = Certify.Cli.Parallel.Shard.Option();               // parallel and cluster runs: src/Certify.Cli/Parallel
+        var jobs = Certify.Cli.Parallel.ParallelRun.JobsOption();
         var cmd = new Command("run", "Run a list of verification instances, write the results, and compare them with published labels. " +
                                      "Exit codes: 0 all answered, none wrong; 1 an answer contradicts a label or an instance ended in error; 2 bad input; 130 interrupted (finish with --resume).")
-            { list, root, scale, maxTimeout, output, outDir, vnncompCsv, family, limit, method, resume, isolate, json, config };
+            { list, root, scale, maxTimeout, output, outDir, vnncompCsv, family, limit, method, resume, isolate, json, config, shard, jobs };
         cmd.SetAction(parse =>
         {
             var runClock = Stopwatch.StartNew();
@@ -86,11 +88,16 @@ public sealed class RunCommand : ICliCommand
             bool resuming = parse.GetValue(resume);
             if (resuming && outPath is null) throw new CliException("--resume needs --out (the results file to go on with)");
             OutputFiles.Check(outPath, "--out");
+            // Parallel and cluster runs (src/Certify.Cli/Parallel): --shard K/N keeps this process's share of the list;
+            // --jobs N runs the list in N worker processes and merges their rows (null: this process runs them).
+            if (parse.GetValue(shard) is { } share) instances = share.Take(instances);
             // Every output is checked before the first instance runs: an hour of work that cannot be kept is lost.
             var dirPath = parse.GetValue(outDir);
             if (dirPath is not null) OutputFiles.CheckFolder(dirPath, "--out-dir");
             var vnnPath = parse.GetValue(vnncompCsv);
             OutputFiles.Check(vnnPath, "--vnncomp-csv");
+            if (vnnPath is not null && parse.GetValue(jobs) > 1) throw new CliException("--vnncomp-csv does not combine with --jobs yet: write --out (or --out-dir) and convert, or run with --jobs 1");
+            if (Certify.Cli.Parallel.ParallelRun.Jobs(parse, parse.GetValue(jobs), instances, outPath, resuming, j, ui) is { } parallelExit) return parallelExit;
             var folder = dirPath is null ? null : new ResultFolder(dirPath, instances);
 
             var rows = new List<Row>();
@@ -260,7 +267,7 @@ public sealed class RunCommand : ICliCommand
     /// Prints per-family counts and returns the exit code: <see cref="ExitCodes.Failure"/> when any answer contradicts a
     /// label or any instance ended in error (a run whose every row is an error once exited 0), else <see cref="ExitCodes.Ok"/>.
     /// </summary>
-    static int Summarise(List<(Instance Inst, string Result, double Seconds)> rows, IAnsiConsole ui)
+    internal static int Summarise(List<(Instance Inst, string Result, double Seconds)> rows, IAnsiConsole ui)
     {
         var table = new Table().AddColumns("family", "instances", "unsat", "sat", "unknown/timeout", "error", "labelled", "correct", "WRONG", "time (s)");
         int wrongTotal = 0;

@@ -32,6 +32,12 @@ public sealed record ToolCommand(string Program, IReadOnlyList<string> Arguments
 
     /// <summary>Most characters kept of each stream (the tail is kept); 16 Mi by default, enough for any JSON document Certify prints.</summary>
     public int MaxCapturedChars { get; init; } = 16 << 20;
+
+    /// <summary>
+    /// Write standard output to this file instead of capturing it (a worker's log: long, and read after the end);
+    /// <see cref="ToolOutcome.Stdout"/> is then empty. Null: captured.
+    /// </summary>
+    public string? StandardOutputPath { get; init; }
 }
 
 /// <summary>How a child ended.</summary>
@@ -61,7 +67,18 @@ public static class ToolProcess
 
     /// <summary>Runs <paramref name="command"/> to its end, its timeout, or <paramref name="cancel"/>.</summary>
     /// <exception cref="System.ComponentModel.Win32Exception">the program cannot be started (not found, not executable).</exception>
-    public static ToolOutcome Run(ToolCommand command, CancellationToken cancel = default)
+    public static ToolOutcome Run(ToolCommand command, CancellationToken cancel = default) =>
+        Start(command, cancel, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Starts <paramref name="command"/> and returns at once; the child is started on the calling thread (which matters
+    /// for <see cref="ToolCommand.DieWithParent"/>). <paramref name="graceful"/> asks the child to stop (SIGTERM: a
+    /// <c>certify run</c> then stops between rows and keeps every finished row) and <paramref name="cancel"/> kills its
+    /// process tree. SIGTERM and not SIGINT: a process started in the background by a shell without job control (a
+    /// script's <c>certify run ... &amp;</c>, many schedulers) inherits SIGINT ignored and would not hear it.
+    /// </summary>
+    /// <exception cref="System.ComponentModel.Win32Exception">the program cannot be started.</exception>
+    public static Task<ToolOutcome> Start(ToolCommand command, CancellationToken cancel, CancellationToken graceful)
     {
         var (program, args) = (command.Program, command.Arguments.ToList());
         if (command.DieWithParent && OperatingSystem.IsLinux() && File.Exists(SetPriv))
@@ -73,7 +90,7 @@ public static class ToolProcess
         var stderr = new Tail(command.MaxCapturedChars, command.OnStandardErrorLine);
         var cli = Cli.Wrap(program).WithArguments(args)
             .WithStandardInputPipe(PipeSource.Null)
-            .WithStandardOutputPipe(PipeTarget.Create((s, ct) => stdout.CopyFromAsync(s, ct)))
+            .WithStandardOutputPipe(command.StandardOutputPath is { } log ? PipeTarget.ToFile(log) : PipeTarget.Create((s, ct) => stdout.CopyFromAsync(s, ct)))
             .WithStandardErrorPipe(PipeTarget.Create((s, ct) => stderr.CopyFromAsync(s, ct)))
             .WithValidation(CommandResultValidation.None)
             .WithEnvironmentVariables(e =>
@@ -82,31 +99,51 @@ public static class ToolProcess
             });
         if (command.WorkingDirectory is { } dir) cli = cli.WithWorkingDirectory(dir);
 
-        using var timeout = command.Timeout is { } t ? new CancellationTokenSource(t) : new CancellationTokenSource();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancel);
+        var timeout = command.Timeout is { } t ? new CancellationTokenSource(t) : new CancellationTokenSource();
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancel);
         var clock = Stopwatch.StartNew();
         Process? process = null;
         // CliWrap kills the child on cancellation; killing the tree here too makes sure grandchildren go with it
         // whatever the library version does.
-        using var killTree = linked.Token.Register(() =>
+        var killTree = linked.Token.Register(() => KillTree(process));
+        var running = cli.ExecuteAsync(_ => { }, p => process = p, linked.Token);
+        int pid = running.ProcessId;
+        var ask = graceful.Register(() => { if (!OperatingSystem.IsWindows()) Kill(pid, SigTerm); });
+        return Finish();
+
+        async Task<ToolOutcome> Finish()
         {
-            try { process?.Kill(entireProcessTree: true); }
-            catch (InvalidOperationException) { }   // exited meanwhile
-            catch (System.ComponentModel.Win32Exception) { }
-        });
-        try
-        {
-            var result = cli.ExecuteAsync(_ => { }, p => process = p, linked.Token).Task.GetAwaiter().GetResult();
-            return new ToolOutcome(result.ExitCode, false, false, clock.Elapsed.TotalSeconds, stdout.Text, stderr.Text);
-        }
-        catch (OperationCanceledException)
-        {
-            try { process?.Kill(entireProcessTree: true); }
-            catch (InvalidOperationException) { }
-            catch (System.ComponentModel.Win32Exception) { }
-            return new ToolOutcome(null, !cancel.IsCancellationRequested, cancel.IsCancellationRequested, clock.Elapsed.TotalSeconds, stdout.Text, stderr.Text);
+            try
+            {
+                var result = await running.Task.ConfigureAwait(false);
+                return new ToolOutcome(result.ExitCode, false, false, clock.Elapsed.TotalSeconds, stdout.Text, stderr.Text);
+            }
+            catch (OperationCanceledException)
+            {
+                KillTree(process);
+                return new ToolOutcome(null, !cancel.IsCancellationRequested, cancel.IsCancellationRequested, clock.Elapsed.TotalSeconds, stdout.Text, stderr.Text);
+            }
+            finally
+            {
+                await ask.DisposeAsync().ConfigureAwait(false);   // the pid is not signalled once the child has ended (it could be reused)
+                await killTree.DisposeAsync().ConfigureAwait(false);
+                linked.Dispose();
+                timeout.Dispose();
+            }
         }
     }
+
+    static void KillTree(Process? process)
+    {
+        try { process?.Kill(entireProcessTree: true); }
+        catch (InvalidOperationException) { }   // exited meanwhile
+        catch (System.ComponentModel.Win32Exception) { }
+    }
+
+    const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    static extern int Kill(int pid, int signal);
 
     /// <summary>The host that runs this process's assemblies: this process's own <c>dotnet</c> when it is one, else the SDK's, or PATH's.</summary>
     public static string DotnetHost => Path.GetFileNameWithoutExtension(System.Environment.ProcessPath) == "dotnet" ? System.Environment.ProcessPath!
