@@ -79,10 +79,13 @@ public sealed class BoundEngine
     public BoundResult Compute(Tensor lower, Tensor upper, Tensor? c = null, SubproblemInputs? sub = null)
     {
         using var scope = NewDisposeScope();
+        // Every pass of this call shares the relaxations of the nodes it crosses (see RelaxationCache: CROWN's
+        // back-substitution crosses layer j once per later layer).
+        using var relaxations = new RelaxationCache();
         sub ??= new SubproblemInputs();
         long batch = lower.shape[0];
         var box = InputBox(lower, upper);
-        var bounds = IntermediateBounds(box, sub);
+        var bounds = IntermediateBounds(box, sub, relaxations);
         var spec = SpecMatrix(c, batch);                                     // [B, S, *outShape]
         Tensor rowsL, rowsU;
         AlphaState? alphas = null;
@@ -103,12 +106,12 @@ public sealed class BoundEngine
             }
             case BoundMethod.Crown:
             {
-                var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds, captureLower: capture);
+                var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds, captureLower: capture, relaxations: relaxations);
                 rowsL = l!; rowsU = u ?? full_like(l!, double.PositiveInfinity);
                 break;
             }
             default:
-                (rowsL, rowsU, alphas) = OptimiseAlpha(spec, bounds, sub);
+                (rowsL, rowsU, alphas) = OptimiseAlpha(spec, bounds, sub, relaxations);
                 if (capture is not null)
                     using (no_grad())
                         _detachedCrown.Value.Backward(Graph.OutputId, spec.detach(), null, bounds.Select(b => b?.Detach()).ToArray(), alphas, captureLower: capture);
@@ -204,7 +207,7 @@ public sealed class BoundEngine
     // ---------------------------------------------------------------- intermediate bounds
 
     /// <summary>Interval (and, for CROWN, refined) bounds of every node, with split clipping and known bounds applied.</summary>
-    Interval?[] IntermediateBounds(Interval box, SubproblemInputs sub)
+    Interval?[] IntermediateBounds(Interval box, SubproblemInputs sub, RelaxationCache relaxations)
     {
         var bounds = new Interval?[Graph.Nodes.Count];
         bounds[0] = ClipBySplits(0, box, sub);
@@ -228,7 +231,7 @@ public sealed class BoundEngine
             if (crown && _needsRefinement[i] && !_intervalExact[i])
             {
                 if (forward?[i] is { } f) iv = ClipBySplits(i, iv.Intersect(f.Concretise(bounds[0]!.Value)), sub);
-                iv = ClipBySplits(i, Refine(i, iv, bounds, sub.OptimiseUntil), sub);
+                iv = ClipBySplits(i, Refine(i, iv, bounds, sub.OptimiseUntil, relaxations), sub);
             }
             bounds[i] = iv;
         }
@@ -239,7 +242,7 @@ public sealed class BoundEngine
     /// CROWN bounds for the neurons of node <paramref name="id"/> that its consumers need (union over the batch), computed
     /// in chunks of rows; the other neurons keep <paramref name="reference"/>.
     /// </summary>
-    Interval Refine(int id, Interval reference, Interval?[] bounds, Deadline until)
+    Interval Refine(int id, Interval reference, Interval?[] bounds, Deadline until, RelaxationCache relaxations)
     {
         var node = Graph.Nodes[id];
         long batch = reference.Batch, n = node.Size;
@@ -273,7 +276,7 @@ public sealed class BoundEngine
                 // wide one many); padding every one to the largest count wastes most of the work then, so such batches
                 // bound one (sub-problem, neuron) pair per row instead.
                 var pairs = flatMask.nonzero();                                                 // [U, 2]
-                if (pairs.shape[0] < Options.FlattenedRefinementFraction * batch * k) return RefineFlattened(id, reference, bounds, pairs, until);
+                if (pairs.shape[0] < Options.FlattenedRefinementFraction * batch * k) return RefineFlattened(id, reference, bounds, pairs, until, relaxations);
             }
             if (k > Options.DenseRefinementFraction * n) flatMask = null;
         }
@@ -320,7 +323,7 @@ public sealed class BoundEngine
                 a = zeros(batch, rows, n, dtype: dtype, device: device).scatter(2, idx.unsqueeze(2), on);
             }
             a = a.reshape(ComputationGraph.ShapeWithBatch(batch, new[] { rows }.Concat(node.Shape).ToArray()));
-            var (lo, hi) = _crown.Backward(id, a, a, bounds);
+            var (lo, hi) = _crown.Backward(id, a, a, bounds, relaxations: relaxations);
             lows.Add(lo!.MoveToOuterDisposeScope()); highs.Add(hi!.MoveToOuterDisposeScope());
             pace.Done(rows);
         }
@@ -339,7 +342,7 @@ public sealed class BoundEngine
     /// one row, with the bounds of the nodes before <paramref name="id"/> gathered from its sub-problem. No padding, at the
     /// price of copying those bounds per pair (small next to the coefficients of a row).
     /// </summary>
-    Interval RefineFlattened(int id, Interval reference, Interval?[] bounds, Tensor pairs, Deadline until)
+    Interval RefineFlattened(int id, Interval reference, Interval?[] bounds, Tensor pairs, Deadline until, RelaxationCache relaxations)
     {
         var node = Graph.Nodes[id];
         long batch = reference.Batch, n = node.Size, count = pairs.shape[0];
@@ -367,7 +370,7 @@ public sealed class BoundEngine
             var cols = neuron.narrow(0, s, rows).view(rows, 1, 1);
             var a = zeros(rows, 1, n, dtype: dtype, device: device).scatter(2, cols, ones(rows, 1, 1, dtype: dtype, device: device))
                 .reshape(ComputationGraph.ShapeWithBatch(rows, new[] { 1L }.Concat(node.Shape).ToArray()));
-            var (lo, hi) = _crown.Backward(id, a, a, sub);
+            var (lo, hi) = _crown.Backward(id, a, a, sub, relaxations: relaxations);
             lows.Add(lo!.reshape(rows).MoveToOuterDisposeScope()); highs.Add(hi!.reshape(rows).MoveToOuterDisposeScope());
             pace.Done(rows);
         }
@@ -463,7 +466,7 @@ public sealed class BoundEngine
     /// ≥ 0), so the best one per sub-problem and row is kept, with its parameters. Iteration 0 evaluates CROWN's choices
     /// (or a parent's), so the result is never looser than CROWN's.
     /// </summary>
-    (Tensor Lower, Tensor Upper, AlphaState Alphas) OptimiseAlpha(Tensor spec, Interval?[] bounds, SubproblemInputs sub)
+    (Tensor Lower, Tensor Upper, AlphaState Alphas) OptimiseAlpha(Tensor spec, Interval?[] bounds, SubproblemInputs sub, RelaxationCache relaxations)
     {
         // The optimisation differentiates only with respect to the parameters and multipliers: detach everything else.
         var fixedBounds = bounds.Select(b => b?.Detach()).ToArray();
@@ -517,7 +520,7 @@ public sealed class BoundEngine
                     if (it > 0) lastIteration = System.Diagnostics.Stopwatch.GetElapsedTime(iterationStart);
                     iterationStart = System.Diagnostics.Stopwatch.GetTimestamp();
                     using var iterScope = NewDisposeScope();
-                    var (lo, hi) = crown.Backward(Graph.OutputId, c, needUpper ? c : null, fixedBounds, alphas);
+                    var (lo, hi) = crown.Backward(Graph.OutputId, c, needUpper ? c : null, fixedBounds, alphas, relaxations: relaxations);
                     using (no_grad())
                     {
                         var loD = lo!.detach(); var hiD = hi?.detach();

@@ -33,9 +33,12 @@ public sealed class CrownPropagator
     /// branch and bound reads them for its split heuristics and for the minimiser of the linear bound.
     /// <paramref name="stopAt"/> names nodes where the pass stops and concretises over the node's own interval bounds
     /// instead of going further (IBP with C folded into the trailing affine layers uses this); null: only the input.
+    /// <paramref name="relaxations"/>, when given, keeps the relaxations made in this pass for the next passes over the
+    /// same bounds (<see cref="RelaxationCache"/>); the caller disposes it.
     /// </summary>
     public (Tensor? Lower, Tensor? Upper) Backward(int start, Tensor? lowerA, Tensor? upperA, IReadOnlyList<Interval?> bounds,
-        AlphaState? alphas = null, Func<int, bool>? stopAt = null, IDictionary<int, Tensor?>? captureLower = null)
+        AlphaState? alphas = null, Func<int, bool>? stopAt = null, IDictionary<int, Tensor?>? captureLower = null,
+        RelaxationCache? relaxations = null)
     {
         var any = lowerA ?? upperA ?? throw new ArgumentException("no coefficients given");
         long batch = any.shape[0], rows = any.shape[1];
@@ -72,6 +75,7 @@ public sealed class CrownPropagator
                 BetaUpperPass = alphas?.BetaUpperPass.GetValueOrDefault(i),
                 SplitSign = alphas?.SplitSigns.GetValueOrDefault(i),
                 SplitPoint = alphas?.SplitPoints.GetValueOrDefault(i),
+                Relaxations = relaxations,
             };
             if (!_rules[i].HasCrownRule(node) && bounds[i] is null)
                 throw new InvalidOperationException($"node '{node.Name}' ({node.Op.Kind}) needs its interval bounds for the IBP fallback");

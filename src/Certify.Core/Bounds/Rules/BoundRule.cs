@@ -141,6 +141,13 @@ public sealed class BackwardStep
 
     /// <summary>Split points of those neurons, <c>[B, *shape]</c> (finite), or null for 0 (ReLU's split).</summary>
     public Tensor? SplitPoint { get; init; }
+
+    /// <summary>
+    /// Relaxations already made for these input bounds by earlier passes of the same engine call, or null: a rule whose
+    /// relaxation is a function of its input bounds alone may take it from here instead of rebuilding it
+    /// (<see cref="ElementwiseRule{TOp}"/> does).
+    /// </summary>
+    public RelaxationCache? Relaxations { get; init; }
 }
 
 /// <summary>Result of <see cref="BoundRule.Backward"/>: coefficients per input and constant terms per pass.</summary>
