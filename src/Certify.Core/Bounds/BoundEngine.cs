@@ -29,6 +29,7 @@ public sealed class BoundEngine
     readonly List<int>[] _branchedAt;       // branchable node ids reading node i (where their split decisions clip node i's bounds)
     readonly long _maxNodeSize;
     readonly bool[] _intervalExact;         // interval bounds of the node are exact (one affine layer over the box): CROWN cannot tighten them
+    readonly bool _mirroredPasses;          // every rule's upper pass is its lower pass mirrored: both sides in one pass (BothSides)
 
     /// <summary>Prepares bounding of <paramref name="graph"/>; its parameters are converted to the options' dtype and device.</summary>
     /// <exception cref="NotSupportedException">when a node's op has no bound rule (the message names the node).</exception>
@@ -59,6 +60,7 @@ public sealed class BoundEngine
         }
         _maxNodeSize = Graph.Nodes.Max(n => n.Size);
         _intervalExact = IntervalExactNodes(Graph);
+        _mirroredPasses = Graph.Nodes.Skip(1).All(n => _rules[n.Id].MirroredPasses);
         IbpFallbackNodes = Graph.Nodes.Where(n => !_rules[n.Id].HasCrownRule(n)).Select(n => $"{n.Name} ({n.Op.Kind})").ToList();
     }
 
@@ -106,8 +108,12 @@ public sealed class BoundEngine
             }
             case BoundMethod.Crown:
             {
-                var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds, captureLower: capture, relaxations: relaxations);
-                rowsL = l!; rowsU = u ?? full_like(l!, double.PositiveInfinity);
+                if (sub.NeedUpper && capture is null) (rowsL, rowsU) = BothSides(Graph.OutputId, spec, bounds, relaxations);
+                else
+                {
+                    var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds, captureLower: capture, relaxations: relaxations);
+                    rowsL = l!; rowsU = u ?? full_like(l!, double.PositiveInfinity);
+                }
                 break;
             }
             default:
@@ -323,8 +329,8 @@ public sealed class BoundEngine
                 a = zeros(batch, rows, n, dtype: dtype, device: device).scatter(2, idx.unsqueeze(2), on);
             }
             a = a.reshape(ComputationGraph.ShapeWithBatch(batch, new[] { rows }.Concat(node.Shape).ToArray()));
-            var (lo, hi) = _crown.Backward(id, a, a, bounds, relaxations: relaxations);
-            lows.Add(lo!.MoveToOuterDisposeScope()); highs.Add(hi!.MoveToOuterDisposeScope());
+            var (lo, hi) = BothSides(id, a, bounds, relaxations);
+            lows.Add(lo.MoveToOuterDisposeScope()); highs.Add(hi.MoveToOuterDisposeScope());
             pace.Done(rows);
         }
         var crownL = lows.Count == 1 ? lows[0] : cat(lows.ToArray(), 1);    // [B, k]
@@ -370,8 +376,8 @@ public sealed class BoundEngine
             var cols = neuron.narrow(0, s, rows).view(rows, 1, 1);
             var a = zeros(rows, 1, n, dtype: dtype, device: device).scatter(2, cols, ones(rows, 1, 1, dtype: dtype, device: device))
                 .reshape(ComputationGraph.ShapeWithBatch(rows, new[] { 1L }.Concat(node.Shape).ToArray()));
-            var (lo, hi) = _crown.Backward(id, a, a, sub, relaxations: relaxations);
-            lows.Add(lo!.reshape(rows).MoveToOuterDisposeScope()); highs.Add(hi!.reshape(rows).MoveToOuterDisposeScope());
+            var (lo, hi) = BothSides(id, a, sub, relaxations);
+            lows.Add(lo.reshape(rows).MoveToOuterDisposeScope()); highs.Add(hi.reshape(rows).MoveToOuterDisposeScope());
             pace.Done(rows);
         }
         var crownL = lows.Count == 1 ? lows[0] : cat(lows.ToArray());                   // [U]
@@ -379,6 +385,31 @@ public sealed class BoundEngine
         if (Options.IntersectIntermediate) { crownL = maximum(crownL, refL.gather(0, flatIndex)); crownU = minimum(crownU, refU.gather(0, flatIndex)); }
         var shape = ComputationGraph.ShapeWithBatch(batch, node.Shape);
         return new Interval(refL.scatter(0, flatIndex, crownL).reshape(shape), refU.scatter(0, flatIndex, crownU).reshape(shape));
+    }
+
+    /// <summary>
+    /// CROWN bounds of <c>a·y</c> from below and from above (<c>[B, rows]</c> each), y being node <paramref name="id"/>'s
+    /// output and <paramref name="a"/> <c>[B, rows, *shape]</c>. When every rule mirrors its passes
+    /// (<see cref="BoundRule.MirroredPasses"/>), one lower pass over the rows <c>[a; −a]</c> gives both: its second half
+    /// is the lower bound of <c>−a·y</c>, i.e. minus the upper bound of <c>a·y</c>, step by step the upper pass negated
+    /// (negation is exact in floating point, so only the order of a matrix product's sums may differ). Half the tensor
+    /// operations of two passes and the same coefficient memory; an expanded <paramref name="a"/> (identity rows shared by
+    /// the batch) stays expanded.
+    /// </summary>
+    (Tensor Lower, Tensor Upper) BothSides(int id, Tensor a, IReadOnlyList<Interval?> bounds, RelaxationCache relaxations)
+    {
+        if (!_mirroredPasses)
+        {
+            var (lo, hi) = _crown.Backward(id, a, a, bounds, relaxations: relaxations);
+            return (lo!, hi!);
+        }
+        long batch = a.shape[0], rows = a.shape[1];
+        bool shared = batch > 1 && a.stride(0) == 0;
+        var one = shared ? a.narrow(0, 0, 1) : a;
+        var both = cat(new[] { one, -one }, 1);
+        if (shared) both = both.expand(new[] { batch }.Concat(both.shape.Skip(1)).ToArray());
+        var (l, _) = _crown.Backward(id, both, null, bounds, relaxations: relaxations);
+        return (l!.narrow(1, 0, rows), -l!.narrow(1, rows, rows));
     }
 
     /// <summary>

@@ -24,6 +24,9 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
 {
     public override bool NeedsInputBounds => true;
 
+    /// <summary>Without parameters both passes apply one relaxation by sign of the coefficients (<see cref="Relax.Elementwise"/>).</summary>
+    public override bool MirroredPasses => true;
+
     /// <summary>Lines below and above the function on <c>[l, u]</c> (each <c>[B, *shape]</c>): CROWN's choice.</summary>
     protected abstract Relaxation Relaxation(TOp op, Tensor l, Tensor u);
 
