@@ -108,12 +108,11 @@ public sealed class BoundEngine
             }
             case BoundMethod.Crown:
             {
-                if (sub.NeedUpper && capture is null) (rowsL, rowsU) = BothSides(Graph.OutputId, spec, bounds, relaxations);
-                else
-                {
-                    var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds, captureLower: capture, relaxations: relaxations);
-                    rowsL = l!; rowsU = u ?? full_like(l!, double.PositiveInfinity);
-                }
+                // Two passes, not one mirrored pass (BothSides): the rows then come from the same sequence of operations as
+                // alpha-CROWN's first iteration and branch and bound's lower passes, so that alpha-CROWN is never looser
+                // than CROWN even by a rounding (the intermediate refinements, shared by both, are mirrored).
+                var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds, captureLower: capture, relaxations: relaxations);
+                rowsL = l!; rowsU = u ?? full_like(l!, double.PositiveInfinity);
                 break;
             }
             default:
