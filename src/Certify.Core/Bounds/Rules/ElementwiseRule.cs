@@ -92,7 +92,7 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
     Relaxation CrownRelaxation(TOp op, BackwardStep step)
     {
         var x = step.Inputs[0];
-        return step.Relaxations is { } cache ? cache.GetOrAdd(step.Node.Id, x, () => Relaxation(op, x.Lower, x.Upper)) : Relaxation(op, x.Lower, x.Upper);
+        return step.Relaxations is { } cache ? cache.GetOrAdd(step.Node.Id, step.Node.Shape.Length, x, () => Relaxation(op, x.Lower, x.Upper)) : Relaxation(op, x.Lower, x.Upper);
     }
 
     // ---------------------------------------------------------------- branching (IBranchableRule)

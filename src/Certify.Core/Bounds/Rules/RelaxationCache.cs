@@ -20,20 +20,24 @@ namespace Certify.Bounds.Rules;
 /// </para>
 /// The cached tensors are aliases owned by the cache, outside every dispose scope (a pass's step scope would free them
 /// at the end of the step), and freed by <see cref="Dispose"/>; they stay part of autograd's graph as any tensor would.
+/// They are kept with the row axis that <see cref="Relax.Elementwise"/> adds (<c>[B, 1, *shape]</c>, see
+/// <see cref="Relax.Rows"/>), so that no pass adds it again.
 /// </summary>
 public sealed class RelaxationCache : IDisposable
 {
     readonly Dictionary<int, (Tensor Lower, Tensor Upper, Relaxation Relaxation)> _entries = new();
 
     /// <summary>
-    /// The relaxation of node <paramref name="node"/> over <paramref name="input"/>: the cached one when it was made from
-    /// these very tensors, else <paramref name="make"/>'s, which is then cached.
+    /// The relaxation of node <paramref name="node"/> (of <paramref name="rank"/> sample dimensions) over
+    /// <paramref name="input"/>: the cached one when it was made from these very tensors, else <paramref name="make"/>'s,
+    /// which is then cached. Per-sample tensors come back with a row axis, <c>[B, 1, *shape]</c>.
     /// </summary>
-    public Relaxation GetOrAdd(int node, Interval input, Func<Relaxation> make)
+    public Relaxation GetOrAdd(int node, int rank, Interval input, Func<Relaxation> make)
     {
         if (_entries.TryGetValue(node, out var e) && ReferenceEquals(e.Lower, input.Lower) && ReferenceEquals(e.Upper, input.Upper))
             return e.Relaxation;
         var r = make();
+        Tensor Own(Tensor t) => OwnAlias(Relax.Rows(t, rank));
         var owned = new Relaxation(Own(r.LowerSlope), r.LowerBias is { } lb ? Own(lb) : null, Own(r.UpperSlope), r.UpperBias is { } ub ? Own(ub) : null);
         if (_entries.TryGetValue(node, out var old)) Release(old.Relaxation);
         _entries[node] = (input.Lower, input.Upper, owned);
@@ -44,7 +48,7 @@ public sealed class RelaxationCache : IDisposable
     /// A handle of our own on <paramref name="t"/>'s storage: a tensor a rule returns may be one of its inputs or live in
     /// the caller's scope, so the cache never takes over the rule's handle, only an alias of it.
     /// </summary>
-    static Tensor Own(Tensor t) => t.alias().DetachFromDisposeScope();
+    static Tensor OwnAlias(Tensor t) => t.alias().DetachFromDisposeScope();
 
     static void Release(Relaxation r)
     {
