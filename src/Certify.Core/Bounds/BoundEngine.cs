@@ -389,11 +389,11 @@ public sealed class BoundEngine
     /// <summary>
     /// CROWN bounds of <c>a·y</c> from below and from above (<c>[B, rows]</c> each), y being node <paramref name="id"/>'s
     /// output and <paramref name="a"/> <c>[B, rows, *shape]</c>. When every rule mirrors its passes
-    /// (<see cref="BoundRule.MirroredPasses"/>), one lower pass over the rows <c>[a; −a]</c> gives both: its second half
-    /// is the lower bound of <c>−a·y</c>, i.e. minus the upper bound of <c>a·y</c>, step by step the upper pass negated
-    /// (negation is exact in floating point, so only the order of a matrix product's sums may differ). Half the tensor
-    /// operations of two passes and the same coefficient memory; an expanded <paramref name="a"/> (identity rows shared by
-    /// the batch) stays expanded.
+    /// (<see cref="BoundRule.MirroredPasses"/>), one mirrored pass gives both (<see cref="CrownPropagator.Backward"/>):
+    /// shared coefficients through the leading affine steps, then one lower pass over the rows <c>[A; −A]</c>, whose
+    /// second half is the lower bound of <c>−a·y</c>, i.e. minus the upper bound of <c>a·y</c>, step by step the upper
+    /// pass negated (negation is exact in floating point, so only the order of a matrix product's sums may differ).
+    /// Half the tensor operations of two passes, the same arithmetic and coefficient memory.
     /// </summary>
     (Tensor Lower, Tensor Upper) BothSides(int id, Tensor a, IReadOnlyList<Interval?> bounds, RelaxationCache relaxations)
     {
@@ -402,13 +402,8 @@ public sealed class BoundEngine
             var (lo, hi) = _crown.Backward(id, a, a, bounds, relaxations: relaxations);
             return (lo!, hi!);
         }
-        long batch = a.shape[0], rows = a.shape[1];
-        bool shared = batch > 1 && a.stride(0) == 0;
-        var one = shared ? a.narrow(0, 0, 1) : a;
-        var both = cat(new[] { one, -one }, 1);
-        if (shared) both = both.expand(new[] { batch }.Concat(both.shape.Skip(1)).ToArray());
-        var (l, _) = _crown.Backward(id, both, null, bounds, relaxations: relaxations);
-        return (l!.narrow(1, 0, rows), -l!.narrow(1, rows, rows));
+        var (l, u) = _crown.Backward(id, a, null, bounds, relaxations: relaxations, mirrored: true);
+        return (l!, u!);
     }
 
     /// <summary>

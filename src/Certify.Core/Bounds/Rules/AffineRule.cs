@@ -18,6 +18,9 @@ public abstract class AffineRule<TOp> : BoundRule<TOp> where TOp : Op
     /// <summary>Both passes apply the same linear maps (<see cref="Adjoint"/>, <see cref="Offset"/>) to their coefficients.</summary>
     public override bool MirroredPasses => true;
 
+    /// <inheritdoc cref="MirroredPasses"/>
+    public override bool LinearBackward => true;
+
     public override BackwardResult Backward(BackwardStep step)
     {
         var op = (TOp)step.Node.Op;

@@ -62,6 +62,13 @@ public abstract class BoundRule
     public virtual bool MirroredPasses => false;
 
     /// <summary>
+    /// True when both passes apply one and the same linear map to their coefficients (affine ops: the adjoint and the
+    /// offset), so that a mirrored pass (<see cref="MirroredPasses"/>) may carry both sides' shared coefficients through
+    /// the step once. Implies <see cref="MirroredPasses"/>.
+    /// </summary>
+    public virtual bool LinearBackward => false;
+
+    /// <summary>
     /// The IBP fallback relaxation: the node's output is only known to lie in <see cref="BackwardStep.Output"/>, so the
     /// coefficients stop here and become constants (lower pass: positive coefficients take the lower bound).
     /// </summary>
