@@ -28,8 +28,10 @@ public sealed class BenchBoundsCommand : ICliCommand
         var filter = new Option<string?>("--filter") { Description = "Only oracle instances whose name contains this text (and skip the ACAS Xu batch unless it matches 'batch')." };
         var methodsOpt = new Option<string?>("--methods") { Description = "Comma-separated subset of ibp,crown,alpha-crown." };
         var noForward = new Option<bool>("--no-forward-prefilter") { Description = "Refine every interval-unstable neuron with CROWN (no forward-mode pre-filter), to measure what the pre-filter saves." };
-        var cmd = new Command("bench-bounds", "Benchmark IBP, CROWN and alpha-CROWN (time and mean bound width) on the oracle instances and a batch of ACAS Xu sub-boxes.")
-            { shared, output, repeat, batch, dbl, filter, methodsOpt, noForward };
+        var plain = new Option<bool>("--plain-crown") { Description = "Intermediate bounds by CROWN alone (no interval intersection, no forward-mode pre-filter): auto_LiRPA's default CROWN, the same work as the oracle files and ../shared/peers/lirpa_bounds.py, for a fair speed comparison." };
+        var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads for the run (0: libtorch's default, one per core).", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        var cmd = new Command("bench-bounds", "Benchmark IBP, CROWN and alpha-CROWN (time and mean bound width) on the oracle instances and a batch of ACAS Xu sub-boxes. " + BoundOptions.MethodsHelp)
+            { shared, output, repeat, batch, dbl, filter, methodsOpt, noForward, plain, threads };
         cmd.SetAction(parse =>
         {
             OutputFiles.Check(parse.GetValue(output), "--out");
@@ -38,12 +40,17 @@ public sealed class BenchBoundsCommand : ICliCommand
             if (!Directory.Exists(oracle)) throw new CliException($"{oracle}: not found (pass --shared DIR)");
             var dtype = parse.GetValue(dbl) ? ScalarType.Float64 : ScalarType.Float32;
             var baseOptions = new BoundOptions { DType = dtype, ForwardPrefilterMaxInputSize = parse.GetValue(noForward) ? 0 : new BoundOptions().ForwardPrefilterMaxInputSize };
+            if (parse.GetValue(plain)) baseOptions = baseOptions.PlainCrown();
+            if (parse.GetValue(threads) > 0) set_num_threads(parse.GetValue(threads));
             int reps = Math.Max(1, parse.GetValue(repeat));
             var md = new StringBuilder();
             md.AppendLine("# Bound propagation benchmark");
             md.AppendLine();
-            md.AppendLine($"Command: `./certify bench-bounds --repeat {reps} --batch {parse.GetValue(batch)}{(parse.GetValue(dbl) ? " --double" : "")}{(parse.GetValue(noForward) ? " --no-forward-prefilter" : "")}`  ");
-            md.AppendLine($"Machine: {Environment.ProcessorCount} CPU cores, libtorch threads {get_num_threads()}, {dtype}, {DateTime.UtcNow:yyyy-MM-dd}.  ");
+            md.AppendLine($"Command: `./certify bench-bounds --repeat {reps} --batch {parse.GetValue(batch)}{(parse.GetValue(dbl) ? " --double" : "")}{(parse.GetValue(noForward) ? " --no-forward-prefilter" : "")}{(parse.GetValue(plain) ? " --plain-crown" : "")}{(parse.GetValue(threads) > 0 ? $" --threads {parse.GetValue(threads)}" : "")}`  ");
+            md.AppendLine($"Machine: {Environment.ProcessorCount} CPU cores, libtorch threads {get_num_threads()}, {dtype}, {DateTime.UtcNow:yyyy-MM-dd}, load average {LoadAverage()}.  ");
+            md.AppendLine(baseOptions.IntersectIntermediate || baseOptions.ForwardPrefilterMaxInputSize > 0
+                ? "CROWN's intermediate bounds: CROWN intersected with interval and forward-mode bounds (Certify's default; more work and tighter than auto_LiRPA's CROWN, see --plain-crown).  "
+                : "CROWN's intermediate bounds: CROWN alone, as auto_LiRPA computes them (--plain-crown).  ");
             md.AppendLine("Time: median of the timed runs after one warm-up run, per instance (one input box, outputs and rows bounded together); ");
             md.AppendLine("width: mean of (upper − lower) over the specification rows. auto_LiRPA: the oracle's float64 CROWN time (Debian torch 1.13, 2 cores).");
             md.AppendLine();
@@ -66,10 +73,11 @@ public sealed class BenchBoundsCommand : ICliCommand
                 {
                     if (!methods.Contains(m)) { cells.Add("-"); cells.Add("-"); continue; }
                     var engine = new BoundEngine(graph, baseOptions with { Method = m });
-                    var (time, width, min) = TimeSpec(engine, spec, reps);
+                    var (time, width, min, first) = TimeSpec(engine, spec, reps);
                     cells.Add(Ms(time)); cells.Add(W(width));
                     reluWidths.Add((cells[0], m, width));
-                    Console.Error.WriteLine($"{cells[0]} {BoundOptions.MethodName(m)}: median {Ms(time)} ms (min {Ms(min)}), width {W(width)}");
+                    // The first call (the warm-up) is what a one-shot `certify bounds` pays: JIT compilation and libtorch's first use.
+                    Console.Error.WriteLine($"{cells[0]} {BoundOptions.MethodName(m)}: median {Ms(time)} ms (min {Ms(min)}, first call {Ms(first)}), width {W(width)}");
                 }
                 cells.Add(Ms(refMs));
                 md.AppendLine("| " + string.Join(" | ", cells) + " |");
@@ -176,12 +184,19 @@ public sealed class BenchBoundsCommand : ICliCommand
     static string W(double w) => w.ToString("G4", CultureInfo.InvariantCulture);
 
     /// <summary>Median time (ms) of bounding every region, and the mean row width.</summary>
-    static (double Ms, double Width, double Min) TimeSpec(BoundEngine engine, Specification spec, int reps)
+    static (double Ms, double Width, double Min, double First) TimeSpec(BoundEngine engine, Specification spec, int reps)
     {
         var warm = SpecificationBounds.Compute(engine, spec);
         var times = new List<double>();
         for (int i = 0; i < reps; i++) times.Add(SpecificationBounds.Compute(engine, spec).Seconds * 1000);
-        return (Median(times), warm.Rows.Average(r => r.Upper - r.Lower), times.Min());
+        return (Median(times), warm.Rows.Average(r => r.Upper - r.Lower), times.Min(), warm.Seconds * 1000);
+    }
+
+    /// <summary>The 1-minute load average (Linux), "?" elsewhere: timings on a shared machine mean little without it.</summary>
+    static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "?"; }
     }
 
     static double Median(List<double> v) { v.Sort(); return v[v.Count / 2]; }

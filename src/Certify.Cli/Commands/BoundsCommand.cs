@@ -14,7 +14,8 @@ public sealed class BoundsCommand : ICliCommand
     {
         var model = new Argument<string>("model") { Description = "Network file (.onnx or .nnet)." };
         var prop = new Argument<string>("property") { Description = "VNNLIB property file." };
-        var method = new Option<string>("--method") { Description = "ibp, crown or alpha-crown.", DefaultValueFactory = _ => "crown" }.OneOf("ibp", "crown", "alpha-crown");
+        var method = new Option<string>("--method") { Description = "ibp, crown or alpha-crown. " + BoundOptions.MethodsHelp, DefaultValueFactory = _ => "crown" }.OneOf("ibp", "crown", "alpha-crown");
+        var plain = new Option<bool>("--plain-crown") { Description = "Intermediate bounds by CROWN alone: no intersection with interval bounds and no forward-mode pre-filter (auto_LiRPA's default CROWN, the rows of ../shared/oracle)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text (specs/result-json.md): the bounds of every output and of every property row." };
         var jsonOut = new Option<string?>("--json-out") { Description = "Also write that JSON document to this file." };
         var config = ConfigOption.Create();
@@ -23,7 +24,7 @@ public sealed class BoundsCommand : ICliCommand
         var iters = new Option<int>("--alpha-iterations") { Description = "Adam iterations of alpha-CROWN.", DefaultValueFactory = _ => 20 }.AtLeast(1);
         var cmd = new Command("bounds", "Bound the outputs of a network and each row of a VNNLIB property over its input box. " +
                                         "Exit codes (specs/exit-codes.md): 0 bounds printed; 2 bad input (file, option, config, an operator without a bound rule); 3 internal error.")
-            { model, prop, method, json, jsonOut, dbl, device, iters, config };
+            { model, prop, method, json, jsonOut, dbl, device, iters, plain, config };
         cmd.SetAction(parse =>
         {
             var jsonPath = parse.GetValue(jsonOut);
@@ -36,6 +37,7 @@ public sealed class BoundsCommand : ICliCommand
                 catch (ArgumentException e) { throw new CliException(e.Message); }
             }
             if (parse.GetValue(dbl)) options = options with { DType = ScalarType.Float64 };
+            if (parse.GetValue(plain)) options = options.PlainCrown();
             if (ConfigOption.Given(parse, iters)) options = options with { AlphaIterations = parse.GetValue(iters) };
             var modelPath = parse.GetValue(model)!;
             var graph = ModelLoading.Load(modelPath);

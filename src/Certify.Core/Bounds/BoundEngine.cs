@@ -17,6 +17,12 @@ namespace Certify.Bounds;
 /// bounded by one backward pass starting from C (C folded into the last layer); alpha-CROWN optimises the ReLU lower
 /// slopes of that pass with Adam, keeping the best bound per row.
 /// </para>
+/// <para>
+/// On small networks (ACAS Xu: 6 layers of 50) a call's time is the number of tensor operations it issues, not their
+/// arithmetic, so the intermediate passes issue as few as the bounds allow: each elementwise relaxation is built once
+/// per call (<see cref="RelaxationCache"/>) and both sides of a refinement come from one mirrored pass
+/// (<see cref="CrownPropagator.Backward"/>, <see cref="BoundRule.MirroredPasses"/>).
+/// </para>
 /// The engine is stateless between calls and autograd friendly (IBP and CROWN only; alpha-CROWN detaches).
 /// </summary>
 public sealed class BoundEngine
@@ -29,6 +35,7 @@ public sealed class BoundEngine
     readonly List<int>[] _branchedAt;       // branchable node ids reading node i (where their split decisions clip node i's bounds)
     readonly long _maxNodeSize;
     readonly bool[] _intervalExact;         // interval bounds of the node are exact (one affine layer over the box): CROWN cannot tighten them
+    readonly bool _mirroredPasses;          // every rule's upper pass is its lower pass mirrored: both sides in one pass (BothSides)
 
     /// <summary>Prepares bounding of <paramref name="graph"/>; its parameters are converted to the options' dtype and device.</summary>
     /// <exception cref="NotSupportedException">when a node's op has no bound rule (the message names the node).</exception>
@@ -59,6 +66,7 @@ public sealed class BoundEngine
         }
         _maxNodeSize = Graph.Nodes.Max(n => n.Size);
         _intervalExact = IntervalExactNodes(Graph);
+        _mirroredPasses = Graph.Nodes.Skip(1).All(n => _rules[n.Id].MirroredPasses);
         IbpFallbackNodes = Graph.Nodes.Where(n => !_rules[n.Id].HasCrownRule(n)).Select(n => $"{n.Name} ({n.Op.Kind})").ToList();
     }
 
@@ -79,10 +87,13 @@ public sealed class BoundEngine
     public BoundResult Compute(Tensor lower, Tensor upper, Tensor? c = null, SubproblemInputs? sub = null)
     {
         using var scope = NewDisposeScope();
+        // Every pass of this call shares the relaxations of the nodes it crosses (see RelaxationCache: CROWN's
+        // back-substitution crosses layer j once per later layer).
+        using var relaxations = new RelaxationCache();
         sub ??= new SubproblemInputs();
         long batch = lower.shape[0];
         var box = InputBox(lower, upper);
-        var bounds = IntermediateBounds(box, sub);
+        var bounds = IntermediateBounds(box, sub, relaxations);
         var spec = SpecMatrix(c, batch);                                     // [B, S, *outShape]
         Tensor rowsL, rowsU;
         AlphaState? alphas = null;
@@ -103,12 +114,15 @@ public sealed class BoundEngine
             }
             case BoundMethod.Crown:
             {
-                var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds, captureLower: capture);
+                // Two passes, not one mirrored pass (BothSides): the rows then come from the same sequence of operations as
+                // alpha-CROWN's first iteration and branch and bound's lower passes, so that alpha-CROWN is never looser
+                // than CROWN even by a rounding (the intermediate refinements, shared by both, are mirrored).
+                var (l, u) = _crown.Backward(Graph.OutputId, spec, sub.NeedUpper ? spec : null, bounds, captureLower: capture, relaxations: relaxations);
                 rowsL = l!; rowsU = u ?? full_like(l!, double.PositiveInfinity);
                 break;
             }
             default:
-                (rowsL, rowsU, alphas) = OptimiseAlpha(spec, bounds, sub);
+                (rowsL, rowsU, alphas) = OptimiseAlpha(spec, bounds, sub, relaxations);
                 if (capture is not null)
                     using (no_grad())
                         _detachedCrown.Value.Backward(Graph.OutputId, spec.detach(), null, bounds.Select(b => b?.Detach()).ToArray(), alphas, captureLower: capture);
@@ -204,7 +218,7 @@ public sealed class BoundEngine
     // ---------------------------------------------------------------- intermediate bounds
 
     /// <summary>Interval (and, for CROWN, refined) bounds of every node, with split clipping and known bounds applied.</summary>
-    Interval?[] IntermediateBounds(Interval box, SubproblemInputs sub)
+    Interval?[] IntermediateBounds(Interval box, SubproblemInputs sub, RelaxationCache relaxations)
     {
         var bounds = new Interval?[Graph.Nodes.Count];
         bounds[0] = ClipBySplits(0, box, sub);
@@ -228,7 +242,7 @@ public sealed class BoundEngine
             if (crown && _needsRefinement[i] && !_intervalExact[i])
             {
                 if (forward?[i] is { } f) iv = ClipBySplits(i, iv.Intersect(f.Concretise(bounds[0]!.Value)), sub);
-                iv = ClipBySplits(i, Refine(i, iv, bounds, sub.OptimiseUntil), sub);
+                iv = ClipBySplits(i, Refine(i, iv, bounds, sub.OptimiseUntil, relaxations), sub);
             }
             bounds[i] = iv;
         }
@@ -239,7 +253,7 @@ public sealed class BoundEngine
     /// CROWN bounds for the neurons of node <paramref name="id"/> that its consumers need (union over the batch), computed
     /// in chunks of rows; the other neurons keep <paramref name="reference"/>.
     /// </summary>
-    Interval Refine(int id, Interval reference, Interval?[] bounds, Deadline until)
+    Interval Refine(int id, Interval reference, Interval?[] bounds, Deadline until, RelaxationCache relaxations)
     {
         var node = Graph.Nodes[id];
         long batch = reference.Batch, n = node.Size;
@@ -273,7 +287,7 @@ public sealed class BoundEngine
                 // wide one many); padding every one to the largest count wastes most of the work then, so such batches
                 // bound one (sub-problem, neuron) pair per row instead.
                 var pairs = flatMask.nonzero();                                                 // [U, 2]
-                if (pairs.shape[0] < Options.FlattenedRefinementFraction * batch * k) return RefineFlattened(id, reference, bounds, pairs, until);
+                if (pairs.shape[0] < Options.FlattenedRefinementFraction * batch * k) return RefineFlattened(id, reference, bounds, pairs, until, relaxations);
             }
             if (k > Options.DenseRefinementFraction * n) flatMask = null;
         }
@@ -320,8 +334,8 @@ public sealed class BoundEngine
                 a = zeros(batch, rows, n, dtype: dtype, device: device).scatter(2, idx.unsqueeze(2), on);
             }
             a = a.reshape(ComputationGraph.ShapeWithBatch(batch, new[] { rows }.Concat(node.Shape).ToArray()));
-            var (lo, hi) = _crown.Backward(id, a, a, bounds);
-            lows.Add(lo!.MoveToOuterDisposeScope()); highs.Add(hi!.MoveToOuterDisposeScope());
+            var (lo, hi) = BothSides(id, a, bounds, relaxations);
+            lows.Add(lo.MoveToOuterDisposeScope()); highs.Add(hi.MoveToOuterDisposeScope());
             pace.Done(rows);
         }
         var crownL = lows.Count == 1 ? lows[0] : cat(lows.ToArray(), 1);    // [B, k]
@@ -339,7 +353,7 @@ public sealed class BoundEngine
     /// one row, with the bounds of the nodes before <paramref name="id"/> gathered from its sub-problem. No padding, at the
     /// price of copying those bounds per pair (small next to the coefficients of a row).
     /// </summary>
-    Interval RefineFlattened(int id, Interval reference, Interval?[] bounds, Tensor pairs, Deadline until)
+    Interval RefineFlattened(int id, Interval reference, Interval?[] bounds, Tensor pairs, Deadline until, RelaxationCache relaxations)
     {
         var node = Graph.Nodes[id];
         long batch = reference.Batch, n = node.Size, count = pairs.shape[0];
@@ -367,8 +381,8 @@ public sealed class BoundEngine
             var cols = neuron.narrow(0, s, rows).view(rows, 1, 1);
             var a = zeros(rows, 1, n, dtype: dtype, device: device).scatter(2, cols, ones(rows, 1, 1, dtype: dtype, device: device))
                 .reshape(ComputationGraph.ShapeWithBatch(rows, new[] { 1L }.Concat(node.Shape).ToArray()));
-            var (lo, hi) = _crown.Backward(id, a, a, sub);
-            lows.Add(lo!.reshape(rows).MoveToOuterDisposeScope()); highs.Add(hi!.reshape(rows).MoveToOuterDisposeScope());
+            var (lo, hi) = BothSides(id, a, sub, relaxations);
+            lows.Add(lo.reshape(rows).MoveToOuterDisposeScope()); highs.Add(hi.reshape(rows).MoveToOuterDisposeScope());
             pace.Done(rows);
         }
         var crownL = lows.Count == 1 ? lows[0] : cat(lows.ToArray());                   // [U]
@@ -376,6 +390,26 @@ public sealed class BoundEngine
         if (Options.IntersectIntermediate) { crownL = maximum(crownL, refL.gather(0, flatIndex)); crownU = minimum(crownU, refU.gather(0, flatIndex)); }
         var shape = ComputationGraph.ShapeWithBatch(batch, node.Shape);
         return new Interval(refL.scatter(0, flatIndex, crownL).reshape(shape), refU.scatter(0, flatIndex, crownU).reshape(shape));
+    }
+
+    /// <summary>
+    /// CROWN bounds of <c>a·y</c> from below and from above (<c>[B, rows]</c> each), y being node <paramref name="id"/>'s
+    /// output and <paramref name="a"/> <c>[B, rows, *shape]</c>. When every rule mirrors its passes
+    /// (<see cref="BoundRule.MirroredPasses"/>), one mirrored pass gives both (<see cref="CrownPropagator.Backward"/>):
+    /// shared coefficients through the leading affine steps, then one lower pass over the rows <c>[A; −A]</c>, whose
+    /// second half is the lower bound of <c>−a·y</c>, i.e. minus the upper bound of <c>a·y</c>, step by step the upper
+    /// pass negated (negation is exact in floating point, so only the order of a matrix product's sums may differ).
+    /// Half the tensor operations of two passes, the same arithmetic and coefficient memory.
+    /// </summary>
+    (Tensor Lower, Tensor Upper) BothSides(int id, Tensor a, IReadOnlyList<Interval?> bounds, RelaxationCache relaxations)
+    {
+        if (!_mirroredPasses)
+        {
+            var (lo, hi) = _crown.Backward(id, a, a, bounds, relaxations: relaxations);
+            return (lo!, hi!);
+        }
+        var (l, u) = _crown.Backward(id, a, null, bounds, relaxations: relaxations, mirrored: true);
+        return (l!, u!);
     }
 
     /// <summary>
@@ -463,7 +497,7 @@ public sealed class BoundEngine
     /// ≥ 0), so the best one per sub-problem and row is kept, with its parameters. Iteration 0 evaluates CROWN's choices
     /// (or a parent's), so the result is never looser than CROWN's.
     /// </summary>
-    (Tensor Lower, Tensor Upper, AlphaState Alphas) OptimiseAlpha(Tensor spec, Interval?[] bounds, SubproblemInputs sub)
+    (Tensor Lower, Tensor Upper, AlphaState Alphas) OptimiseAlpha(Tensor spec, Interval?[] bounds, SubproblemInputs sub, RelaxationCache relaxations)
     {
         // The optimisation differentiates only with respect to the parameters and multipliers: detach everything else.
         var fixedBounds = bounds.Select(b => b?.Detach()).ToArray();
@@ -517,7 +551,7 @@ public sealed class BoundEngine
                     if (it > 0) lastIteration = System.Diagnostics.Stopwatch.GetElapsedTime(iterationStart);
                     iterationStart = System.Diagnostics.Stopwatch.GetTimestamp();
                     using var iterScope = NewDisposeScope();
-                    var (lo, hi) = crown.Backward(Graph.OutputId, c, needUpper ? c : null, fixedBounds, alphas);
+                    var (lo, hi) = crown.Backward(Graph.OutputId, c, needUpper ? c : null, fixedBounds, alphas, relaxations: relaxations);
                     using (no_grad())
                     {
                         var loD = lo!.detach(); var hiD = hi?.detach();

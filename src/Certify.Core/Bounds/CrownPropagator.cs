@@ -33,20 +33,39 @@ public sealed class CrownPropagator
     /// branch and bound reads them for its split heuristics and for the minimiser of the linear bound.
     /// <paramref name="stopAt"/> names nodes where the pass stops and concretises over the node's own interval bounds
     /// instead of going further (IBP with C folded into the trailing affine layers uses this); null: only the input.
+    /// <paramref name="relaxations"/>, when given, keeps the relaxations made in this pass for the next passes over the
+    /// same bounds (<see cref="RelaxationCache"/>); the caller disposes it.
+    /// <paramref name="mirrored"/>: bound <c>lowerA·y</c> on both sides (<paramref name="upperA"/> must be null) with one
+    /// lower pass, every rule on the way having <see cref="BoundRule.MirroredPasses"/>: while the steps are
+    /// <see cref="BoundRule.LinearBackward"/> both sides share their coefficients; at the first other step every
+    /// coefficient <c>A</c> becomes the rows <c>[A; −A]</c>, whose lower bound is <c>[lower of A·y; −(upper of A·y)]</c>
+    /// (each later step is then the upper pass negated, exactly so since negation is exact). Half the tensor operations
+    /// of two passes, the same arithmetic as one shared step plus two diverged ones.
     /// </summary>
     public (Tensor? Lower, Tensor? Upper) Backward(int start, Tensor? lowerA, Tensor? upperA, IReadOnlyList<Interval?> bounds,
-        AlphaState? alphas = null, Func<int, bool>? stopAt = null, IDictionary<int, Tensor?>? captureLower = null)
+        AlphaState? alphas = null, Func<int, bool>? stopAt = null, IDictionary<int, Tensor?>? captureLower = null,
+        RelaxationCache? relaxations = null, bool mirrored = false)
     {
         var any = lowerA ?? upperA ?? throw new ArgumentException("no coefficients given");
+        if (mirrored && (upperA is not null || lowerA is null || alphas is not null || captureLower is not null))
+            throw new ArgumentException("a mirrored pass takes lower coefficients only, without alpha parameters or captures");
         long batch = any.shape[0], rows = any.shape[1];
         var accL = new Tensor?[start + 1];
         var accU = new Tensor?[start + 1];
         accL[start] = lowerA;
         accU[start] = upperA;
         Tensor? biasL = null, biasU = null;
+        bool stacked = false;           // mirrored pass: the rows are [A; −A] from here on
+        void Stack()
+        {
+            for (int k = 0; k <= start; k++) if (accL[k] is { } t) accL[k] = Mirror(t);
+            if (biasL is { } b) biasL = Mirror(b);
+            stacked = true;
+        }
         for (int i = start; i >= 1; i--)
         {
             if (accL[i] is null && accU[i] is null) continue;
+            if (mirrored && !stacked && ((stopAt is not null && stopAt(i)) || !_rules[i].LinearBackward)) Stack();
             if (captureLower is not null && captureLower.ContainsKey(i)) captureLower[i] = accL[i];
             var node = _graph.Nodes[i];
             if (stopAt is not null && stopAt(i))
@@ -72,6 +91,7 @@ public sealed class CrownPropagator
                 BetaUpperPass = alphas?.BetaUpperPass.GetValueOrDefault(i),
                 SplitSign = alphas?.SplitSigns.GetValueOrDefault(i),
                 SplitPoint = alphas?.SplitPoints.GetValueOrDefault(i),
+                Relaxations = relaxations,
             };
             if (!_rules[i].HasCrownRule(node) && bounds[i] is null)
                 throw new InvalidOperationException($"node '{node.Name}' ({node.Op.Kind}) needs its interval bounds for the IBP fallback");
@@ -109,6 +129,14 @@ public sealed class CrownPropagator
         }
         if (captureLower is not null && captureLower.ContainsKey(0)) captureLower[0] = accL[0];
         var box = bounds[0] ?? throw new InvalidOperationException("the input box is missing");
+        if (mirrored)
+        {
+            var shared = biasL ?? zeros(batch, stacked ? 2 * rows : rows, dtype: any.dtype, device: any.device);
+            if (!stacked)
+                return accL[0] is { } a0 ? (shared + Concretise(a0, box, -1), shared + Concretise(a0, box, +1)) : (shared, shared);
+            var both = accL[0] is { } a1 ? shared + Concretise(a1, box, -1) : shared;
+            return (both.narrow(1, 0, rows), -both.narrow(1, rows, rows));
+        }
         Tensor? lower = null, upper = null;
         if (lowerA is not null)
         {
@@ -124,6 +152,18 @@ public sealed class CrownPropagator
     }
 
     static Tensor Add(Tensor? a, Tensor b) => a is null ? b : a + b;
+
+    /// <summary>
+    /// <c>[t; −t]</c> along the rows (axis 1). A tensor shared by the batch through a stride-0 expansion (identity rows
+    /// of a refinement) stays expanded.
+    /// </summary>
+    static Tensor Mirror(Tensor t)
+    {
+        bool shared = t.shape[0] > 1 && t.stride(0) == 0;
+        var one = shared ? t.narrow(0, 0, 1) : t;
+        var both = cat(new[] { one, -one }, 1);
+        return shared ? both.expand(new[] { t.shape[0] }.Concat(both.shape.Skip(1)).ToArray()) : both;
+    }
 
     /// <summary>
     /// Lowest (<paramref name="sign"/> = −1) or highest (+1) value of <c>A·x</c> over the box <paramref name="box"/>:

@@ -15,6 +15,12 @@ public abstract class AffineRule<TOp> : BoundRule<TOp> where TOp : Op
     /// <summary>The constant term <c>A·c</c> as <c>[B, S]</c>, or null when the op has no offset.</summary>
     protected virtual Tensor? Offset(TOp op, BackwardStep step, Tensor a) => null;
 
+    /// <summary>Both passes apply the same linear maps (<see cref="Adjoint"/>, <see cref="Offset"/>) to their coefficients.</summary>
+    public override bool MirroredPasses => true;
+
+    /// <inheritdoc cref="MirroredPasses"/>
+    public override bool LinearBackward => true;
+
     public override BackwardResult Backward(BackwardStep step)
     {
         var op = (TOp)step.Node.Op;

@@ -49,6 +49,26 @@ public abstract class BoundRule
     public virtual BackwardResult Backward(BackwardStep step) => ConstantBackward(step);
 
     /// <summary>
+    /// True when the rule's upper pass is its lower pass mirrored (without alpha or beta parameters): for any
+    /// coefficients A, the upper-pass coefficients and constant of A are minus the lower-pass ones of −A. This holds
+    /// for every affine map (the adjoint and the offset are linear in A) and for every elementwise relaxation applied by
+    /// sign of the coefficients (<see cref="Relax.Elementwise"/>: positive coefficients of the upper pass take the upper
+    /// line, which are the negative ones of the mirrored lower pass). When every node's rule says so, the engine bounds
+    /// <c>A·y</c> on both sides with one lower pass over the rows <c>[A; −A]</c> (the upper bound is minus the lower
+    /// bound of −A·y), which issues half the tensor operations: on small layers a pass's time is the number of its
+    /// operations, not their arithmetic. False (the default) keeps the two passes apart; a subclass that changes
+    /// <see cref="Backward"/> of a rule that says true must say whether it still holds.
+    /// </summary>
+    public virtual bool MirroredPasses => false;
+
+    /// <summary>
+    /// True when both passes apply one and the same linear map to their coefficients (affine ops: the adjoint and the
+    /// offset), so that a mirrored pass (<see cref="MirroredPasses"/>) may carry both sides' shared coefficients through
+    /// the step once. Implies <see cref="MirroredPasses"/>.
+    /// </summary>
+    public virtual bool LinearBackward => false;
+
+    /// <summary>
     /// The IBP fallback relaxation: the node's output is only known to lie in <see cref="BackwardStep.Output"/>, so the
     /// coefficients stop here and become constants (lower pass: positive coefficients take the lower bound).
     /// </summary>
@@ -141,6 +161,13 @@ public sealed class BackwardStep
 
     /// <summary>Split points of those neurons, <c>[B, *shape]</c> (finite), or null for 0 (ReLU's split).</summary>
     public Tensor? SplitPoint { get; init; }
+
+    /// <summary>
+    /// Relaxations already made for these input bounds by earlier passes of the same engine call, or null: a rule whose
+    /// relaxation is a function of its input bounds alone may take it from here instead of rebuilding it
+    /// (<see cref="ElementwiseRule{TOp}"/> does).
+    /// </summary>
+    public RelaxationCache? Relaxations { get; init; }
 }
 
 /// <summary>Result of <see cref="BoundRule.Backward"/>: coefficients per input and constant terms per pass.</summary>

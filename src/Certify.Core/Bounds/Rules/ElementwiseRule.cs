@@ -24,6 +24,9 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
 {
     public override bool NeedsInputBounds => true;
 
+    /// <summary>Without parameters both passes apply one relaxation by sign of the coefficients (<see cref="Relax.Elementwise"/>).</summary>
+    public override bool MirroredPasses => true;
+
     /// <summary>Lines below and above the function on <c>[l, u]</c> (each <c>[B, *shape]</c>): CROWN's choice.</summary>
     protected abstract Relaxation Relaxation(TOp op, Tensor l, Tensor u);
 
@@ -70,19 +73,26 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
         int k = ParameterCount(op);
         if (k == 0 || (step.AlphaLowerPass is null && step.AlphaUpperPass is null))
         {
-            var rel = Relaxation(op, x.Lower, x.Upper);
+            var rel = CrownRelaxation(op, step);
             return Relax.Elementwise(step, rel, rel);
         }
         var l = x.Lower.unsqueeze(1); var u = x.Upper.unsqueeze(1);      // [B, 1, *shape]
         Relaxation? crown = null;
         Relaxation For(Tensor? theta)
         {
-            if (theta is null) return crown ??= Relaxation(op, x.Lower, x.Upper);
+            if (theta is null) return crown ??= CrownRelaxation(op, step);
             var t = theta.clamp(0, 1);
             var parts = k == 1 ? new[] { t } : Enumerable.Range(0, k).Select(i => t.select(2, i)).ToArray();
             return ParameterisedRelaxation(op, l, u, parts);
         }
         return Relax.Elementwise(step, For(step.AlphaLowerPass), For(step.AlphaUpperPass));
+    }
+
+    /// <summary>CROWN's relaxation on the step's input bounds, from the step's cache when an earlier pass made it.</summary>
+    Relaxation CrownRelaxation(TOp op, BackwardStep step)
+    {
+        var x = step.Inputs[0];
+        return step.Relaxations is { } cache ? cache.GetOrAdd(step.Node.Id, step.Node.Shape.Length, x, () => Relaxation(op, x.Lower, x.Upper)) : Relaxation(op, x.Lower, x.Upper);
     }
 
     // ---------------------------------------------------------------- branching (IBranchableRule)
