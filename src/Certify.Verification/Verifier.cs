@@ -422,7 +422,8 @@ public sealed class Verifier
     sealed record RootOutcome(Verdict? Verdict, CertificateRecorder? Recorder, double? WorstMargin);
 
     /// <summary>
-    /// CROWN, then (unless it proved every region, or <see cref="VerifierOptions.RootAlphaIterations"/> is 0) alpha-CROWN on
+    /// CROWN, then (unless it proved every region, <see cref="VerifierOptions.RootAlphaIterations"/> is 0, or the search was
+    /// given CROWN or IBP as its method, which the root then uses alone) alpha-CROWN on
     /// each region's root box. Each runs as branch and bound with input splitting held to one sub-problem per region, so
     /// that a proof is exactly as sound as one of the search (float32 margin, float64 re-check of close calls, the box
     /// rounded outward) and gets a certificate the same way; input splitting because the root of any strategy is the box
@@ -432,7 +433,10 @@ public sealed class Verifier
     RootOutcome RootBounds(Deadline deadline, Func<CertificateRecorder?> newRecorder, Action<string> step, Stopwatch clock)
     {
         double? worst = null;
-        var methods = Options.RootAlphaIterations > 0 ? new[] { BoundMethod.Crown, BoundMethod.AlphaCrown } : new[] { BoundMethod.Crown };
+        // A method the user chose for the search (--method crown, ibp) is the root's too: alpha-CROWN's optimised
+        // parameters are not what was asked for (and a certificate cannot carry all of them: MaxPool's window weights).
+        var methods = Options.Bab.Method is BoundMethod.Crown or BoundMethod.Ibp ? new[] { Options.Bab.Method.Value }
+            : Options.RootAlphaIterations > 0 ? new[] { BoundMethod.Crown, BoundMethod.AlphaCrown } : new[] { BoundMethod.Crown };
         foreach (var method in methods)
         {
             if (deadline.IsPast) break;

@@ -96,8 +96,7 @@ public sealed class RunCommand : ICliCommand
             if (dirPath is not null) OutputFiles.CheckFolder(dirPath, "--out-dir");
             var vnnPath = parse.GetValue(vnncompCsv);
             OutputFiles.Check(vnnPath, "--vnncomp-csv");
-            if (vnnPath is not null && parse.GetValue(jobs) > 1) throw new CliException("--vnncomp-csv does not combine with --jobs yet: write --out (or --out-dir) and convert, or run with --jobs 1");
-            if (Certify.Cli.Parallel.ParallelRun.Jobs(parse, parse.GetValue(jobs), instances, outPath, resuming, j, ui) is { } parallelExit) return parallelExit;
+            if (Certify.Cli.Parallel.ParallelRun.Jobs(parse, parse.GetValue(jobs), instances, outPath, resuming, j, ui, vnnPath) is { } parallelExit) return parallelExit;
             var folder = dirPath is null ? null : new ResultFolder(dirPath, instances);
 
             var rows = new List<Row>();

@@ -38,15 +38,17 @@ public static class ParallelRun
     }.AtLeast(1);
 
     /// <summary>Options of the parent that its workers must not get: the parent already applied them, or sets them itself.</summary>
-    static readonly HashSet<string> NotForwarded = ["--family", "--limit", "--root", "--shard", "--jobs", "--out", "--resume", "--json"];
+    static readonly HashSet<string> NotForwarded = ["--family", "--limit", "--root", "--shard", "--jobs", "--out", "--resume", "--json", "--vnncomp-csv"];
 
     /// <summary>
     /// Applies the thread budget of <see cref="ThreadBudget.Variable"/>, then, with <paramref name="jobs"/> &gt; 1, runs
     /// <paramref name="instances"/> in worker processes and returns run's exit code; returns null when this process is to
     /// run them itself (<c>--jobs 1</c>, or one core or one instance).
     /// </summary>
+    /// <remarks><paramref name="vnncompPath"/> (<c>--vnncomp-csv</c>) is written here, from the merged rows in the list's
+    /// order, and not by the workers: they would all write one file.</remarks>
     public static int? Jobs(ParseResult parse, int jobs, IReadOnlyList<Instance> instances,
-                            string? outPath, bool resuming, bool json, IAnsiConsole ui)
+                            string? outPath, bool resuming, bool json, IAnsiConsole ui, string? vnncompPath = null)
     {
         // CERTIFY_THREADS, when set, is this run's whole budget (a cluster task's cores: a scheduler without CPU
         // affinity leaves ProcessorCount at the node's); --jobs divides it.
@@ -83,6 +85,14 @@ public static class ParallelRun
                 results?.Append(inst, r.Result, r.Seconds);
                 done.Add((inst, r.Result, r.Seconds));
             }
+            var order = instances.Select((inst, p) => (RunResultsFile.Key(inst), p)).ToDictionary(x => x.Item1, x => x.p);
+            var inOrder = done.OrderBy(d => order[RunResultsFile.Key(d.Inst)]).ToList();
+            if (vnncompPath is not null)
+                OutputFiles.Write(vnncompPath, "--vnncomp-csv", () =>
+                {
+                    using var vnncomp = new VnncompResults(vnncompPath);
+                    foreach (var d in inOrder) vnncomp.Append(d.Inst, d.Result, d.Seconds);
+                });
             if (failure is not null)
             {
                 keep = true;
@@ -96,8 +106,7 @@ public static class ParallelRun
                 return ExitCodes.Interrupted;
             }
             // The summary over the list's order, as a run in one process prints it.
-            var order = instances.Select((inst, p) => (RunResultsFile.Key(inst), p)).ToDictionary(x => x.Item1, x => x.p);
-            return RunCommand.Summarise(done.OrderBy(d => order[RunResultsFile.Key(d.Inst)]).ToList(), ui);
+            return RunCommand.Summarise(inOrder, ui);
         }
         finally { if (!keep) Directory.Delete(dir, recursive: true); }
     }

@@ -39,6 +39,24 @@ public sealed class JobsTests : IDisposable
     }
 
     /// <summary>
+    /// With --jobs, the parent writes VNN-COMP's results.csv from the merged rows (the workers would all write one file):
+    /// the same rows in the same order as one process writes, only the times differ.
+    /// </summary>
+    [Fact]
+    public void Two_jobs_write_the_vnncomp_results_csv_of_one_job()
+    {
+        var list = TinyInstances.Write(_dir, scales: 2);
+        var one = Path.Combine(_dir, "vnn1.csv");
+        var two = Path.Combine(_dir, "vnn2.csv");
+        Assert.Equal(0, CommandHarness.Run<RunCommand>("run", list, "--jobs", "1", "--vnncomp-csv", one));
+        var (code, _, stderr) = CommandHarness.Certify(["run", list, "--jobs", "2", "--vnncomp-csv", two]);
+        Assert.True(code == 0, stderr);
+        static string[] NoTimes(string path) => File.ReadAllLines(path).Select(l => string.Join(',', l.Split(',').Take(5))).ToArray();
+        Assert.NotEmpty(NoTimes(one));
+        Assert.Equal(NoTimes(one), NoTimes(two));
+    }
+
+    /// <summary>
     /// A worker gets every option typed on the parent's command line, as typed (whatever its form), except those the parent
     /// applies itself (the list's selection, --out, --resume, --jobs, --json): a setting lost on the way to the workers
     /// would make --jobs N answer other questions than --jobs 1.
