@@ -44,8 +44,8 @@ public sealed class MnistPropertiesCommand : ICliCommand
                 // (relative to the working folder), which `certify run` could not resolve from the list's folder.
                 var csvDir = Path.GetDirectoryName(Path.GetFullPath(csv))!;
                 var modelPath = Path.GetRelativePath(csvDir, Path.GetFullPath(model));
-                OutputFiles.Write(csv, "--out", () => File.WriteAllLines(csv, paths.Select(p => string.Join(",", modelPath, Path.GetRelativePath(csvDir, Path.GetFullPath(p)),
-                    r.GetValue(timeout).ToString("R", CultureInfo.InvariantCulture)))));
+                OutputFiles.Write(csv, "--out", () => Certify.Verification.Benchmarks.CsvLines.WriteAll(csv, null, paths.Select(p => new[] { modelPath, Path.GetRelativePath(csvDir, Path.GetFullPath(p)),
+                    r.GetValue(timeout).ToString("R", CultureInfo.InvariantCulture) })));
                 Console.WriteLine(csv);
             }
             return ExitCodes.Ok;
