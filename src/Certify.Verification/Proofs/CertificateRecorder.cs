@@ -32,7 +32,7 @@ public sealed class CertificateRecorder : IProofRecorder
     readonly double[][] _rhs;
     long _count;
 
-    public CertificateRecorder(ComputationGraph graph, Specification spec, long maxLeaves = 200_000, double claimMargin = 1e-4)
+    public CertificateRecorder(ComputationGraph graph, Specification spec, long maxLeaves = 200_000, double claimMargin = 1e-3)
     {
         _graph = graph;
         _spec = spec;
@@ -51,7 +51,17 @@ public sealed class CertificateRecorder : IProofRecorder
     /// <summary>Most leaves kept; past it the proof is "not checkable" (the certificate would be too large to be useful).</summary>
     public long MaxLeaves { get; }
 
-    /// <summary>Relative widening of every claimed bound: <c>l − m·(1 + |l|)</c>, <c>u + m·(1 + |u|)</c>.</summary>
+    /// <summary>
+    /// Relative widening of every claimed bound: <c>l − m·(1 + |l|)</c>, <c>u + m·(1 + |u|)</c>; 1e-3 by default.
+    /// <para>Why that much: the checker bounds each layer over the exact box in outward-rounded double and then uses its
+    /// own bounds (between the engine's and the claim) for the next layer's relaxation, so its numbers drift from the
+    /// float32 engine's layer after layer. With 1e-4, 15 of the first 50 ACAS Xu proofs were rejected at the last hidden
+    /// layer (claims 5e-5 relative tighter than the checker's bound after six layers, e.g. 4.02870 against 4.02889); with
+    /// 1e-3 49 of the 50 pass (3_3 prop_2, 58,911 leaves, passed with 1e-4 and fails with 1e-3 at one leaf: the margin is
+    /// a trade-off, not a fix; the fix is a checker whose relaxations follow the engine's, or claims it can re-derive
+    /// exactly). A wider claim is still a true statement and the checker derives every bound it uses itself, so the
+    /// margin costs nothing in soundness; it only decides whether a true claim can be confirmed.</para>
+    /// </summary>
     public double ClaimMargin { get; }
 
     /// <summary>Why no certificate can be written (set on the first such event), or null.</summary>
