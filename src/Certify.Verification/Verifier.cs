@@ -127,8 +127,9 @@ public sealed record VerifierOptions
 
     /// <summary>
     /// Write a certificate of an unsat answer (<c>specs/certificate.md</c>) that <c>certify check-certificate</c> checks
-    /// without trusting Certify's bound engine; null writes none. Only unsat answers proven by branch and bound with
-    /// input splitting on chains of affine layers and ReLUs get one; any other unsat says why it is "not checkable"
+    /// without trusting Certify's bound engine; null writes none. Unsat answers proven by the root bounds or by branch and
+    /// bound (input and neuron splits) on chains of affine layers, convolutions, ReLU, LeakyReLU and MaxPool get one; any
+    /// other unsat (the exact back-ends, operators the checker has no rule for) says why it is "not checkable"
     /// (<see cref="VerificationReport.Certificate"/>). Recording costs memory per closed sub-problem, not search time.
     /// </summary>
     public CertificateRequest? Certificate { get; init; }
