@@ -76,43 +76,54 @@ public static class ResultJson
                                 double TimeoutSeconds, string? Label, double[]? X, double[]? Y, Certify.Verification.Counterexample? Detail);
 
     /// <summary>The document of a <c>run</c>: one row per instance and per-family counts.</summary>
-    public static JsonObject Run(string list, IReadOnlyList<RunRow> rows, double seconds, int exitCode)
+    public static JsonObject Run(string list, IReadOnlyList<RunRow> rows, double seconds, int exitCode) =>
+        Run(list, rows.Select(Instance).ToList(), seconds, exitCode);
+
+    /// <summary>
+    /// The document of a <c>run</c> from its instance objects as <see cref="Instance"/> wrote them, in the list's order:
+    /// so <c>run --jobs N</c> can join its workers' rows (counterexamples included) into the document one process writes.
+    /// The counts are taken from the objects themselves.
+    /// </summary>
+    public static JsonObject Run(string list, IReadOnlyList<JsonObject> instances, double seconds, int exitCode)
     {
         var doc = Header("run", seconds);
         doc["list"] = list;
         doc["exit_code"] = exitCode;
-        var instances = new JsonArray();
-        foreach (var r in rows)
-        {
-            var o = new JsonObject
-            {
-                ["family"] = r.Family, ["network"] = r.Network, ["property"] = r.Property,
-                ["verdict"] = r.Verdict, ["reason"] = r.Reason, ["time"] = Real(r.Seconds), ["timeout"] = Real(r.TimeoutSeconds),
-                ["label"] = r.Label,
-            };
-            if (r.Label is { } l && r.Verdict is "sat" or "unsat") o["correct"] = r.Verdict == l;
-            if (r.Verdict == "sat" && r.X is not null && r.Y is not null) o["counterexample"] = Counterexample(r.X, r.Y, r.Detail);
-            instances.Add(o);
-        }
-        doc["instances"] = instances;
+        doc["instances"] = new JsonArray(instances.Select(i => (JsonNode?)i).ToArray());
         var families = new JsonArray();
-        foreach (var g in rows.GroupBy(r => r.Family).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var g in instances.GroupBy(i => Str(i, "family")).OrderBy(g => g.Key, StringComparer.Ordinal))
             families.Add(Counts(g.Key, g.ToList()));
         doc["families"] = families;
-        doc["total"] = Counts(null, rows);
+        doc["total"] = Counts(null, instances);
         return doc;
     }
 
-    static JsonObject Counts(string? family, IReadOnlyCollection<RunRow> rows)
+    /// <summary>One instance object of a <c>run</c> document (<c>specs/result-json.md</c>).</summary>
+    public static JsonObject Instance(RunRow r)
+    {
+        var o = new JsonObject
+        {
+            ["family"] = r.Family, ["network"] = r.Network, ["property"] = r.Property,
+            ["verdict"] = r.Verdict, ["reason"] = r.Reason, ["time"] = Real(r.Seconds), ["timeout"] = Real(r.TimeoutSeconds),
+            ["label"] = r.Label,
+        };
+        if (r.Label is { } l && r.Verdict is "sat" or "unsat") o["correct"] = r.Verdict == l;
+        if (r.Verdict == "sat" && r.X is not null && r.Y is not null) o["counterexample"] = Counterexample(r.X, r.Y, r.Detail);
+        return o;
+    }
+
+    static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    static JsonObject Counts(string? family, IReadOnlyCollection<JsonObject> rows)
     {
         var o = new JsonObject();
         if (family is not null) o["family"] = family;
         o["instances"] = rows.Count;
-        foreach (var w in new[] { "unsat", "sat", "unknown", "timeout", "error" }) o[w] = rows.Count(r => r.Verdict == w);
-        o["labelled"] = rows.Count(r => r.Label is not null);
-        o["correct"] = rows.Count(r => r.Label is { } l && r.Verdict == l);
-        o["wrong"] = rows.Count(r => r.Label is { } l && r.Verdict is "sat" or "unsat" && r.Verdict != l);
-        o["time"] = Real(rows.Sum(r => r.Seconds));
+        foreach (var w in new[] { "unsat", "sat", "unknown", "timeout", "error" }) o[w] = rows.Count(r => Str(r, "verdict") == w);
+        o["labelled"] = rows.Count(r => Str(r, "label") is not null);
+        o["correct"] = rows.Count(r => Str(r, "label") is { } l && Str(r, "verdict") == l);
+        o["wrong"] = rows.Count(r => Str(r, "label") is { } l && Str(r, "verdict") is "sat" or "unsat" && Str(r, "verdict") != l);
+        o["time"] = Real(rows.Sum(r => r["time"] is JsonValue t && t.TryGetValue<double>(out var d) ? d : 0));
         return o;
     }
 

@@ -96,7 +96,9 @@ public sealed class RunCommand : ICliCommand
             if (dirPath is not null) OutputFiles.CheckFolder(dirPath, "--out-dir");
             var vnnPath = parse.GetValue(vnncompCsv);
             OutputFiles.Check(vnnPath, "--vnncomp-csv");
-            if (Certify.Cli.Parallel.ParallelRun.Jobs(parse, parse.GetValue(jobs), instances, outPath, resuming, j, ui, vnnPath) is { } parallelExit) return parallelExit;
+            var limits = runner;
+            var jsonRequest = j ? new Certify.Cli.Parallel.ParallelRun.JsonRequest(path, i => limits.InstanceSeconds(i.TimeoutSeconds), runClock) : null;
+            if (Certify.Cli.Parallel.ParallelRun.Jobs(parse, parse.GetValue(jobs), instances, outPath, resuming, jsonRequest, ui, vnnPath) is { } parallelExit) return parallelExit;
             var folder = dirPath is null ? null : new ResultFolder(dirPath, instances);
 
             var rows = new List<Row>();

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Certify.Cli.Commands;
 using Certify.Verification.Benchmarks;
 using Spectre.Console;
@@ -26,6 +28,10 @@ namespace Certify.Cli.Parallel;
 /// </summary>
 public static class ParallelRun
 {
+    /// <summary>What <c>run --json</c> needs to print its document: the list's path, each instance's limit (for rows
+    /// resumed from <c>--out</c>) and the run's clock.</summary>
+    public sealed record JsonRequest(string List, Func<Instance, double> TimeoutOf, System.Diagnostics.Stopwatch Clock);
+
     /// <summary>Most workers accepted by <c>--jobs</c> before the cores cap them.</summary>
     public const int MaxJobs = 1024;
 
@@ -33,7 +39,7 @@ public static class ParallelRun
     public static Option<int> JobsOption() => new Option<int>("--jobs")
     {
         Description = "Run the instances in N worker processes (each a `run --shard k/N`), each with cores/N libtorch threads, and merge their rows in the list's order. " +
-                      "At most one worker per core. Not with --json. CERTIFY_THREADS=T (environment) gives a run T libtorch threads in all, divided among its workers (e.g. a cluster task's cores).",
+                      "At most one worker per core. With --json, the document holds every worker's rows in the list's order. CERTIFY_THREADS=T (environment) gives a run T libtorch threads in all, divided among its workers (e.g. a cluster task's cores).",
         DefaultValueFactory = _ => 1,
     }.AtLeast(1);
 
@@ -48,14 +54,13 @@ public static class ParallelRun
     /// <remarks><paramref name="vnncompPath"/> (<c>--vnncomp-csv</c>) is written here, from the merged rows in the list's
     /// order, and not by the workers: they would all write one file.</remarks>
     public static int? Jobs(ParseResult parse, int jobs, IReadOnlyList<Instance> instances,
-                            string? outPath, bool resuming, bool json, IAnsiConsole ui, string? vnncompPath = null)
+                            string? outPath, bool resuming, JsonRequest? json, IAnsiConsole ui, string? vnncompPath = null)
     {
         // CERTIFY_THREADS, when set, is this run's whole budget (a cluster task's cores: a scheduler without CPU
         // affinity leaves ProcessorCount at the node's); --jobs divides it.
         int cores = ThreadBudget.Apply() ?? ThreadBudget.Cores;
         if (jobs <= 1) return null;
         if (jobs > MaxJobs) throw new CliException($"--jobs {jobs}: at most {MaxJobs}");
-        if (json) throw new CliException("--jobs does not combine with --json yet: run without --json (the --out file holds every row) or with --jobs 1");
 
         using var results = outPath is null ? null : RunResultsFile.Open(outPath, resuming);
         if (results?.Note is { } note) Console.Error.WriteLine($"certify: {note}");
@@ -77,7 +82,7 @@ public static class ParallelRun
         bool keep = false;
         try
         {
-            var (rows, failure, interrupted) = workers == 0 ? ([], null, false) : RunWorkers(parse, todo, workers, cores, dir, ui);
+            var (rows, failure, interrupted, nodes) = workers == 0 ? ([], null, false, new()) : RunWorkers(parse, todo, workers, cores, dir, ui, json is not null);
             var byKey = todo.ToDictionary(RunResultsFile.Key);
             foreach (var r in rows)
             {
@@ -106,14 +111,27 @@ public static class ParallelRun
                 return ExitCodes.Interrupted;
             }
             // The summary over the list's order, as a run in one process prints it.
-            return RunCommand.Summarise(inOrder, ui);
+            int code = RunCommand.Summarise(inOrder, ui);
+            if (json is not null)
+            {
+                // The workers' own instance objects (reasons, counterexamples) in the list's order; a row resumed from
+                // --out has only its word and time there, as in a run in one process.
+                var objects = inOrder.Select(d => nodes.TryGetValue(RunResultsFile.Key(d.Inst), out var o) ? o
+                    : ResultJson.Instance(new ResultJson.RunRow(d.Inst.Family, d.Inst.Network, d.Inst.Property, d.Result, "(from " + outPath + ")",
+                                                                d.Seconds, json.TimeoutOf(d.Inst), d.Inst.Label, null, null, null))).ToList();
+                Console.Write(ResultJson.Text(ResultJson.Run(json.List, objects, json.Clock.Elapsed.TotalSeconds, code)));
+            }
+            return code;
         }
         finally { if (!keep) Directory.Delete(dir, recursive: true); }
     }
 
     /// <summary>Starts the workers, shows their progress, and merges the rows they finished.</summary>
-    static (IReadOnlyList<ResultRow> Rows, (int Code, string Message)? Failure, bool Interrupted) RunWorkers(
-        ParseResult parse, IReadOnlyList<Instance> todo, int workers, int cores, string dir, IAnsiConsole ui)
+    /// <remarks>With <paramref name="json"/>, each worker runs with <c>--json</c> and its standard output (the document)
+    /// goes to its log; the instance objects of the finished documents are returned by instance.</remarks>
+    static (IReadOnlyList<ResultRow> Rows, (int Code, string Message)? Failure, bool Interrupted,
+            Dictionary<(string, string, string), JsonObject> Nodes) RunWorkers(
+        ParseResult parse, IReadOnlyList<Instance> todo, int workers, int cores, string dir, IAnsiConsole ui, bool json)
     {
         var list = Path.Combine(dir, "instances.csv");
         WriteList(list, todo);
@@ -139,6 +157,7 @@ public static class ParallelRun
         {
             var args = new List<string> { "run", list, "--shard", $"{k}/{workers}", "--out", outFiles[k - 1] };
             args.AddRange(forwarded);
+            if (json) args.Add("--json");
             return WorkerProcess.Start(args, env, Path.Combine(dir, $"worker-{k}.log"), graceful.Token, forceful.Token);
         }).ToList();
         var all = Task.WhenAll(running);
@@ -173,8 +192,36 @@ public static class ParallelRun
                 failure = (exits[k].Code is ExitCodes.BadInput ? ExitCodes.BadInput : ExitCodes.InternalError,
                            $"worker {k + 1}/{workers} exited with code {exits[k].Code}: {exits[k].LastError}");
         var rows = ShardMerge.ByList(shards, todo, list, allowMissing: interrupted || failure is not null);
-        return (rows, failure, interrupted && failure is null);
+        var nodes = new Dictionary<(string, string, string), JsonObject>();
+        if (json && failure is null && !interrupted)
+            for (int k = 1; k <= workers; k++)
+                foreach (var o in WorkerDocument(Path.Combine(dir, $"worker-{k}.log"), k, workers))
+                {
+                    nodes[(Field(o, "family"), Field(o, "network"), Field(o, "property"))] = o;
+                    if (o["correct"] is JsonValue c && c.TryGetValue<bool>(out var right) && !right)
+                        ui.WriteLine($"WRONG {Field(o, "network")} {Field(o, "property")}: answered {Field(o, "verdict")}, label {Field(o, "label")}");
+                    else if (Field(o, "verdict") == "error")
+                        ui.WriteLine($"error {Field(o, "network")} {Field(o, "property")}: {Field(o, "reason")}");
+                }
+        return (rows, failure, interrupted && failure is null, nodes);
     }
+
+    /// <summary>The instance objects of worker k's <c>run --json</c> document (its standard output).</summary>
+    static IEnumerable<JsonObject> WorkerDocument(string path, int k, int workers)
+    {
+        JsonNode? doc;
+        try { doc = JsonNode.Parse(File.ReadAllText(path)); }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            throw new CliException($"worker {k}/{workers}: its --json document ({path}) cannot be read: {e.Message}");
+        }
+        if (doc?["instances"] is not JsonArray rows)
+            throw new CliException($"worker {k}/{workers}: its --json document ({path}) has no instances");
+        foreach (var r in rows)
+            if (r is JsonObject o) yield return (JsonObject)o.DeepClone();
+    }
+
+    static string Field(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
 
     /// <summary>
     /// The workers' list: the instances to run, with absolute paths, their own time limits (scaling and caps are applied

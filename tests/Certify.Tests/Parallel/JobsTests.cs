@@ -82,12 +82,29 @@ public sealed class JobsTests : IDisposable
         Assert.Contains("--jobs", stderr);
     }
 
+    /// <summary>
+    /// <c>--jobs 2 --json</c> prints the document one process prints: the same instances in the list's order with the same
+    /// verdicts, labels and per-family counts (times aside), and a sat row keeps the counterexample its worker re-ran.
+    /// </summary>
     [Fact]
-    public void Jobs_with_json_is_refused_with_a_reason()
+    public void Two_jobs_print_the_json_document_of_one_job()
     {
-        var list = TinyInstances.Write(_dir, scales: 1);
-        var (code, _, stderr) = CommandHarness.Certify(["run", list, "--jobs", "2", "--json"]);
-        Assert.Equal(ExitCodes.BadInput, code);
-        Assert.Contains("--jobs does not combine with --json", stderr);
+        var list = TinyInstances.Write(_dir, scales: 2);
+        var (code1, out1, err1) = CommandHarness.Certify(["run", list, "--jobs", "1", "--json"]);
+        Assert.True(code1 == 0, err1);
+        var (code2, out2, err2) = CommandHarness.Certify(["run", list, "--jobs", "2", "--json"]);
+        Assert.True(code2 == 0, err2);
+        Certify.Tests.Cli.ResultJsonTests.Valid(out2);   // the joined document still follows specs/result.schema.json
+        var one = System.Text.Json.Nodes.JsonNode.Parse(out1)!;
+        var two = System.Text.Json.Nodes.JsonNode.Parse(out2)!;
+        static string[] Rows(System.Text.Json.Nodes.JsonNode doc) => doc["instances"]!.AsArray()
+            .Select(i => $"{i!["family"]}|{i["network"]}|{i["property"]}|{i["verdict"]}|{i["label"]}|{i["counterexample"]?["x"]?.ToJsonString()}").ToArray();
+        Assert.Equal(4, Rows(one).Length);
+        Assert.Equal(Rows(one), Rows(two));
+        Assert.Contains(Rows(two), r => r.Contains("|sat|") && r.EndsWith("]"));   // a sat row carries its counterexample
+        foreach (var key in new[] { "instances", "unsat", "sat", "correct", "wrong", "labelled" })
+            Assert.Equal(one["total"]![key]!.GetValue<int>(), two["total"]![key]!.GetValue<int>());
+        Assert.Equal(0, two["total"]!["wrong"]!.GetValue<int>());
+        Assert.Equal(0, two["exit_code"]!.GetValue<int>());
     }
 }
