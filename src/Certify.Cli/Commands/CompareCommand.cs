@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Certify.Reports;
 using Certify.Verification.Benchmarks;
 
@@ -55,6 +56,17 @@ public sealed class CompareCommand : ICliCommand
             double? timeoutCap = parse.GetValue(cap);
             bool resuming = parse.GetValue(resume);
 
+            // SIGINT (Ctrl-C) and SIGTERM stop the comparison: the run under way is killed with its process tree and its row
+            // is not written (so --resume runs it again); a second signal ends the process at once, as without the handler.
+            using var interrupt = new CancellationTokenSource();
+            PosixSignalRegistration Trap(PosixSignal signal) => PosixSignalRegistration.Create(signal, ctx =>
+            {
+                if (interrupt.IsCancellationRequested) return;
+                ctx.Cancel = true;
+                interrupt.Cancel();
+            });
+            using var sigint = Trap(PosixSignal.SIGINT);
+            using var sigterm = Trap(PosixSignal.SIGTERM);
             var files = new List<RunResultsFile>();
             try
             {
@@ -69,7 +81,7 @@ public sealed class CompareCommand : ICliCommand
                 int todo = instances.Count * compared.Count - files.Sum(f => instances.Count(i => f.Done.ContainsKey(RunResultsFile.Key(i))));
                 if (resuming) Console.Error.WriteLine($"resuming: {instances.Count * compared.Count - todo} run(s) already in {dir}, {todo} to go");
                 int done = 0;
-                for (int k = 0; k < instances.Count; k++)
+                for (int k = 0; k < instances.Count && !interrupt.IsCancellationRequested; k++)
                 {
                     var inst = instances[k];
                     double timeout = Math.Min(inst.TimeoutSeconds, timeoutCap ?? double.PositiveInfinity);
@@ -79,7 +91,8 @@ public sealed class CompareCommand : ICliCommand
                         var t = compared[ti];
                         var resultPath = Path.Combine(dir, "results", t.Name, Path.GetFileName(folder.PathOf(inst)));
                         File.Delete(resultPath);   // a stale file of an earlier run must never be read as this run's answer
-                        var run = t.Tool.Run(inst.Family, inst.Onnx, inst.Vnnlib, resultPath, timeout);
+                        var run = t.Tool.Run(inst.Family, inst.Onnx, inst.Vnnlib, resultPath, timeout, interrupt.Token);
+                        if (run.Cancelled || interrupt.IsCancellationRequested) break;
                         var word = ToolVerdict.Read(run, resultPath, timeout);
                         files[ti].Append(inst, word, run.Seconds);
                         done++;
@@ -91,6 +104,11 @@ public sealed class CompareCommand : ICliCommand
                 }
             }
             finally { foreach (var f in files) f.Dispose(); }
+            if (interrupt.IsCancellationRequested)
+            {
+                Console.Error.WriteLine($"certify: interrupted; the finished runs are in {dir}: run the same command with --resume to finish the list");
+                return ExitCodes.Interrupted;
+            }
 
             var runs = ResultsFiles.Read(compared.Select(t => Path.Combine(dir, t.Name + ".csv")));
             // Only the rows of this list count (a resumed file may hold rows of instances since dropped from it).

@@ -10,7 +10,8 @@ namespace Certify.Verification.Benchmarks;
 /// <param name="ExitCode">The process's exit code (null when killed or in-process).</param>
 /// <param name="Seconds">Wall-clock time.</param>
 /// <param name="Output">The tail of its standard output and error, for error reports.</param>
-public sealed record ToolRun(bool TimedOut, int? ExitCode, double Seconds, string Output);
+/// <param name="Cancelled">The caller's cancellation (an interrupted comparison) killed it: the run measured nothing.</param>
+public sealed record ToolRun(bool TimedOut, int? ExitCode, double Seconds, string Output, bool Cancelled = false);
 
 /// <summary>
 /// A verifier that follows the VNN-COMP run_instance convention: given a network, a property, a result path and a time
@@ -29,9 +30,11 @@ public interface IVerifierTool
 
     /// <summary>
     /// Runs on one instance of benchmark family <paramref name="family"/> (VNN-COMP's "category", which a tool may use
-    /// to pick its settings). Tools that do not care about the family run <see cref="Run(string, string, string, double)"/>.
+    /// to pick its settings). <paramref name="cancel"/> kills a tool's process tree (a tool run in-process ignores it and
+    /// ends at its time limit). Tools that do not care about the family run <see cref="Run(string, string, string, double)"/>.
     /// </summary>
-    ToolRun Run(string family, string onnx, string vnnlib, string results, double timeoutSeconds) => Run(onnx, vnnlib, results, timeoutSeconds);
+    ToolRun Run(string family, string onnx, string vnnlib, string results, double timeoutSeconds, CancellationToken cancel = default) =>
+        Run(onnx, vnnlib, results, timeoutSeconds);
 }
 
 /// <summary>
@@ -100,14 +103,14 @@ public sealed class CommandTool : IVerifierTool
     public ToolRun Run(string onnx, string vnnlib, string results, double timeoutSeconds) => Run("", onnx, vnnlib, results, timeoutSeconds);
 
     /// <summary>Runs the command through the one tool runner (<see cref="ToolProcess"/>): killed with its process tree past the grace.</summary>
-    public ToolRun Run(string family, string onnx, string vnnlib, string results, double timeoutSeconds)
+    public ToolRun Run(string family, string onnx, string vnnlib, string results, double timeoutSeconds, CancellationToken cancel = default)
     {
         var o = ToolProcess.Run(new ToolCommand("/bin/bash", ["-c", Expand(onnx, vnnlib, results, timeoutSeconds, family)])
         {
             WorkingDirectory = WorkingDirectory, Timeout = TimeSpan.FromSeconds(timeoutSeconds + GraceSeconds), MaxCapturedChars = 4000,
             DieWithParent = true,
-        });
-        return new ToolRun(o.TimedOut, o.ExitCode, o.Seconds, o.Stdout + o.Stderr);
+        }, cancel);
+        return new ToolRun(o.TimedOut, o.ExitCode, o.Seconds, o.Stdout + o.Stderr, o.Cancelled);
     }
 
     /// <summary>Single-quotes <paramref name="s"/> for bash.</summary>
@@ -153,27 +156,28 @@ public sealed class VnncompTool : IVerifierTool
     /// <summary>Runs with the category guessed from the network's path: the folder above its <c>onnx/</c> folder (VNN-COMP's layout), else "unknown".</summary>
     public ToolRun Run(string onnx, string vnnlib, string results, double timeoutSeconds) => Run(Category(onnx), onnx, vnnlib, results, timeoutSeconds);
 
-    public ToolRun Run(string family, string onnx, string vnnlib, string results, double timeoutSeconds)
+    public ToolRun Run(string family, string onnx, string vnnlib, string results, double timeoutSeconds, CancellationToken cancel = default)
     {
         string category = family.Length > 0 ? family : Category(onnx);
         string o = Path.GetFullPath(onnx), v = Path.GetFullPath(vnnlib), r = Path.GetFullPath(results);
         var prepare = Path.Combine(Folder, "prepare_instance.sh");
         if (File.Exists(prepare))
         {
-            var p = Script(prepare, [Version, category, o, v], PrepareSeconds);
+            var p = Script(prepare, [Version, category, o, v], PrepareSeconds, cancel);
+            if (p.Cancelled) return new ToolRun(false, null, 0, "interrupted", Cancelled: true);
             if (p.TimedOut || p.ExitCode != 0)
                 return new ToolRun(false, p.ExitCode, 0, $"prepare_instance.sh {(p.TimedOut ? $"ran past {PrepareSeconds:G} s" : $"exited with code {p.ExitCode}")}: {Tail(p)}");
         }
         var run = Script(Path.Combine(Folder, "run_instance.sh"),
-            [Version, category, o, v, r, timeoutSeconds.ToString(CultureInfo.InvariantCulture)], timeoutSeconds + GraceSeconds);
-        return new ToolRun(run.TimedOut, run.ExitCode, run.Seconds, run.Stdout + run.Stderr);
+            [Version, category, o, v, r, timeoutSeconds.ToString(CultureInfo.InvariantCulture)], timeoutSeconds + GraceSeconds, cancel);
+        return new ToolRun(run.TimedOut, run.ExitCode, run.Seconds, run.Stdout + run.Stderr, run.Cancelled);
     }
 
-    ToolOutcome Script(string script, IReadOnlyList<string> args, double limitSeconds) =>
+    ToolOutcome Script(string script, IReadOnlyList<string> args, double limitSeconds, CancellationToken cancel) =>
         ToolProcess.Run(new ToolCommand("/bin/bash", [script, .. args])
         {
             WorkingDirectory = Folder, Timeout = TimeSpan.FromSeconds(limitSeconds), MaxCapturedChars = 4000, DieWithParent = true,
-        });
+        }, cancel);
 
     static string Tail(ToolOutcome o) => o.LastErrorLine.Length > 0 ? o.LastErrorLine : o.Stdout.Trim().Split('\n').LastOrDefault() ?? "";
 

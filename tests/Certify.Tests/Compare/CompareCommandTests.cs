@@ -19,7 +19,8 @@ public sealed class CompareCommandTests
 
     /// <summary>
     /// A fake tool: appends "NAME PROPERTY TIMEOUT" to the log, then writes the verdict. <c>good</c> answers each label
-    /// (timeout on "hard"), <c>bad</c> says sat on everything but "hard" (so it is wrong on the unsat ones).
+    /// (timeout on "hard"), <c>bad</c> says sat on everything but "hard" (so it is wrong on the unsat ones), <c>sleep</c>
+    /// hangs on "unsat_b" (having written its process id to LOG.sleeping) and answers unknown elsewhere.
     /// </summary>
     const string FakeTool = """
         #!/usr/bin/env bash
@@ -31,6 +32,8 @@ public sealed class CompareCommandTests
           good:sat*) echo sat > "$results" ;;
           good:unsat*) echo holds > "$results" ;;
           bad:*) echo violated > "$results" ;;
+          sleep:unsat_b) echo $$ > "$log.sleeping"; sleep 600 ;;
+          sleep:*) echo unknown > "$results" ;;
         esac
         """;
 
@@ -254,5 +257,34 @@ public sealed class CompareCommandTests
         var lines = File.ReadAllLines(calls);
         Assert.NotEmpty(lines);
         Assert.All(lines, l => Assert.Equal("v1 bench 9", l));   // the category is the benchmark folder's name
+    }
+
+    [Fact]
+    public void Sigterm_kills_the_run_under_way_keeps_the_finished_rows_and_resume_completes_them()
+    {
+        var s = Create();
+        string[] Args(string mode) => ["compare", s.List, "--tool", s.Tool("A", "good"), "--tool", s.Tool("S", mode), "--out-dir", s.Out];
+        using var stop = new CancellationTokenSource();
+        var argv = Certify.Tests.Cli.CliProcess.CommandLine.Concat(Args("sleep")).ToList();
+        var child = ToolProcess.Start(new ToolCommand(argv[0], argv.Skip(1).ToList()) { Timeout = WorkBudgets.HangGuard }, CancellationToken.None, stop.Token);
+        var sleeping = s.Log + ".sleeping";
+        while (!File.Exists(sleeping) && !child.IsCompleted) Thread.Sleep(50);   // S hangs on instance 2 (it runs first there: rotation)
+        Assert.True(File.Exists(sleeping), "the hanging tool never started");
+        Thread.Sleep(200);   // let the script's sleep start, so that the kill has a grandchild to end
+        stop.Cancel();       // SIGTERM to certify compare
+        var outcome = child.GetAwaiter().GetResult();
+        Assert.False(outcome.TimedOut, "compare did not stop on SIGTERM");
+        Assert.Equal(ExitCodes.Interrupted, outcome.ExitCode);
+        Assert.Contains("--resume", outcome.LastErrorLine);
+        int pid = int.Parse(File.ReadAllText(sleeping).Trim());
+        for (int i = 0; i < 200 && Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z "); i++) Thread.Sleep(50);
+        Assert.True(!Directory.Exists($"/proc/{pid}") || File.ReadAllText($"/proc/{pid}/stat").Contains(") Z "), "the hanging tool outlived the interrupted comparison");
+        // Instance 1 with both tools; instance 2 with none (S ran first there and was interrupted): no row for the killed run.
+        Assert.Equal(["sat_a"], RunResultsList.Read(Path.Combine(s.Out, "A.csv")).Rows.Select(r => r.Property));
+        Assert.Equal(["sat_a"], RunResultsList.Read(Path.Combine(s.Out, "S.csv")).Rows.Select(r => r.Property));
+        var (code, _) = Compare([.. Args("good")[1..], "--resume"]);
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal(Properties.Select(p => p.Property), RunResultsList.Read(Path.Combine(s.Out, "S.csv")).Rows.Select(r => r.Property));
+        Assert.Equal("unknown", RunResultsList.Read(Path.Combine(s.Out, "S.csv")).Rows[0].Result);   // the row kept from the interrupted run
     }
 }
