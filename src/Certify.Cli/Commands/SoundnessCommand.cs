@@ -90,8 +90,7 @@ public sealed class SoundnessCommand : ICliCommand
         {
             Description = "Verifier command with {onnx} {vnnlib} {results} {timeout}; 'certify' for Certify's verifier in-process, 'certify:drop-split-branch' " +
                           "for a deliberately unsound Certify; 'builtin' for the small input-split prover, " +
-                          "'builtin:skip-intermediate-bounds' or 'builtin:drop-split-branch' for deliberately unsound variants; " +
-                          "'vnncomp:FOLDER' for a VNN-COMP tool folder (prepare_instance.sh, run_instance.sh v1 CATEGORY ONNX VNNLIB RESULTS TIMEOUT; CATEGORY: the benchmark folder's name). " +
+                          "'builtin:skip-intermediate-bounds' or 'builtin:drop-split-branch' for deliberately unsound variants. " +
                           "Default: $CERTIFY_SOUNDNESS_TOOL or Certify's own verify command.",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CERTIFY_SOUNDNESS_TOOL") is { Length: > 0 } t ? t : CommandTool.CertifyTemplate,
         };
@@ -109,12 +108,7 @@ public sealed class SoundnessCommand : ICliCommand
             if (!File.Exists(Path.Combine(bench, "instances.csv"))) throw new CliException($"{bench}: no instances.csv (expected VNN-COMP layout)");
             var spec = parse.GetValue(tool)!;
             IVerifierTool verifier;
-            try
-            {
-                verifier = (IVerifierTool?)CertifyTool.TryParse(spec) ?? (IVerifierTool?)BuiltinProverTool.TryParse(spec)
-                    ?? (spec.StartsWith(SideBySide.VnncompPrefix, StringComparison.Ordinal) ? new VnncompTool(spec[SideBySide.VnncompPrefix.Length..], parse.GetValue(grace))
-                        : new CommandTool(spec, parse.GetValue(grace)));
-            }
+            try { verifier = (IVerifierTool?)CertifyTool.TryParse(spec) ?? (IVerifierTool?)BuiltinProverTool.TryParse(spec) ?? new CommandTool(spec, parse.GetValue(grace)); }
             catch (ArgumentException e) { throw new CliException(e.Message); }
             var resultsDir = parse.GetValue(results) ?? Directory.CreateTempSubdirectory("certify-soundness-").FullName;
             OutputFiles.CheckFolder(resultsDir, "--results-dir");

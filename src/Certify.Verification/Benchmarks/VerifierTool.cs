@@ -17,8 +17,9 @@ public sealed record ToolRun(bool TimedOut, int? ExitCode, double Seconds, strin
 /// A verifier that follows the VNN-COMP run_instance convention: given a network, a property, a result path and a time
 /// limit, it writes a result file (<c>specs/result-file.md</c>: the verdict on the first line). The one tool concept of
 /// Certify: the soundness harness (<c>certify soundness run --tool</c>) and the side-by-side comparison
-/// (<c>certify compare --tool</c>) both take their verifiers as one of these, so a command template or a VNN-COMP tool
-/// folder that works in one works in the other.
+/// (<c>certify compare --tool</c>) both take their verifiers as one of these, so a command template that works in one
+/// works in the other (<c>soundness run</c> does not read the <c>vnncomp:FOLDER</c> form yet; the harness would run a
+/// <see cref="VnncompTool"/> unchanged).
 /// </summary>
 public interface IVerifierTool
 {

@@ -244,22 +244,6 @@ public sealed class CompareCommandTests
     }
 
     [Fact]
-    public void Soundness_run_takes_the_same_vnncomp_tool_form()
-    {
-        var dir = Certify.Tests.Soundness.SpikeBenchmark.TempDir();
-        var bench = Certify.Tests.Soundness.SpikeBenchmark.Create(Path.Combine(dir, "bench"));
-        var folder = Path.Combine(dir, "tool");
-        Directory.CreateDirectory(folder);
-        var calls = Path.Combine(dir, "calls.log");
-        File.WriteAllText(Path.Combine(folder, "run_instance.sh"), $"echo \"$1 $2 $6\" >> {CommandTool.Quote(calls)}\necho unknown > \"$5\"\n");
-        int code = CommandHarness.Run<SoundnessCommand>("soundness", "run", bench, "--tool", "vnncomp:" + folder, "--timeout", "9", "--results-dir", Path.Combine(dir, "results"));
-        Assert.Equal(ExitCodes.Ok, code);   // unknown everywhere: nothing claimed, nothing wrong
-        var lines = File.ReadAllLines(calls);
-        Assert.NotEmpty(lines);
-        Assert.All(lines, l => Assert.Equal("v1 bench 9", l));   // the category is the benchmark folder's name
-    }
-
-    [Fact]
     public void Sigterm_kills_the_run_under_way_keeps_the_finished_rows_and_resume_completes_them()
     {
         var s = Create();
