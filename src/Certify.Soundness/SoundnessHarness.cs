@@ -2,6 +2,7 @@ using System.Globalization;
 using Certify.Import;
 using Certify.Runtime;
 using Certify.Spec;
+using Certify.Verification.Benchmarks;
 
 namespace Certify.Soundness;
 

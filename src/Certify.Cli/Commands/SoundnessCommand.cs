@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Certify.Soundness;
+using Certify.Verification.Benchmarks;
 using Certify.Spec;
 using Spectre.Console;
 

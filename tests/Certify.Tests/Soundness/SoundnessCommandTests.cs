@@ -1,5 +1,6 @@
 using Certify.Cli.Commands;
 using Certify.Soundness;
+using Certify.Verification.Benchmarks;
 
 namespace Certify.Tests.Soundness;
 

@@ -1,5 +1,6 @@
 using Certify.Runtime;
 using Certify.Soundness;
+using Certify.Verification.Benchmarks;
 using Certify.Spec;
 
 namespace Certify.Tests.Soundness;

@@ -1,5 +1,6 @@
 using Certify.Soundness;
 using Certify.Spec;
+using Certify.Verification.Benchmarks;
 
 namespace Certify.Tests.Soundness;
 
