@@ -137,15 +137,19 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
         var frac = arange(1, PointCandidates + 1, dtype: l.dtype, device: l.device) / (PointCandidates + 1); // [G]
         var a = lo; var b = hi;
         Tensor best = (lo + hi) / 2;
+        var preferred = PreferredPoints(op, l.detach(), u.detach());
+        if (preferred is not null)
+            preferred = where(preferred.gt(lo).logical_and(preferred.lt(hi)), preferred, best.expand_as(preferred));
         for (int round = 0; round < 2; round++)
         {
-            // The first round also tries the midpoint (so the point is never worse than bisection), the second the best so far.
-            var p = cat(new[] { a + (b - a) * frac, best }, -1);                                  // [*, G + 1]
+            // The first round also tries the midpoint (so the point is never worse than bisection) and the rule's preferred
+            // points, the second the best so far.
+            var p = cat(round == 0 && preferred is not null ? new[] { a + (b - a) * frac, best, preferred } : new[] { a + (b - a) * frac, best }, -1);
             var area = Area(op, lo.expand_as(p), p) + Area(op, p, hi.expand_as(p));
             area = area.nan_to_num(double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity);
             best = p.gather(-1, area.argmin(-1, keepdim: true));                                  // [*, 1]
             var step = (b - a) / (PointCandidates + 1);
-            a = best - step; b = best + step;
+            a = maximum(best - step, lo); b = minimum(best + step, hi);   // a preferred point may lie near an end
         }
         var point = best.squeeze(-1);
         var inside = point.gt(l).logical_and(point.lt(u));
@@ -165,19 +169,26 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
 
     /// <summary>
     /// The relaxation's largest distance below and above the function over <see cref="ErrorSamples"/> evenly spaced points
-    /// of <c>[l, u]</c>, ends included (an estimate from inside: the true maximum may fall between samples).
+    /// of <c>[l, u]</c>, ends included, raised by the most the gap can exceed the samples between them when the rule gives
+    /// a curvature bound (<see cref="CurvatureBound"/>; <see cref="LineGaps.Sampled"/>): then an upper bound, else an
+    /// estimate from inside (the true maximum may fall between samples).
     /// </summary>
     protected (Tensor Lower, Tensor Upper) SampledError(TOp op, Tensor l, Tensor u)
     {
         using var noGrad = no_grad();
-        var lo = l.detach().unsqueeze(-1); var hi = u.detach().unsqueeze(-1);
-        var x = lo + (hi - lo) * linspace(0, 1, ErrorSamples, dtype: l.dtype, device: l.device);  // [*, K]
-        var f = op.Forward(new[] { x });
-        var r = Relaxation(op, lo, hi);
-        var below = r.LowerSlope * x; if (r.LowerBias is { } lb) below = below + lb;
-        var above = r.UpperSlope * x; if (r.UpperBias is { } ub) above = above + ub;
-        return ((f - below).amax(new long[] { -1 }).nan_to_num(0, 0, 0).clamp_min(0), (above - f).amax(new long[] { -1 }).nan_to_num(0, 0, 0).clamp_min(0));
+        var lo = l.detach(); var hi = u.detach();
+        return LineGaps.Sampled(x => op.Forward(new[] { x }), Relaxation(op, lo, hi), lo, hi, CurvatureBound(op, lo, hi), ErrorSamples);
     }
+
+    /// <summary>An upper bound on |f''| over each box <c>[l, u]</c> (for <see cref="SampledError"/>), or null when none is known (the default).</summary>
+    protected virtual Tensor? CurvatureBound(TOp op, Tensor l, Tensor u) => null;
+
+    /// <summary>
+    /// Split points worth trying besides the evenly spaced ones in <see cref="MinimumAreaPoint"/>, <c>[*, K]</c> (a point
+    /// outside <c>(l, u)</c> is ignored), or null (the default): points where the relaxation changes form, such as the
+    /// inflection points of a periodic function, where the children become convex or concave. The area still decides.
+    /// </summary>
+    protected virtual Tensor? PreferredPoints(TOp op, Tensor l, Tensor u) => null;
 
     public bool IsBranchable(Node node) => Branchable((TOp)node.Op);
 

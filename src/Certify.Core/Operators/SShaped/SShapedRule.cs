@@ -139,4 +139,12 @@ public abstract class SShapedRule<TOp> : ElementwiseRule<TOp> where TOp : Op
     /// the area), which is why no fixed point is used. A neuron may be split again on a narrower child.
     /// </summary>
     protected override bool Branchable(TOp op) => true;
+
+    /// <summary>
+    /// A bound on |f''| over the whole line, or null when the subclass gives none (the sampled error is then an estimate
+    /// from inside): with it the branching score's error is an upper bound (<see cref="LineGaps.Sampled"/>).
+    /// </summary>
+    protected virtual double? SecondDerivativeBound => null;
+
+    protected override Tensor? CurvatureBound(TOp op, Tensor l, Tensor u) => SecondDerivativeBound is { } m ? full_like(l, m) : null;
 }
