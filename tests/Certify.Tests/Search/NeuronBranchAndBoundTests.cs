@@ -23,7 +23,7 @@ public sealed class NeuronBranchAndBoundTests(ITestOutputHelper output)
     public static TheoryData<string, bool> OpsAndDtypes()
     {
         var d = new TheoryData<string, bool>();
-        foreach (var op in new[] { "sigmoid", "tanh", "leaky", "clip", "abs" })
+        foreach (var op in new[] { "sigmoid", "tanh", "leaky", "clip", "abs", "sin", "cos", "exp", "log", "sqrt", "reciprocal", "softplus", "pow3", "gelu", "atan", "erf", "sign" })
             foreach (var f64 in new[] { true, false }) d.Add(op, f64);
         return d;
     }
@@ -35,8 +35,45 @@ public sealed class NeuronBranchAndBoundTests(ITestOutputHelper output)
         "leaky" => () => new LeakyReluOp(0.1),
         "clip" => () => new ClipOp(-0.5, 0.5),
         "abs" => () => new AbsOp(),
+        "sin" => () => new SinOp(),
+        "cos" => () => new CosOp(),
+        "exp" => () => new ExpOp(),
+        "log" => () => new LogOp(),
+        "sqrt" => () => new SqrtOp(),
+        "reciprocal" => () => new ReciprocalOp(),
+        "softplus" => () => new SoftplusOp(),
+        "pow3" => () => new PowOp(3),
+        "gelu" => () => new GeluOp(),
+        "atan" => () => new AtanOp(),
+        "erf" => () => new ErfOp(),
+        "sign" => () => new SignOp(),
         _ => throw new ArgumentException(name),
     };
+
+    /// <summary>Ops defined only for positive inputs: their networks shift every pre-activation into [about 1.5, 4.5].</summary>
+    static bool PositiveDomain(string name) => name is "log" or "sqrt" or "reciprocal";
+
+    /// <summary>
+    /// Linear → act → Linear → act → Linear (3 → 8 → 8 → 3), the <see cref="TestNetworks.Mlp"/> of the other tests; for
+    /// ops defined only on positive inputs the hidden layers are scaled by 0.2 and shifted by +3, which keeps every
+    /// pre-activation of the test boxes (inputs within about ±2) positive.
+    /// </summary>
+    static ComputationGraph Network(string name, int seed)
+    {
+        if (!PositiveDomain(name)) return TestNetworks.Mlp(Activation(name), seed, width: 8, layers: 2, inputs: 3, outputs: 3);
+        var g = manual_seed(seed);
+        var b = new GraphBuilder(new long[] { 3 });
+        int x = 0; long f = 3;
+        for (int i = 0; i < 2; i++)
+        {
+            var w = randn(new long[] { 8, f }, ScalarType.Float64, generator: g) / Math.Sqrt(f) * 0.3;
+            var bias = randn(new long[] { 8 }, ScalarType.Float64, generator: g) * 0.1 + 3;
+            x = b.Add(new LinearOp(w, bias), $"fc{i}", "test", x);
+            x = b.Add(Activation(name)(), $"act{i}", "test", x);
+            f = 8;
+        }
+        return b.Build(b.Add(new LinearOp(randn(new long[] { 3, 8 }, ScalarType.Float64, generator: g) / Math.Sqrt(8), null), "out", "test", x));
+    }
 
     sealed record Splits(Dictionary<int, Tensor> Signs, Dictionary<int, Tensor> Points, Dictionary<int, Interval> Clips);
 
@@ -114,7 +151,7 @@ public sealed class NeuronBranchAndBoundTests(ITestOutputHelper output)
         int checkedCases = 0, withBeta = 0;
         for (int seed = 0; seed < 6; seed++)
         {
-            var graph = TestNetworks.Mlp(Activation(op), 700 + seed, width: 8, layers: 2, inputs: 3, outputs: 3);
+            var graph = Network(op, 700 + seed);
             var g = manual_seed(800 + seed);
             var centre = randn(new long[] { 1, 3 }, ScalarType.Float64, generator: g) * 0.3;
             var (l, u) = (centre - 1.0, centre + 1.0);
@@ -237,7 +274,8 @@ public sealed class NeuronBranchAndBoundTests(ITestOutputHelper output)
     /// <summary>A 3-input network with <paramref name="act"/> on [-2, 2]³, a row c, its dense-grid extremes and alpha-CROWN's root bound.</summary>
     static Case MakeCase(string act, int seed)
     {
-        var graph = TestNetworks.Mlp(Activation(act), seed, width: 10, layers: 2, inputs: 3, outputs: 3);
+        // Exp gets one hidden layer: a second exp of pre-activations that reach ~5 would overflow.
+        var graph = TestNetworks.Mlp(Activation(act), seed, width: 10, layers: act == "exp" ? 1 : 2, inputs: 3, outputs: 3);
         using var scope = NewDisposeScope();
         var g = manual_seed(seed + 3000);
         var c = randn(new long[] { 3 }, ScalarType.Float64, generator: g);
@@ -255,6 +293,8 @@ public sealed class NeuronBranchAndBoundTests(ITestOutputHelper output)
     [Theory]
     [InlineData("sigmoid")]
     [InlineData("tanh")]
+    [InlineData("sin")]
+    [InlineData("exp")]
     public void Neuron_splitting_proves_what_alpha_crown_cannot(string act)
     {
         int beyondAlpha = 0, referenceProven = 0;
@@ -319,9 +359,13 @@ public sealed class NeuronBranchAndBoundTests(ITestOutputHelper output)
             Assert.Equal(SplitStrategy.InputSplit, BranchAndBound.ChooseStrategy(TestNetworks.Mlp(Activation(act), 1, width: 4, layers: 1, inputs: 5, outputs: 2), options));
         }
         Assert.Equal(SplitStrategy.NeuronSplit, BranchAndBound.ChooseStrategy(TestNetworks.Mlp(() => new ReluOp(), 1, width: 4, layers: 1, inputs: 784, outputs: 2), options));
-        // Nothing to branch on (LeakyReLU with slope 1 is the identity; Exp is not branchable): input splitting.
+        // Nothing to branch on (LeakyReLU with slope 1 is the identity, Pow ^1 too; Softmax is not an elementwise rule): input splitting.
         Assert.Equal(SplitStrategy.InputSplit, BranchAndBound.ChooseStrategy(TestNetworks.Mlp(() => new LeakyReluOp(1.0), 1, width: 4, layers: 1, inputs: 784, outputs: 2), options));
-        Assert.Equal(SplitStrategy.InputSplit, BranchAndBound.ChooseStrategy(TestNetworks.Mlp(() => new ExpOp(), 1, width: 4, layers: 1, inputs: 784, outputs: 2), options));
+        Assert.Equal(SplitStrategy.InputSplit, BranchAndBound.ChooseStrategy(TestNetworks.Mlp(() => new PowOp(1), 1, width: 4, layers: 1, inputs: 784, outputs: 2), options));
+        Assert.Equal(SplitStrategy.InputSplit, BranchAndBound.ChooseStrategy(TestNetworks.Mlp(() => new SoftmaxOp(0), 1, width: 4, layers: 1, inputs: 784, outputs: 2), options));
+        // Every elementwise nonlinearity is branchable now (Exp, Sin, ...): large inputs split neurons.
+        foreach (var op in new Func<Op>[] { () => new ExpOp(), () => new SinOp(), () => new GeluOp(), () => new SignOp(), () => new PowOp(3) })
+            Assert.Equal(SplitStrategy.NeuronSplit, BranchAndBound.ChooseStrategy(TestNetworks.Mlp(op, 1, width: 4, layers: 1, inputs: 784, outputs: 2), options));
         Assert.Equal(SplitStrategy.NeuronSplit, new BranchAndBound(TestNetworks.Mlp(() => new SigmoidOp(), 1, width: 4, layers: 1, inputs: 784, outputs: 2)).Strategy);
     }
 }

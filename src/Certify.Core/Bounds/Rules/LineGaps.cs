@@ -86,6 +86,19 @@ public static class LineGaps
         return (Clean(lower), Clean(upper));
     }
 
+    /// <summary>
+    /// Gaps at the given points <c>[*, K]</c> of each box: exact for a piecewise-linear f when the points are the box's
+    /// ends and the kinks inside it (the gap between a line and f is then piecewise linear, largest at one of them).
+    /// </summary>
+    public static (Tensor Lower, Tensor Upper) AtPoints(Func<Tensor, Tensor> f, Relaxation r, Tensor points)
+    {
+        using var noGrad = no_grad();
+        var fx = f(points);
+        var below = r.LowerSlope.unsqueeze(-1) * points; if (r.LowerBias is { } lb) below = below + lb.unsqueeze(-1);
+        var above = r.UpperSlope.unsqueeze(-1) * points; if (r.UpperBias is { } ub) above = above + ub.unsqueeze(-1);
+        return (Clean((fx - below).amax(new long[] { -1 })), Clean((above - fx).amax(new long[] { -1 })));
+    }
+
     /// <summary>Nonnegative; NaN (a line undefined on a degenerate box) counts as no gap, +inf stays.</summary>
     static Tensor Clean(Tensor t) => t.nan_to_num(0, double.PositiveInfinity, 0).clamp_min(0);
 }
