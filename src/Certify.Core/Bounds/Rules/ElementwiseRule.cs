@@ -47,6 +47,21 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
     protected virtual Relaxation ParameterisedRelaxation(TOp op, Tensor l, Tensor u, IReadOnlyList<Tensor> theta) => Relaxation(op, l, u);
 
     /// <summary>
+    /// The part of <see cref="ParameterisedRelaxation(TOp, Tensor, Tensor, IReadOnlyList{Tensor})"/> that does not depend on
+    /// the parameters (the S-shaped rules' valid tangent ranges, found by bisection), as tensors shaped like
+    /// <paramref name="l"/>, or null (the default: nothing worth keeping). alpha-CROWN evaluates the relaxation of every node
+    /// twice per iteration (lower and upper pass) over the same fixed input bounds, so these tensors are made once per
+    /// engine call and input bounds (<see cref="RelaxationCache.GetOrAddPrepared"/>) and handed to
+    /// <see cref="PreparedRelaxation"/>. Sound
+    /// because they are a pure function of the op and the bounds, reused only for the very same bound tensors.
+    /// </summary>
+    protected virtual Tensor[]? Prepare(TOp op, Tensor l, Tensor u) => null;
+
+    /// <summary>The relaxation for <paramref name="theta"/> given <see cref="Prepare"/>'s tensors of the same bounds (by default it ignores them).</summary>
+    protected virtual Relaxation PreparedRelaxation(TOp op, Tensor l, Tensor u, IReadOnlyList<Tensor> theta, IReadOnlyList<Tensor> prepared) =>
+        ParameterisedRelaxation(op, l, u, theta);
+
+    /// <summary>
     /// Forward mode through CROWN's relaxation on the input's concrete bounds (<see cref="Relax.Forward"/>): every
     /// elementwise function with a sound relaxation gets forward-mode bounds without code of its own.
     /// </summary>
@@ -78,12 +93,18 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
         }
         var l = x.Lower.unsqueeze(1); var u = x.Upper.unsqueeze(1);      // [B, 1, *shape]
         Relaxation? crown = null;
+        Tensor[]? prepared = null; bool madePrepared = false;
         Relaxation For(Tensor? theta)
         {
             if (theta is null) return crown ??= CrownRelaxation(op, step);
             var t = theta.clamp(0, 1);
             var parts = k == 1 ? new[] { t } : Enumerable.Range(0, k).Select(i => t.select(2, i)).ToArray();
-            return ParameterisedRelaxation(op, l, u, parts);
+            if (!madePrepared)
+            {
+                prepared = step.Relaxations is { } cache ? cache.GetOrAddPrepared(step.Node.Id, x, () => Prepare(op, l, u)) : Prepare(op, l, u);
+                madePrepared = true;
+            }
+            return prepared is null ? ParameterisedRelaxation(op, l, u, parts) : PreparedRelaxation(op, l, u, parts, prepared);
         }
         return Relax.Elementwise(step, For(step.AlphaLowerPass), For(step.AlphaUpperPass));
     }
