@@ -354,12 +354,16 @@ sealed class NeuronBrancher : Brancher
 
     /// <summary>
     /// Per-node tensors <c>[B, S, *shape]</c> of the nodes <paramref name="layout"/> (id, elements per row) as one
-    /// <c>[B, S·total]</c> float32 field (<paramref name="missing"/> where a node has none).
+    /// <c>[B, S·total]</c> float32 field (<paramref name="missing"/> where a node has none). An empty layout (a network whose
+    /// branchable ops have no parameters, such as Exp or Log) gives <c>[B, 0]</c>: <c>cat</c> of no tensors throws.
     /// </summary>
-    Tensor Carried(Dictionary<int, Tensor> perNode, IEnumerable<(int Node, long Size)> layout, long total, long batch, float missing) =>
-        cat(layout.Select(p => perNode.TryGetValue(p.Node, out var t)
+    Tensor Carried(Dictionary<int, Tensor> perNode, IEnumerable<(int Node, long Size)> layout, long total, long batch, float missing)
+    {
+        var parts = layout.Select(p => perNode.TryGetValue(p.Node, out var t)
             ? t.reshape(batch, _rows, p.Size).to_type(ScalarType.Float32)
-            : full(batch, _rows, p.Size, missing, dtype: ScalarType.Float32)).ToArray(), 2).reshape(batch, _rows * total);
+            : full(batch, _rows, p.Size, missing, dtype: ScalarType.Float32)).ToArray();
+        return parts.Length == 0 ? zeros(batch, 0, dtype: ScalarType.Float32) : cat(parts, 2).reshape(batch, _rows * total);
+    }
 
     /// <summary>Lower-pass coefficients of every branchable node's output for each open sub-problem's target row, <c>[b, R]</c> (zero where the pass never reached a layer).</summary>
     Tensor Coefficients(BoundResult bounds, Tensor openIndex, Tensor targetRow)

@@ -23,7 +23,7 @@ public sealed class NeuronBranchAndBoundTests(ITestOutputHelper output)
     public static TheoryData<string, bool> OpsAndDtypes()
     {
         var d = new TheoryData<string, bool>();
-        foreach (var op in new[] { "sigmoid", "tanh", "leaky", "clip", "abs" })
+        foreach (var op in new[] { "sigmoid", "tanh", "leaky", "clip", "abs", "sin", "cos", "exp", "log", "sqrt", "reciprocal", "softplus", "pow3", "gelu", "atan", "erf", "sign" })
             foreach (var f64 in new[] { true, false }) d.Add(op, f64);
         return d;
     }
@@ -35,8 +35,45 @@ public sealed class NeuronBranchAndBoundTests(ITestOutputHelper output)
         "leaky" => () => new LeakyReluOp(0.1),
         "clip" => () => new ClipOp(-0.5, 0.5),
         "abs" => () => new AbsOp(),
+        "sin" => () => new SinOp(),
+        "cos" => () => new CosOp(),
+        "exp" => () => new ExpOp(),
+        "log" => () => new LogOp(),
+        "sqrt" => () => new SqrtOp(),
+        "reciprocal" => () => new ReciprocalOp(),
+        "softplus" => () => new SoftplusOp(),
+        "pow3" => () => new PowOp(3),
+        "gelu" => () => new GeluOp(),
+        "atan" => () => new AtanOp(),
+        "erf" => () => new ErfOp(),
+        "sign" => () => new SignOp(),
         _ => throw new ArgumentException(name),
     };
+
+    /// <summary>Ops defined only for positive inputs: their networks shift every pre-activation into [about 1.5, 4.5].</summary>
+    static bool PositiveDomain(string name) => name is "log" or "sqrt" or "reciprocal";
+
+    /// <summary>
+    /// Linear → act → Linear → act → Linear (3 → 8 → 8 → 3), the <see cref="TestNetworks.Mlp"/> of the other tests; for
+    /// ops defined only on positive inputs the hidden layers are scaled by 0.2 and shifted by +3, which keeps every
+    /// pre-activation of the test boxes (inputs within about ±2) positive.
+    /// </summary>
+    static ComputationGraph Network(string name, int seed)
+    {
+        if (!PositiveDomain(name)) return TestNetworks.Mlp(Activation(name), seed, width: 8, layers: 2, inputs: 3, outputs: 3);
+        var g = manual_seed(seed);
+        var b = new GraphBuilder(new long[] { 3 });
+        int x = 0; long f = 3;
+        for (int i = 0; i < 2; i++)
+        {
+            var w = randn(new long[] { 8, f }, ScalarType.Float64, generator: g) / Math.Sqrt(f) * 0.3;
+            var bias = randn(new long[] { 8 }, ScalarType.Float64, generator: g) * 0.1 + 3;
+            x = b.Add(new LinearOp(w, bias), $"fc{i}", "test", x);
+            x = b.Add(Activation(name)(), $"act{i}", "test", x);
+            f = 8;
+        }
+        return b.Build(b.Add(new LinearOp(randn(new long[] { 3, 8 }, ScalarType.Float64, generator: g) / Math.Sqrt(8), null), "out", "test", x));
+    }
 
     sealed record Splits(Dictionary<int, Tensor> Signs, Dictionary<int, Tensor> Points, Dictionary<int, Interval> Clips);
 
@@ -114,7 +151,7 @@ public sealed class NeuronBranchAndBoundTests(ITestOutputHelper output)
         int checkedCases = 0, withBeta = 0;
         for (int seed = 0; seed < 6; seed++)
         {
-            var graph = TestNetworks.Mlp(Activation(op), 700 + seed, width: 8, layers: 2, inputs: 3, outputs: 3);
+            var graph = Network(op, 700 + seed);
             var g = manual_seed(800 + seed);
             var centre = randn(new long[] { 1, 3 }, ScalarType.Float64, generator: g) * 0.3;
             var (l, u) = (centre - 1.0, centre + 1.0);
@@ -230,31 +267,41 @@ public sealed class NeuronBranchAndBoundTests(ITestOutputHelper output)
         Assert.False(new LeakyReluRule().IsBranchable(Lone(new LeakyReluOp(1.0))));
     }
 
-    sealed record Case(ComputationGraph Graph, double[] C, double GridMin, double GridMax, double AlphaBound);
+    sealed record Case(ComputationGraph Graph, double[] C, double GridMin, double GridMax, double AlphaBound, double Radius);
 
     const int Grid = 48;
 
-    /// <summary>A 3-input network with <paramref name="act"/> on [-2, 2]³, a row c, its dense-grid extremes and alpha-CROWN's root bound.</summary>
+    /// <summary>
+    /// Half the side of the input box: 2, but 0.75 for sine, whose pre-activations on [-2, 2]³ span several periods, where
+    /// its relaxation is the constants [-1, 1] and a proof takes more splits than the tests' budgets.
+    /// </summary>
+    static double Radius(string act) => act == "sin" ? 0.75 : 2;
+
+    /// <summary>A 3-input network with <paramref name="act"/> on [-r, r]³ (<see cref="Radius"/>), a row c, its dense-grid extremes and alpha-CROWN's root bound.</summary>
     static Case MakeCase(string act, int seed)
     {
-        var graph = TestNetworks.Mlp(Activation(act), seed, width: 10, layers: 2, inputs: 3, outputs: 3);
+        double r = Radius(act);
+        // Exp gets one hidden layer: a second exp of pre-activations that reach ~5 would overflow.
+        var graph = TestNetworks.Mlp(Activation(act), seed, width: 10, layers: act == "exp" ? 1 : 2, inputs: 3, outputs: 3);
         using var scope = NewDisposeScope();
         var g = manual_seed(seed + 3000);
         var c = randn(new long[] { 3 }, ScalarType.Float64, generator: g);
-        var axis = linspace(-2, 2, Grid, dtype: ScalarType.Float64);
+        var axis = linspace(-r, r, Grid, dtype: ScalarType.Float64);
         var xs = stack(new[] { axis.repeat_interleave(Grid * Grid), axis.repeat_interleave(Grid).repeat(Grid), axis.repeat(Grid * Grid) }, 1);
         var values = matmul(graph.Forward(xs), c);
         using var root = new BoundEngine(graph, new BoundOptions { Method = BoundMethod.AlphaCrown, DType = ScalarType.Float64, AlphaIterations = 50 })
-            .Compute(full(1, 3, -2.0, dtype: ScalarType.Float64), full(1, 3, 2.0, dtype: ScalarType.Float64), c.unsqueeze(0));
-        return new Case(graph, c.data<double>().ToArray(), values.min().item<double>(), values.max().item<double>(), root.Lower[0, 0].item<double>());
+            .Compute(full(1, 3, -r, dtype: ScalarType.Float64), full(1, 3, r, dtype: ScalarType.Float64), c.unsqueeze(0));
+        return new Case(graph, c.data<double>().ToArray(), values.min().item<double>(), values.max().item<double>(), root.Lower[0, 0].item<double>(), r);
     }
 
-    static Specification Spec(double[] c, double d) =>
-        new(new[] { new InputRegion(new[] { -2.0, -2.0, -2.0 }, new[] { 2.0, 2.0, 2.0 }, new OutputCondition(new[] { new Conjunction(new[] { new HalfSpace(c, d) }) })) }, 3, 3);
+    static Specification Spec(Case k, double d) =>
+        new(new[] { new InputRegion(new[] { -k.Radius, -k.Radius, -k.Radius }, new[] { k.Radius, k.Radius, k.Radius }, new OutputCondition(new[] { new Conjunction(new[] { new HalfSpace(k.C, d) }) })) }, 3, 3);
 
     [Theory]
     [InlineData("sigmoid")]
     [InlineData("tanh")]
+    [InlineData("sin")]
+    [InlineData("exp")]
     public void Neuron_splitting_proves_what_alpha_crown_cannot(string act)
     {
         int beyondAlpha = 0, referenceProven = 0;
@@ -264,7 +311,7 @@ public sealed class NeuronBranchAndBoundTests(ITestOutputHelper output)
             if (k.GridMin - k.AlphaBound < 1e-3) continue;   // alpha-CROWN is already (nearly) tight: nothing to show
             // Unsafe when c·y ≤ d, d a quarter of the way from alpha-CROWN's bound to the grid minimum: alpha-CROWN cannot prove it.
             double d = k.AlphaBound + (k.GridMin - k.AlphaBound) / 4;
-            var spec = Spec(k.C, d);
+            var spec = Spec(k, d);
             // The reference: input splitting to a fine resolution (CROWN then alpha-CROWN on tiny boxes), independent of
             // neuron splits. Only properties it proves count.
             var reference = new BranchAndBound(k.Graph, new BabOptions { Strategy = SplitStrategy.InputSplit, MaxDomains = 400_000 }).Run(spec);
@@ -288,13 +335,15 @@ public sealed class NeuronBranchAndBoundTests(ITestOutputHelper output)
     [InlineData("tanh")]
     [InlineData("leaky")]
     [InlineData("clip")]
+    [InlineData("sin")]
+    [InlineData("exp")]
     public void A_violated_property_is_never_verified_and_its_candidate_is_real(string act)
     {
         int found = 0;
         for (int seed = 1; seed <= 3; seed++)
         {
             var k = MakeCase(act, 60 + seed);
-            var spec = Spec(k.C, k.GridMin + 0.1 * (k.GridMax - k.GridMin));   // a grid point violates it
+            var spec = Spec(k, k.GridMin + 0.1 * (k.GridMax - k.GridMin));   // a grid point violates it
             var r = new BranchAndBound(k.Graph, new BabOptions { Strategy = SplitStrategy.NeuronSplit, BatchSize = 128, MaxDomains = 1500 }).Run(spec);
             output.WriteLine($"{act} seed {seed}: {r.Status} {r.Statistics}");
             Assert.NotEqual(BabStatus.Verified, r.Status);                   // never a wrong answer
@@ -319,9 +368,13 @@ public sealed class NeuronBranchAndBoundTests(ITestOutputHelper output)
             Assert.Equal(SplitStrategy.InputSplit, BranchAndBound.ChooseStrategy(TestNetworks.Mlp(Activation(act), 1, width: 4, layers: 1, inputs: 5, outputs: 2), options));
         }
         Assert.Equal(SplitStrategy.NeuronSplit, BranchAndBound.ChooseStrategy(TestNetworks.Mlp(() => new ReluOp(), 1, width: 4, layers: 1, inputs: 784, outputs: 2), options));
-        // Nothing to branch on (LeakyReLU with slope 1 is the identity; Exp is not branchable): input splitting.
+        // Nothing to branch on (LeakyReLU with slope 1 is the identity, Pow ^1 too; Softmax is not an elementwise rule): input splitting.
         Assert.Equal(SplitStrategy.InputSplit, BranchAndBound.ChooseStrategy(TestNetworks.Mlp(() => new LeakyReluOp(1.0), 1, width: 4, layers: 1, inputs: 784, outputs: 2), options));
-        Assert.Equal(SplitStrategy.InputSplit, BranchAndBound.ChooseStrategy(TestNetworks.Mlp(() => new ExpOp(), 1, width: 4, layers: 1, inputs: 784, outputs: 2), options));
+        Assert.Equal(SplitStrategy.InputSplit, BranchAndBound.ChooseStrategy(TestNetworks.Mlp(() => new PowOp(1), 1, width: 4, layers: 1, inputs: 784, outputs: 2), options));
+        Assert.Equal(SplitStrategy.InputSplit, BranchAndBound.ChooseStrategy(TestNetworks.Mlp(() => new SoftmaxOp(0), 1, width: 4, layers: 1, inputs: 784, outputs: 2), options));
+        // Every elementwise nonlinearity is branchable now (Exp, Sin, ...): large inputs split neurons.
+        foreach (var op in new Func<Op>[] { () => new ExpOp(), () => new SinOp(), () => new GeluOp(), () => new SignOp(), () => new PowOp(3) })
+            Assert.Equal(SplitStrategy.NeuronSplit, BranchAndBound.ChooseStrategy(TestNetworks.Mlp(op, 1, width: 4, layers: 1, inputs: 784, outputs: 2), options));
         Assert.Equal(SplitStrategy.NeuronSplit, new BranchAndBound(TestNetworks.Mlp(() => new SigmoidOp(), 1, width: 4, layers: 1, inputs: 784, outputs: 2)).Strategy);
     }
 }

@@ -47,6 +47,21 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
     protected virtual Relaxation ParameterisedRelaxation(TOp op, Tensor l, Tensor u, IReadOnlyList<Tensor> theta) => Relaxation(op, l, u);
 
     /// <summary>
+    /// The part of <see cref="ParameterisedRelaxation(TOp, Tensor, Tensor, IReadOnlyList{Tensor})"/> that does not depend on
+    /// the parameters (the S-shaped rules' valid tangent ranges, found by bisection), as tensors shaped like
+    /// <paramref name="l"/>, or null (the default: nothing worth keeping). alpha-CROWN evaluates the relaxation of every node
+    /// twice per iteration (lower and upper pass) over the same fixed input bounds, so these tensors are made once per
+    /// engine call and input bounds (<see cref="RelaxationCache.GetOrAddPrepared"/>) and handed to
+    /// <see cref="PreparedRelaxation"/>. Sound
+    /// because they are a pure function of the op and the bounds, reused only for the very same bound tensors.
+    /// </summary>
+    protected virtual Tensor[]? Prepare(TOp op, Tensor l, Tensor u) => null;
+
+    /// <summary>The relaxation for <paramref name="theta"/> given <see cref="Prepare"/>'s tensors of the same bounds (by default it ignores them).</summary>
+    protected virtual Relaxation PreparedRelaxation(TOp op, Tensor l, Tensor u, IReadOnlyList<Tensor> theta, IReadOnlyList<Tensor> prepared) =>
+        ParameterisedRelaxation(op, l, u, theta);
+
+    /// <summary>
     /// Forward mode through CROWN's relaxation on the input's concrete bounds (<see cref="Relax.Forward"/>): every
     /// elementwise function with a sound relaxation gets forward-mode bounds without code of its own.
     /// </summary>
@@ -78,12 +93,18 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
         }
         var l = x.Lower.unsqueeze(1); var u = x.Upper.unsqueeze(1);      // [B, 1, *shape]
         Relaxation? crown = null;
+        Tensor[]? prepared = null; bool madePrepared = false;
         Relaxation For(Tensor? theta)
         {
             if (theta is null) return crown ??= CrownRelaxation(op, step);
             var t = theta.clamp(0, 1);
             var parts = k == 1 ? new[] { t } : Enumerable.Range(0, k).Select(i => t.select(2, i)).ToArray();
-            return ParameterisedRelaxation(op, l, u, parts);
+            if (!madePrepared)
+            {
+                prepared = step.Relaxations is { } cache ? cache.GetOrAddPrepared(step.Node.Id, x, () => Prepare(op, l, u)) : Prepare(op, l, u);
+                madePrepared = true;
+            }
+            return prepared is null ? ParameterisedRelaxation(op, l, u, parts) : PreparedRelaxation(op, l, u, parts, prepared);
         }
         return Relax.Elementwise(step, For(step.AlphaLowerPass), For(step.AlphaUpperPass));
     }
@@ -137,15 +158,19 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
         var frac = arange(1, PointCandidates + 1, dtype: l.dtype, device: l.device) / (PointCandidates + 1); // [G]
         var a = lo; var b = hi;
         Tensor best = (lo + hi) / 2;
+        var preferred = PreferredPoints(op, l.detach(), u.detach());
+        if (preferred is not null)
+            preferred = where(preferred.gt(lo).logical_and(preferred.lt(hi)), preferred, best.expand_as(preferred));
         for (int round = 0; round < 2; round++)
         {
-            // The first round also tries the midpoint (so the point is never worse than bisection), the second the best so far.
-            var p = cat(new[] { a + (b - a) * frac, best }, -1);                                  // [*, G + 1]
+            // The first round also tries the midpoint (so the point is never worse than bisection) and the rule's preferred
+            // points, the second the best so far.
+            var p = cat(round == 0 && preferred is not null ? new[] { a + (b - a) * frac, best, preferred } : new[] { a + (b - a) * frac, best }, -1);
             var area = Area(op, lo.expand_as(p), p) + Area(op, p, hi.expand_as(p));
             area = area.nan_to_num(double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity);
             best = p.gather(-1, area.argmin(-1, keepdim: true));                                  // [*, 1]
             var step = (b - a) / (PointCandidates + 1);
-            a = best - step; b = best + step;
+            a = maximum(best - step, lo); b = minimum(best + step, hi);   // a preferred point may lie near an end
         }
         var point = best.squeeze(-1);
         var inside = point.gt(l).logical_and(point.lt(u));
@@ -165,19 +190,26 @@ public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, I
 
     /// <summary>
     /// The relaxation's largest distance below and above the function over <see cref="ErrorSamples"/> evenly spaced points
-    /// of <c>[l, u]</c>, ends included (an estimate from inside: the true maximum may fall between samples).
+    /// of <c>[l, u]</c>, ends included, raised by the most the gap can exceed the samples between them when the rule gives
+    /// a curvature bound (<see cref="CurvatureBound"/>; <see cref="LineGaps.Sampled"/>): then an upper bound, else an
+    /// estimate from inside (the true maximum may fall between samples).
     /// </summary>
     protected (Tensor Lower, Tensor Upper) SampledError(TOp op, Tensor l, Tensor u)
     {
         using var noGrad = no_grad();
-        var lo = l.detach().unsqueeze(-1); var hi = u.detach().unsqueeze(-1);
-        var x = lo + (hi - lo) * linspace(0, 1, ErrorSamples, dtype: l.dtype, device: l.device);  // [*, K]
-        var f = op.Forward(new[] { x });
-        var r = Relaxation(op, lo, hi);
-        var below = r.LowerSlope * x; if (r.LowerBias is { } lb) below = below + lb;
-        var above = r.UpperSlope * x; if (r.UpperBias is { } ub) above = above + ub;
-        return ((f - below).amax(new long[] { -1 }).nan_to_num(0, 0, 0).clamp_min(0), (above - f).amax(new long[] { -1 }).nan_to_num(0, 0, 0).clamp_min(0));
+        var lo = l.detach(); var hi = u.detach();
+        return LineGaps.Sampled(x => op.Forward(new[] { x }), Relaxation(op, lo, hi), lo, hi, CurvatureBound(op, lo, hi), ErrorSamples);
     }
+
+    /// <summary>An upper bound on |f''| over each box <c>[l, u]</c> (for <see cref="SampledError"/>), or null when none is known (the default).</summary>
+    protected virtual Tensor? CurvatureBound(TOp op, Tensor l, Tensor u) => null;
+
+    /// <summary>
+    /// Split points worth trying besides the evenly spaced ones in <see cref="MinimumAreaPoint"/>, <c>[*, K]</c> (a point
+    /// outside <c>(l, u)</c> is ignored), or null (the default): points where the relaxation changes form, such as the
+    /// inflection points of a periodic function, where the children become convex or concave. The area still decides.
+    /// </summary>
+    protected virtual Tensor? PreferredPoints(TOp op, Tensor l, Tensor u) => null;
 
     public bool IsBranchable(Node node) => Branchable((TOp)node.Op);
 

@@ -26,6 +26,28 @@ namespace Certify.Bounds.Rules;
 public sealed class RelaxationCache : IDisposable
 {
     readonly Dictionary<int, (Tensor Lower, Tensor Upper, Relaxation Relaxation)> _entries = new();
+    readonly Dictionary<int, (Tensor Lower, Tensor Upper, Tensor[]? Prepared)> _prepared = new();
+
+    /// <summary>
+    /// The parameter-independent tensors of node <paramref name="node"/>'s parameterised relaxation over
+    /// <paramref name="input"/> (see <c>ElementwiseRule.Prepare</c>): the cached ones when made from these very tensors,
+    /// else <paramref name="make"/>'s (null when the rule keeps none), which are then cached as they are (no row axis is added).
+    /// </summary>
+    public Tensor[]? GetOrAddPrepared(int node, Interval input, Func<Tensor[]?> make)
+    {
+        if (_prepared.TryGetValue(node, out var e) && ReferenceEquals(e.Lower, input.Lower) && ReferenceEquals(e.Upper, input.Upper))
+            return e.Prepared;
+        var owned = make()?.Select(OwnAlias).ToArray();
+        if (_prepared.TryGetValue(node, out var old)) Release(old.Prepared);
+        _prepared[node] = (input.Lower, input.Upper, owned);
+        return owned;
+    }
+
+    static void Release(Tensor[]? tensors)
+    {
+        if (tensors is null) return;
+        foreach (var t in tensors) t.Dispose();
+    }
 
     /// <summary>
     /// The relaxation of node <paramref name="node"/> (of <paramref name="rank"/> sample dimensions) over
@@ -61,5 +83,7 @@ public sealed class RelaxationCache : IDisposable
     {
         foreach (var e in _entries.Values) Release(e.Relaxation);
         _entries.Clear();
+        foreach (var e in _prepared.Values) Release(e.Prepared);
+        _prepared.Clear();
     }
 }

@@ -65,7 +65,6 @@ public sealed class PowRule : ElementwiseRule<PowOp>
             var m = (1 - t) * l + t * u;
             return new Relaxation(2 * m, -(m * m), l + u, -(l * u));
         }
-        bool integer = p == Math.Floor(p);
         var width = u - l;
         var narrow = width.lt(1e-9);
         var safe = where(narrow, ones_like(width), width);
@@ -80,11 +79,7 @@ public sealed class PowRule : ElementwiseRule<PowOp>
         double eps = l.dtype == ScalarType.Float64 ? 1e-12 : 2e-6;
         var margin = eps * (1 + fl.abs() + fu.abs());
         // Where x^p is convex on the box (tangent below, chord above), concave (chord below, tangent above), or neither.
-        Tensor convex, concave;
-        if (integer && ((long)p) % 2 == 0) { convex = ones_like(l, dtype: ScalarType.Bool); concave = zeros_like(l, dtype: ScalarType.Bool); }
-        else if (integer) { convex = l.ge(0); concave = u.le(0); }
-        else if (p > 1) { convex = ones_like(l, dtype: ScalarType.Bool); concave = zeros_like(l, dtype: ScalarType.Bool); }
-        else { convex = zeros_like(l, dtype: ScalarType.Bool); concave = ones_like(l, dtype: ScalarType.Bool); }
+        var (convex, concave) = Shape(p, l, u);
         convex = convex.logical_and(narrow.logical_not()); concave = concave.logical_and(narrow.logical_not());
         var fixedLines = ChordRelaxation(op, l, u);
         var lK = where(convex, tk, where(concave, k, fixedLines.LowerSlope));
@@ -92,6 +87,46 @@ public sealed class PowRule : ElementwiseRule<PowOp>
         var uK = where(convex, k, where(concave, tk, fixedLines.UpperSlope));
         var uB = where(convex, b, where(concave, tb, fixedLines.UpperBias!)) + where(convex.logical_or(concave), margin, zeros_like(margin));
         return new Relaxation(lK, lB, uK, uB);
+    }
+
+    /// <summary>Per element, whether x^p is convex on <c>[l, u]</c> and whether it is concave (an odd p across 0: neither).</summary>
+    static (Tensor Convex, Tensor Concave) Shape(double p, Tensor l, Tensor u)
+    {
+        bool integer = p == Math.Floor(p);
+        var yes = ones_like(l, dtype: ScalarType.Bool); var no = zeros_like(l, dtype: ScalarType.Bool);
+        if (integer && ((long)p) % 2 == 0) return (yes, no);
+        if (integer) return (l.ge(0), u.le(0));
+        return p > 1 ? (yes, no) : (no, yes);
+    }
+
+    // ---------------------------------------------------------------- branching
+
+    /// <summary>
+    /// Every exponent but 1 (the identity) is branchable. The split point minimises the children's areas
+    /// (<see cref="ElementwiseRule{TOp}.MinimumAreaPoint"/>), with 0 as an extra candidate: for an odd p across 0 (the
+    /// inflection point) a split there makes both children convex or concave, with tangent and chord instead of the chord
+    /// ± <c>M·w²/8</c>. The error is exact on convex or concave boxes (<see cref="LineGaps.OneCurvature"/>) and sampled
+    /// with the curvature bound <c>M = |p(p−1)|·max(|l|, |u|)^{p−2}</c> across 0 (<see cref="LineGaps.Sampled"/>).
+    /// </summary>
+    protected override bool Branchable(PowOp op) => op.Exponent != 1;
+
+    protected override Tensor? PreferredPoints(PowOp op, Tensor l, Tensor u) => zeros_like(l).unsqueeze(-1);
+
+    protected override (Tensor Lower, Tensor Upper) RelaxationError(PowOp op, Tensor l, Tensor u)
+    {
+        using var noGrad = no_grad();
+        double p = op.Exponent;
+        var lo = l.detach(); var hi = u.detach();
+        var r = Relaxation(op, lo, hi);
+        var (convex, concave) = Shape(p, lo, hi);
+        Tensor F(Tensor x) => pow(x, p);
+        Tensor DF(Tensor x) => p * pow(x, p - 1);
+        var curved = LineGaps.OneCurvature(F, DF, convex, r, lo, hi);
+        if (p < 2) return curved;   // p < 2 is convex or concave on every box it accepts (x ≥ 0 for a non-integer p)
+        var curvature = Math.Abs(p * (p - 1)) * pow(maximum(lo.abs(), hi.abs()), p - 2);
+        var sampled = LineGaps.Sampled(F, r, lo, hi, curvature, 9);
+        var one = convex.logical_or(concave);
+        return (where(one, curved.Lower, sampled.Lower), where(one, curved.Upper, sampled.Upper));
     }
 
     /// <summary>

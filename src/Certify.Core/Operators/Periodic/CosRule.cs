@@ -5,19 +5,28 @@ using static TorchSharp.torch;
 
 namespace Certify.Operators;
 
-/// <summary>Cosine as <c>sin(x + π/2)</c>: the same exact range and chord ± (u−l)²/8 relaxation as <see cref="SinRule"/>.</summary>
+/// <summary>Cosine as <c>sin(x + π/2)</c> (computed as cos): the exact range, relaxation and branching of <see cref="Sine"/>.</summary>
 public sealed class CosRule : ElementwiseRule<CosOp>
 {
-    protected override Interval Ibp(CosOp op, Node node, IReadOnlyList<Interval> inputs) =>
-        SinRule.SineBounds(inputs[0].Lower + Math.PI / 2, inputs[0].Upper + Math.PI / 2);
+    const double Shift = Math.PI / 2;
 
-    protected override Relaxation Relaxation(CosOp op, Tensor l, Tensor u) => SinRule.SineRelaxation(l, u, cos, Math.PI / 2);
+    static Tensor DF(Tensor x) => -sin(x);
 
-    /// <summary>As for sine: the weights of the shifted chord in the lower and upper lines.</summary>
+    protected override Interval Ibp(CosOp op, Node node, IReadOnlyList<Interval> inputs) => Sine.Bounds(inputs[0].Lower, inputs[0].Upper, Shift);
+
+    protected override Relaxation Relaxation(CosOp op, Tensor l, Tensor u) => Sine.Relaxation(l, u, cos, DF, Shift);
+
+    /// <summary>As for sine: the weights of the lines against the constants.</summary>
     protected override int ParameterCount(CosOp op) => 2;
 
-    protected override Tensor[] InitialParameters(CosOp op, Tensor l, Tensor u) => SinRule.SineInitialParameters(l, u, cos, Math.PI / 2);
+    protected override Tensor[] InitialParameters(CosOp op, Tensor l, Tensor u) => Sine.InitialParameters(l, u, cos, DF, Shift);
 
     protected override Relaxation ParameterisedRelaxation(CosOp op, Tensor l, Tensor u, IReadOnlyList<Tensor> theta) =>
-        SinRule.SineRelaxation(l, u, cos, Math.PI / 2, theta[0], theta[1]);
+        Sine.Parameterised(l, u, cos, DF, Shift, theta[0], theta[1]);
+
+    protected override bool Branchable(CosOp op) => true;
+
+    protected override Tensor? CurvatureBound(CosOp op, Tensor l, Tensor u) => Sine.Curvature(l, u, Shift);
+
+    protected override Tensor? PreferredPoints(CosOp op, Tensor l, Tensor u) => Sine.PreferredPoints(l, u, Shift);
 }

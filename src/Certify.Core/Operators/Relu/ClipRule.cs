@@ -78,7 +78,9 @@ public sealed class ClipRule : ElementwiseRule<ClipOp>
     /// <summary>
     /// Branching: at a kink inside the box, the lower one first (<c>a</c> when <c>l &lt; a &lt; u</c>, else <c>b</c>).
     /// A box across both kinks needs two splits, so a neuron may be split again (not <see cref="SplitAtZeroIsExact"/>);
-    /// after its kinks are split off each child is linear. The errors are sampled (<see cref="ElementwiseRule{TOp}.SampledError"/>).
+    /// after its kinks are split off each child is linear. The errors are exact: the gap of a line to the piecewise-linear
+    /// clip is largest at an end of the box or at a kink inside it (<see cref="LineGaps.AtPoints"/>; sampling, as before,
+    /// missed the kinks and reported less than the true gap).
     /// </summary>
     protected override bool Branchable(ClipOp op) => !(double.IsInfinity(op.Min) && double.IsInfinity(op.Max));
 
@@ -90,5 +92,14 @@ public sealed class ClipRule : ElementwiseRule<ClipOp>
         var lowKink = l.lt(op.Min).logical_and(u.gt(op.Min));
         var b = double.IsPositiveInfinity(op.Max) ? (l + u) / 2 : full_like(l, op.Max);
         return where(lowKink, full_like(l, double.IsNegativeInfinity(op.Min) ? 0 : op.Min), b);
+    }
+
+    protected override (Tensor Lower, Tensor Upper) RelaxationError(ClipOp op, Tensor l, Tensor u)
+    {
+        using var noGrad = no_grad();
+        var lo = l.detach(); var hi = u.detach();
+        Tensor Kink(double k) => double.IsInfinity(k) ? lo : minimum(maximum(full_like(lo, k), lo), hi);
+        var points = stack(new[] { lo, hi, Kink(op.Min), Kink(op.Max) }, -1);
+        return LineGaps.AtPoints(x => op.Forward(new[] { x }), Relaxation(op, lo, hi), points);
     }
 }

@@ -47,4 +47,44 @@ public sealed class SignRule : ElementwiseRule<SignOp>
         var upBias = su + where(upLine, full_like(l, eps), zeros_like(l));
         return new Relaxation(lowSlope, lowBias, upSlope, upBias);
     }
+
+    // ---------------------------------------------------------------- branching
+
+    /// <summary>
+    /// Sign splits at 0, once: the children are <c>x ≤ 0</c> and <c>x ≥ 0</c>, and both contain 0, where sign is 0, so
+    /// neither is constant: on <c>[0, u]</c> sign takes 0 and 1, on <c>[l, 0]</c> −1 and 0. Each child keeps the lines
+    /// above, which are sound at 0 (on <c>[0, u]</c> the lower line <c>s·x</c> with <c>s ≤ 1/u</c> is 0 at 0 and the upper
+    /// one the constant 1). No further split can remove the jump at the end of a child, so a box with an end at 0 is not
+    /// unstable, and a neuron is split at most once: the compact form of <see cref="SplitAtZeroIsExact"/>, where the one
+    /// split is the whole story (as for ReLU, though here the split tightens the relaxation without making it exact).
+    /// </summary>
+    protected override bool Branchable(SignOp op) => true;
+
+    protected override bool SplitAtZeroIsExact(SignOp op) => true;
+
+    protected override Tensor Unstable(SignOp op, Tensor l, Tensor u) => l.lt(0).logical_and(u.gt(0));
+
+    protected override Tensor BranchPoint(SignOp op, Tensor l, Tensor u) => zeros_like(l);
+
+    /// <summary>
+    /// Exact gaps of CROWN's lines: sign is −1 on <c>[l, 0)</c>, 0 at 0, 1 on <c>(0, u]</c>, and each line is linear, so
+    /// each gap is largest at an end of a piece: below, <c>−1 − low(l)</c> (at l &lt; 0; the slope is ≥ 0), <c>0 − low(0)</c>,
+    /// and <c>1 − low(0)</c> as x → 0⁺ (when u &gt; 0); above, symmetrically.
+    /// </summary>
+    protected override (Tensor Lower, Tensor Upper) RelaxationError(SignOp op, Tensor l, Tensor u)
+    {
+        using var noGrad = no_grad();
+        var lo = l.detach(); var hi = u.detach();
+        var r = Relaxation(op, lo, hi);
+        Tensor Low(Tensor x) => r.LowerSlope * x + r.LowerBias!;
+        Tensor Up(Tensor x) => r.UpperSlope * x + r.UpperBias!;
+        var none = full_like(lo, double.NegativeInfinity);
+        var zero = zeros_like(lo);
+        var holdsZero = lo.le(0).logical_and(hi.ge(0));
+        var lower = maximum(maximum(sign(lo) - Low(lo), sign(hi) - Low(hi)), where(holdsZero, -Low(zero), none));
+        lower = maximum(lower, where(lo.le(0).logical_and(hi.gt(0)), 1 - Low(zero), none));
+        var upper = maximum(maximum(Up(lo) - sign(lo), Up(hi) - sign(hi)), where(holdsZero, Up(zero), none));
+        upper = maximum(upper, where(lo.lt(0).logical_and(hi.ge(0)), Up(zero) + 1, none));
+        return (lower.clamp_min(0), upper.clamp_min(0));
+    }
 }

@@ -10,4 +10,7 @@ public sealed class SigmoidRule : SShapedRule<SigmoidOp>
 {
     protected override Tensor F(Tensor x) => sigmoid(x);
     protected override Tensor DF(Tensor x) { var s = sigmoid(x); return s * (1 - s); }
+
+    /// <summary>max |σ''| = 1/(6√3) ≈ 0.09623, at σ = ½ ± 1/(2√3) (rounded up).</summary>
+    protected override double? SecondDerivativeBound => 0.0963;
 }

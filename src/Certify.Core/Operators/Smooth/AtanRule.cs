@@ -14,4 +14,6 @@ public sealed class AtanRule : SShapedRule<AtanOp>
     protected override Tensor F(Tensor x) => atan(x);
     protected override Tensor DF(Tensor x) => (1 + x * x).reciprocal();
 
+    /// <summary>max |atan''| = 3√3/8 ≈ 0.64952, at x = ±1/√3 (rounded up).</summary>
+    protected override double? SecondDerivativeBound => 0.6496;
 }

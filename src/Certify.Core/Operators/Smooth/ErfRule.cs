@@ -16,4 +16,6 @@ public sealed class ErfRule : SShapedRule<ErfOp>
     protected override Tensor F(Tensor x) => erf(x);
     protected override Tensor DF(Tensor x) => TwoOverSqrtPi * exp(-(x * x));
 
+    /// <summary>max |erf''| = 4/√(2πe) ≈ 0.96788, at x = ±1/√2 (rounded up).</summary>
+    protected override double? SecondDerivativeBound => 0.9679;
 }

@@ -59,4 +59,13 @@ public sealed class GeluRule : ElementwiseRule<GeluOp>
         return new Relaxation(where(useLines, lines.LowerSlope, zero), where(useLines, lines.LowerBias!, box.Lower),
                               where(useLines, lines.UpperSlope, zero), where(useLines, lines.UpperBias!, box.Upper));
     }
+
+    /// <summary>
+    /// Branchable: the split point minimises the children's areas (<see cref="ElementwiseRule{TOp}.MinimumAreaPoint"/>; a
+    /// child on one side of ±√2 has a smaller curvature bound, so its band narrows), the error for the score is sampled with
+    /// the curvature bound of the lines (<see cref="MaxCurvature"/>, <see cref="LineGaps.Sampled"/>).
+    /// </summary>
+    protected override bool Branchable(GeluOp op) => true;
+
+    protected override Tensor? CurvatureBound(GeluOp op, Tensor l, Tensor u) => MaxCurvature(l, u);
 }
