@@ -47,14 +47,15 @@ public sealed class SoundnessCommand : ICliCommand
         var models = new Option<int>("--models") { Description = "Version 2: models per family.", DefaultValueFactory = _ => 2 }.AtLeast(1);
         var plantedCount = new Option<int>("--planted") { Description = "Version 2: boxes with a hidden counterexample per model.", DefaultValueFactory = _ => 8 }.AtLeast(0);
         var controls = new Option<int>("--controls") { Description = "Version 2: control boxes per model.", DefaultValueFactory = _ => 3 }.AtLeast(0);
-        var radii = new Option<string>("--radii") { Description = "Version 2: box half-widths, comma-separated, cycled over each model's boxes.", DefaultValueFactory = _ => "0.02,0.05,0.1" };
+        var radii = new Option<string>("--radii") { Description = "Version 2: box half-widths, comma-separated, cycled over each model's boxes.", DefaultValueFactory = _ => "0.05,0.1" };
         var proofDomains = new Option<long>("--proof-domains") { Description = "Version 2: branch-and-bound domains for a control's certified proof.", DefaultValueFactory = _ => 3000 };
-        var exclusion = new Option<double>("--exclusion") { Description = "Version 2: attack points within this L-inf distance of a planted point (fraction of the half-width) are not pushed back in training.", DefaultValueFactory = _ => 0.3 }.Positive();
+        var exclusion = new Option<double>("--exclusion") { Description = "Version 2: attack points within this L-inf distance of a planted point (fraction of the half-width) are not pushed back in training.", DefaultValueFactory = _ => 0.1 }.Positive();
         var plantedWeight = new Option<double>("--planted-weight") { Description = "Version 2: weight of the planted-point loss against the mean safe-point loss.", DefaultValueFactory = _ => 0.5 }.Positive();
+        var inputScale = new Option<double?>("--input-scale") { Description = "Version 2: first-layer initial weight scale (default 3 / 0.2 = 15)." };
         var cmd = new Command("generate", "Train small networks robustly safe on a box, plant a counterexample with a tiny ReLU bump, and write a VNN-COMP benchmark (planted points kept in counterexamples/). Exit codes (specs/exit-codes.md): 0 written; 1 a network failed its checks; 2 bad input; 3 internal error; 130 interrupted.")
         {
             arch, act, inputs, eps, count, output, seed, timeout, steps, restarts, attackSteps, samples, verbose, hole, lr, margin,
-            version, families, models, plantedCount, controls, radii, proofDomains, exclusion, plantedWeight
+            version, families, models, plantedCount, controls, radii, proofDomains, exclusion, plantedWeight, inputScale
         };
         cmd.SetAction(parse =>
         {
@@ -73,7 +74,7 @@ public sealed class SoundnessCommand : ICliCommand
                         Training: Train(parse.GetValue(exclusion), parse.GetValue(plantedWeight), stepsGiven ? parse.GetValue(steps) : null, parse.GetResult(lr) is { Implicit: false } ? parse.GetValue(lr) : null),
                         Hiding: new Certify.Soundness.Hidden.HidingBudget(PgdRestarts: parse.GetValue(restarts), PgdSteps: parse.GetResult(attackSteps) is { Implicit: false } ? parse.GetValue(attackSteps) : 50,
                             UniformSamples: parse.GetResult(samples) is { Implicit: false } ? parse.GetValue(samples) : 10000),
-                        ProofDomains: parse.GetValue(proofDomains));
+                        ProofDomains: parse.GetValue(proofDomains), InputScale: parse.GetValue(inputScale));
                 }
                 catch (Exception e) when (e is ArgumentException or FormatException) { throw new CliException(e.Message); }
                 var outDir = parse.GetValue(output)!;

@@ -16,8 +16,8 @@ namespace Certify.Soundness.Hidden;
 /// <param name="Name">File-name stem of the family, e.g. <c>cnn_2conv</c>.</param>
 /// <param name="InputShape">Per-sample input shape.</param>
 /// <param name="Description">One line for the README.</param>
-/// <param name="Build">Builds a network from the current torch random state; its argument scales the first layer (see <see cref="HiddenNetwork.Mlp"/>).</param>
-public sealed record HiddenFamily(string Name, long[] InputShape, string Description, Func<double, HiddenNetwork> Build)
+/// <param name="Build">Builds a network from the current torch random state; its arguments are the first layer's weight scale and bias bound (see <see cref="HiddenNetwork.Mlp"/>).</param>
+public sealed record HiddenFamily(string Name, long[] InputShape, string Description, Func<double, double, HiddenNetwork> Build)
 {
     /// <summary>Number of input scalars.</summary>
     public int InputSize => (int)InputShape.Aggregate(1L, (a, b) => a * b);
@@ -28,23 +28,23 @@ public sealed record HiddenFamily(string Name, long[] InputShape, string Descrip
     /// </summary>
     public static IReadOnlyList<HiddenFamily> All { get; } =
     [
-        new("mlp_4x64", [10], "MLP 10 -> 4 x 64 ReLU -> 2", s => HiddenNetwork.Mlp([10], 4, 64, s)),
-        new("mlp_5x100", [16], "MLP 16 -> 5 x 100 ReLU -> 2", s => HiddenNetwork.Mlp([16], 5, 100, s)),
+        new("mlp_4x64", [10], "MLP 10 -> 4 x 64 ReLU -> 2", (s, bb) => HiddenNetwork.Mlp([10], 4, 64, s, bb)),
+        new("mlp_5x100", [16], "MLP 16 -> 5 x 100 ReLU -> 2", (s, bb) => HiddenNetwork.Mlp([16], 5, 100, s, bb)),
         new("cnn_1conv", [1, 8, 8], "Conv 1->8 k3, ReLU, FC 288->64, ReLU, FC 64->2 on 1x8x8",
-            s => HiddenNetwork.Cnn([1, 8, 8], [(8, 3, 1, 0)], Activation.Relu, pool: false, hidden: 64, s)),
+            (s, bb) => HiddenNetwork.Cnn([1, 8, 8], [(8, 3, 1, 0)], Activation.Relu, pool: false, hidden: 64, s, bb)),
         new("cnn_2conv", [3, 16, 16], "Conv 3->8 k4 s2 p1, ReLU, Conv 8->16 k4 s2 p1, ReLU, FC 256->64, ReLU, FC 64->2 on 3x16x16",
-            s => HiddenNetwork.Cnn([3, 16, 16], [(8, 4, 2, 1), (16, 4, 2, 1)], Activation.Relu, pool: false, hidden: 64, s)),
+            (s, bb) => HiddenNetwork.Cnn([3, 16, 16], [(8, 4, 2, 1), (16, 4, 2, 1)], Activation.Relu, pool: false, hidden: 64, s, bb)),
         new("cnn_3conv", [3, 12, 12], "Conv 3->8 k3 p1, Conv 8->8 k4 s2 p1, Conv 8->16 k4 s2 p1 (ReLU after each), FC 144->64, ReLU, FC 64->2 on 3x12x12",
-            s => HiddenNetwork.Cnn([3, 12, 12], [(8, 3, 1, 1), (8, 4, 2, 1), (16, 4, 2, 1)], Activation.Relu, pool: false, hidden: 64, s)),
+            (s, bb) => HiddenNetwork.Cnn([3, 12, 12], [(8, 3, 1, 1), (8, 4, 2, 1), (16, 4, 2, 1)], Activation.Relu, pool: false, hidden: 64, s, bb)),
         new("cnn_avgpool", [1, 12, 12], "Conv 1->8 k3 p1, ReLU, AvgPool 2x2, FC 288->64, ReLU, FC 64->2 on 1x12x12",
-            s => HiddenNetwork.Cnn([1, 12, 12], [(8, 3, 1, 1)], Activation.Relu, pool: true, hidden: 64, s)),
+            (s, bb) => HiddenNetwork.Cnn([1, 12, 12], [(8, 3, 1, 1)], Activation.Relu, pool: true, hidden: 64, s, bb)),
         new("cnn_sigmoid", [3, 8, 8], "Conv 3->8 k3, Sigmoid, Conv 8->8 k3, Sigmoid, FC 128->32, Sigmoid, FC 32->2 on 3x8x8",
-            s => HiddenNetwork.Cnn([3, 8, 8], [(8, 3, 1, 0), (8, 3, 1, 0)], Activation.Sigmoid, pool: false, hidden: 32, s)),
+            (s, bb) => HiddenNetwork.Cnn([3, 8, 8], [(8, 3, 1, 0), (8, 3, 1, 0)], Activation.Sigmoid, pool: false, hidden: 32, s, bb)),
         new("cnn_tanh", [3, 8, 8], "Conv 3->8 k3, Tanh, Conv 8->8 k3, Tanh, FC 128->32, Tanh, FC 32->2 on 3x8x8",
-            s => HiddenNetwork.Cnn([3, 8, 8], [(8, 3, 1, 0), (8, 3, 1, 0)], Activation.Tanh, pool: false, hidden: 32, s)),
+            (s, bb) => HiddenNetwork.Cnn([3, 8, 8], [(8, 3, 1, 0), (8, 3, 1, 0)], Activation.Tanh, pool: false, hidden: 32, s, bb)),
         new("attention", [4, 4], "4 tokens of 4: one softmax self-attention head (Q, K, V 4->8, QK^T and AV as products of two variables), FC 32->32, ReLU, FC 32->2",
-            s => HiddenNetwork.Attention(tokens: 4, dim: 4, head: 8, hidden: 32, s)),
-        new("mlp_4x1000", [10], "MLP 10 -> 4 x 1000 ReLU -> 2", s => HiddenNetwork.Mlp([10], 4, 1000, s)),
+            (s, bb) => HiddenNetwork.Attention(tokens: 4, dim: 4, head: 8, hidden: 32, s, bb)),
+        new("mlp_4x1000", [10], "MLP 10 -> 4 x 1000 ReLU -> 2", (s, bb) => HiddenNetwork.Mlp([10], 4, 1000, s, bb)),
     ];
 
     /// <summary>The family named <paramref name="name"/>.</summary>
@@ -84,8 +84,8 @@ public sealed class HiddenNetwork : IDisposable
 
     /// <summary>Linear layer; <paramref name="scale"/> multiplies the fan-in uniform bound of its weights (not of its bias: the
     /// layer then acts on inputs of range 1/scale as a standard one acts on unit inputs, its hyperplanes crossing that range).</summary>
-    static int Dense(GraphBuilder b, Leaves l, int x, long inF, long outF, string name, double scale = 1) =>
-        b.Add(new LinearOp(l.Uniform([outF, inF], inF, scale), l.Uniform([outF], inF)), name, "hidden-cex", x);
+    static int Dense(GraphBuilder b, Leaves l, int x, long inF, long outF, string name, double scale = 1, double? biasBound = null) =>
+        b.Add(new LinearOp(l.Uniform([outF, inF], inF, scale), l.Uniform([outF], 1, biasBound ?? 1 / Math.Sqrt(inF))), name, "hidden-cex", x);
 
     static Op Act(Activation a) => a switch { Activation.Relu => new ReluOp(), Activation.Sigmoid => new SigmoidOp(), _ => new TanhOp() };
 
@@ -96,7 +96,9 @@ public sealed class HiddenNetwork : IDisposable
     /// <param name="inputScale">Multiplies the first layer's initial weights (about 1/box radius): the boxes are small, and an
     /// unscaled network is nearly constant across one, so training could only flip a whole box, never carve a narrow
     /// violation inside it. The scale is the same for every box and says nothing about any point.</param>
-    public static HiddenNetwork Mlp(long[] input, int layers, int width, double inputScale = 1)
+    /// <param name="biasBound">Bound of the first layer's uniform initial bias (default the fan-in one): about the range of
+    /// the scaled pre-activations over the region the boxes lie in, so that the first layer's hyperplanes cross it.</param>
+    public static HiddenNetwork Mlp(long[] input, int layers, int width, double inputScale = 1, double? biasBound = null)
     {
         var l = new Leaves();
         var b = new GraphBuilder(input);
@@ -105,7 +107,7 @@ public sealed class HiddenNetwork : IDisposable
         if (input.Length != 1) x = b.Add(new ReshapeOp([inF]), "flatten", "hidden-cex", x);
         for (int i = 0; i < layers; i++)
         {
-            x = Dense(b, l, x, i == 0 ? inF : width, width, $"fc{i + 1}", i == 0 ? inputScale : 1);
+            x = Dense(b, l, x, i == 0 ? inF : width, width, $"fc{i + 1}", i == 0 ? inputScale : 1, i == 0 ? biasBound : null);
             x = b.Add(new ReluOp(), $"relu{i + 1}", "hidden-cex", x);
         }
         x = Dense(b, l, x, width, 2, "out");
@@ -113,7 +115,7 @@ public sealed class HiddenNetwork : IDisposable
     }
 
     /// <summary>Convolutions (channels, kernel, stride, pad) each followed by <paramref name="act"/>, optional 2x2 average pool, then FC hidden → 2.</summary>
-    public static HiddenNetwork Cnn(long[] input, (int Channels, int Kernel, int Stride, int Pad)[] convs, Activation act, bool pool, int hidden, double inputScale = 1)
+    public static HiddenNetwork Cnn(long[] input, (int Channels, int Kernel, int Stride, int Pad)[] convs, Activation act, bool pool, int hidden, double inputScale = 1, double? biasBound = null)
     {
         var l = new Leaves();
         var b = new GraphBuilder(input);
@@ -144,12 +146,12 @@ public sealed class HiddenNetwork : IDisposable
     /// product and a ReduceSum (the form Certify's importer gives an ONNX MatMul of two variables), because the graph
     /// has no matrix-product-of-variables node of its own; the exported file therefore has Mul/ReduceSum, not MatMul.
     /// </summary>
-    public static HiddenNetwork Attention(int tokens, int dim, int head, int hidden, double inputScale = 1)
+    public static HiddenNetwork Attention(int tokens, int dim, int head, int hidden, double inputScale = 1, double? biasBound = null)
     {
         var l = new Leaves();
         var b = new GraphBuilder([tokens, dim]);
         int x = b.InputId;
-        int q = Dense(b, l, x, dim, head, "q", inputScale), kk = Dense(b, l, x, dim, head, "k", inputScale), v = Dense(b, l, x, dim, head, "v", inputScale);   // [T, h]
+        int q = Dense(b, l, x, dim, head, "q", inputScale, biasBound), kk = Dense(b, l, x, dim, head, "k", inputScale, biasBound), v = Dense(b, l, x, dim, head, "v", inputScale, biasBound);   // [T, h]
         int Copies(int id, int n, int axis, string name) => b.Add(new ConcatOp(axis), name, "hidden-cex", Enumerable.Repeat(id, n).ToArray());
         // scores[i, j] = sum_d Q[i, d] K[j, d]
         int qe = Copies(b.Add(new ReshapeOp([tokens, 1, head]), "q_col", "hidden-cex", q), tokens, 1, "q_rows");   // [T, T, h]

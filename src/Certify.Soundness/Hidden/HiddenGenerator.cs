@@ -20,7 +20,7 @@ namespace Certify.Soundness.Hidden;
 /// <param name="Training">Training settings.</param>
 /// <param name="Hiding">The attack ensemble every box must survive.</param>
 /// <param name="ProofDomains">Branch-and-bound domains a control's proof may use (a work budget).</param>
-/// <param name="InputScale">First-layer initial weight scale (default 1 / <paramref name="Spread"/>; see <see cref="HiddenNetwork.Mlp"/>).</param>
+/// <param name="InputScale">First-layer initial weight scale (default 3 / <paramref name="Spread"/>; its initial bias bound is scale × spread / 2; see <see cref="HiddenNetwork.Mlp"/>).</param>
 /// <param name="Spread">Box centres are drawn uniformly from [−Spread, Spread]ⁿ: all boxes lie where the first layer's
 /// initial hyperplanes cross, so every box holds kinks that training can shape into a narrow violation.</param>
 /// <param name="ProofSafetySeconds">Wall-clock guard on a control's proof; a proof cut by it gives <c>unknown</c>.</param>
@@ -29,8 +29,8 @@ public sealed record HiddenGeneratorOptions(
     double[]? Radii = null, long Seed = 1, double TimeoutSeconds = 100, HiddenTrainingOptions? Training = null,
     HidingBudget? Hiding = null, long ProofDomains = 3_000, double ProofSafetySeconds = 30, double? InputScale = null, double Spread = 0.2)
 {
-    /// <summary>Radii used (default 0.02, 0.05, 0.1).</summary>
-    public double[] BoxRadii => Radii ?? [0.02, 0.05, 0.1];
+    /// <summary>Radii used (default 0.05 and 0.1).</summary>
+    public double[] BoxRadii => Radii ?? [0.05, 0.1];
 }
 
 /// <summary>What the generator recorded about one box of one model, written or rejected (one row of hiding_checks.csv).</summary>
@@ -118,7 +118,8 @@ public sealed class HiddenGenerator(HiddenGeneratorOptions options)
         long seed = ModelSeed(family, k);
         manual_seed(seed);
         var rng = new Random((int)seed);
-        using var net = family.Build(options.InputScale ?? 1 / options.Spread);
+        double scale = options.InputScale ?? 3 / options.Spread;
+        using var net = family.Build(scale, scale * options.Spread / 2);
         int n = family.InputSize;
         int total = options.PlantedPerModel + options.ControlsPerModel;
         var kinds = Enumerable.Repeat(true, options.PlantedPerModel).Concat(Enumerable.Repeat(false, options.ControlsPerModel)).OrderBy(_ => rng.Next()).ToArray();

@@ -18,7 +18,7 @@ namespace Certify.Soundness.Hidden;
 /// <param name="PlantedWeight">Weight of the planted-point term against the mean safe-point hinge.</param>
 public sealed record HiddenTrainingOptions(
     int Steps = 1500, double LearningRate = 0.005, double SafeMargin = 0.05, double PlantedMargin = 0.05,
-    int Samples = 32, int AttackRestarts = 32, int AttackSteps = 8, int Window = 128, double Exclusion = 0.3, double PlantedWeight = 0.5);
+    int Samples = 32, int AttackRestarts = 24, int AttackSteps = 12, int Window = 128, double Exclusion = 0.1, double PlantedWeight = 0.5);
 
 /// <summary>One input box of a model, with its label and (for planted boxes) the point that must violate.</summary>
 /// <param name="Region">The box and its property ("class Label wins").</param>
@@ -118,15 +118,16 @@ public static class HiddenTrainer
     {
         var width = hi - lo;
         var x = lo + rand(new long[] { restarts, lo.shape[0] }, generator: gen) * width;
-        // Half the restarts take large steps, half small ones, as the checking ensemble's step sizes do.
-        var scale = tensor(Enumerable.Range(0, restarts).Select(r => r % 2 == 0 ? 1f : 0.15f).ToArray()).unsqueeze(1);
+        // The restarts cycle through the checking ensemble's step sizes (0.5, 0.1, 0.02 of the width, cosine-decayed to
+        // a hundredth): the basins that any of its runs would fall into are the ones the window must fill.
+        var scale = tensor(Enumerable.Range(0, restarts).Select(r => new[] { 0.5f, 0.1f, 0.02f }[r % 3]).ToArray()).unsqueeze(1);
         for (int s = 0; s < steps; s++)
         {
             var xv = x.detach().requires_grad_(true);
             var y = g.Forward(xv.reshape(ShapeWithBatch(restarts, shape))).reshape(restarts, 2);
             var obj = sign * (y.select(1, 0) - y.select(1, 1));
             var grad = autograd.grad(new[] { obj.sum() }, new[] { xv })[0];
-            double frac = 0.3 * (1 - (double)s / steps) + 0.02;
+            double frac = 0.01 + 0.99 * 0.5 * (1 + Math.Cos(Math.PI * s / steps));
             using (no_grad()) x = minimum(maximum(xv - grad.sign() * scale * width * frac, lo), hi).detach();
         }
         return x.detach();
