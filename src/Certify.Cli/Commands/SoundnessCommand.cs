@@ -42,16 +42,16 @@ public sealed class SoundnessCommand : ICliCommand
         var attackSteps = new Option<int>("--attack-steps") { Description = "Steps per restart of the checking attack.", DefaultValueFactory = _ => 100 }.AtLeast(1);
         var samples = new Option<int>("--attack-samples") { Description = "Random samples of the checking attack.", DefaultValueFactory = _ => 20000 }.AtLeast(0);
         var verbose = new Option<bool>("--verbose") { Description = "Print each generation stage with its time." };
-        var version = new Option<int>("--version") { Description = "1: the grade-one generator (a ReLU bump planted beside trained layers); 2: counterexamples learned into ordinary networks (issue 16; uses the --families, --models, --planted, --controls, --radii options).", DefaultValueFactory = _ => 1 };
+        var version = new Option<int>("--version") { Description = "1: the grade-one generator (a ReLU bump planted beside trained layers); 2: counterexamples learned into ordinary networks (issue 16; uses the --families, --models, --planted, --controls, --radii options).", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var families = new Option<string>("--families") { Description = $"Version 2: families, comma-separated, or 'all' ({string.Join(", ", Certify.Soundness.Hidden.HiddenFamily.All.Select(f => f.Name))}).", DefaultValueFactory = _ => "all" };
         var models = new Option<int>("--models") { Description = "Version 2: models per family.", DefaultValueFactory = _ => 2 }.AtLeast(1);
         var plantedCount = new Option<int>("--planted") { Description = "Version 2: boxes with a hidden counterexample per model.", DefaultValueFactory = _ => 8 }.AtLeast(0);
         var controls = new Option<int>("--controls") { Description = "Version 2: control boxes per model.", DefaultValueFactory = _ => 3 }.AtLeast(0);
         var radii = new Option<string>("--radii") { Description = "Version 2: box half-widths, comma-separated, cycled over each model's boxes.", DefaultValueFactory = _ => "0.05,0.1" };
-        var proofDomains = new Option<long>("--proof-domains") { Description = "Version 2: branch-and-bound domains for a control's certified proof.", DefaultValueFactory = _ => 3000 };
+        var proofDomains = new Option<int>("--proof-domains") { Description = "Version 2: branch-and-bound domains for a control's certified proof.", DefaultValueFactory = _ => 3000 }.AtLeast(1);
         var exclusion = new Option<double>("--exclusion") { Description = "Version 2: attack points within this L-inf distance of a planted point (fraction of the half-width) are not pushed back in training.", DefaultValueFactory = _ => 0.1 }.Positive();
         var plantedWeight = new Option<double>("--planted-weight") { Description = "Version 2: weight of the planted-point loss against the mean safe-point loss.", DefaultValueFactory = _ => 0.5 }.Positive();
-        var inputScale = new Option<double?>("--input-scale") { Description = "Version 2: first-layer initial weight scale (default 3 / 0.2 = 15)." };
+        var inputScale = new Option<double?>("--input-scale") { Description = "Version 2: first-layer initial weight scale (default 3 / 0.2 = 15)." }.Positive();
         var cmd = new Command("generate", "Train small networks robustly safe on a box, plant a counterexample with a tiny ReLU bump, and write a VNN-COMP benchmark (planted points kept in counterexamples/). Exit codes (specs/exit-codes.md): 0 written; 1 a network failed its checks; 2 bad input; 3 internal error; 130 interrupted.")
         {
             arch, act, inputs, eps, count, output, seed, timeout, steps, restarts, attackSteps, samples, verbose, hole, lr, margin,
@@ -59,6 +59,7 @@ public sealed class SoundnessCommand : ICliCommand
         };
         cmd.SetAction(parse =>
         {
+            if (parse.GetValue(version) is not (1 or 2)) throw new CliException($"--version must be 1 or 2, got {parse.GetValue(version)}");
             if (parse.GetValue(version) == 2)
             {
                 Certify.Soundness.Hidden.HiddenGeneratorOptions o2;
