@@ -48,6 +48,45 @@ public sealed record HarnessSummary(IReadOnlyList<InstanceOutcome> Outcomes)
     /// on every instance once passed the audit (exit 0), since crashing is never unsound.
     /// </summary>
     public bool Failed => AnyWrong || AnyError;
+
+    /// <summary>True when the tool answered no instance at all (every one an error): it was not tested anywhere.</summary>
+    public bool OnlyErrors => Outcomes.Count > 0 && Outcomes.All(o => o.Class == Classification.Error);
+
+    /// <summary>Points per correct answer (a reproducing counterexample, or unsat on a certified control).</summary>
+    public const int CorrectPoints = 1;
+    /// <summary>Points per error or crash: an instance the tool could not answer counts against it, not as a miss.</summary>
+    public const int ErrorPoints = -1;
+    /// <summary>Points per wrong answer (UNSOUND, invalid counterexample, refuted label).</summary>
+    public const int WrongPoints = -10;
+
+    /// <summary>
+    /// The tool's score: <see cref="CorrectPoints"/> per correct answer, <see cref="ErrorPoints"/> per error or crash,
+    /// <see cref="WrongPoints"/> per wrong answer, 0 for missed and unjudged. A tool that crashes everywhere scores below
+    /// one that answers unknown everywhere, which is the point (issue 16): crashing is not a safe way to stay sound.
+    /// </summary>
+    public int Score => CorrectPoints * Count(Classification.Correct) + ErrorPoints * Count(Classification.Error)
+                        + WrongPoints * Outcomes.Count(o => o.IsWrong);
+}
+
+/// <summary>The per-tool table of a harness run over several tools (markdown, for benchmarks/soundness/ reports).</summary>
+public static class HarnessReport
+{
+    /// <summary>One markdown table: a row per tool with every judgement's count and the score.</summary>
+    public static string Markdown(IReadOnlyList<(string Tool, HarnessSummary Summary)> runs)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.AppendLine("| tool | instances | found (sat) | proved (unsat) | missed | errors | UNSOUND | invalid cex | refuted labels | unjudged | score |");
+        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var (tool, s) in runs)
+        {
+            int proved = s.Outcomes.Count(o => o.Class == Classification.Correct && o.Status == ResultStatus.Unsat);
+            sb.AppendLine($"| {tool.Replace("|", "\\|")} | {s.Outcomes.Count} | {s.Found} | {proved} | {s.Count(Classification.Missed)} | {s.Count(Classification.Error)} | " +
+                          $"{s.Count(Classification.Unsound)} | {s.Count(Classification.InvalidCounterexample)} | {s.Count(Classification.ControlLabelRefuted)} | {s.Count(Classification.Unjudged)} | {s.Score} |");
+        }
+        sb.AppendLine();
+        sb.AppendLine($"Score: {HarnessSummary.CorrectPoints:+0;-0} per correct answer, {HarnessSummary.ErrorPoints:+0;-0} per error or crash, {HarnessSummary.WrongPoints:+0;-0} per wrong answer, 0 per miss.");
+        return sb.ToString();
+    }
 }
 
 /// <summary>

@@ -27,6 +27,18 @@ public sealed class SoundnessCommandTests
     }
 
     [Fact]
+    public void Several_tools_get_a_row_each_and_one_that_only_errs_fails_the_run()
+    {
+        var (bench, unknown) = BenchWithTool("printf 'unknown\\n' > \"$3\"");
+        var (_, crash) = BenchWithTool("exit 1");
+        var results = Path.Combine(bench, "..", "results2");
+        Assert.Equal(1, Run("soundness", "run", bench, "--tool", unknown, "--tool", crash, "--results-dir", results));
+        var report = File.ReadAllLines(Path.Combine(results, "soundness_report.md"));
+        Assert.Equal(2, report.Count(l => l.StartsWith("| bash ")));
+        Assert.Equal(0, Run("soundness", "run", bench, "--tool", unknown, "--tool", unknown, "--results-dir", Path.Combine(bench, "..", "results3")));
+    }
+
+    [Fact]
     public void A_tool_that_answers_unknown_everywhere_passes_it_has_claimed_nothing_wrong()
     {
         var (bench, tool) = BenchWithTool("printf 'unknown\\n' > \"$3\"");

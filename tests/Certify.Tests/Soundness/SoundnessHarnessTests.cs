@@ -93,4 +93,23 @@ public class SoundnessHarnessTests
         var t = new CommandTool("v {onnx} {vnnlib} {results} {timeout}");
         Assert.Equal("v '/a b.onnx' '/p.vnnlib' '/r' 5", t.Expand("/a b.onnx", "/p.vnnlib", "/r", 5));
     }
+
+    [Fact]
+    public void ErrorsCountAgainstTheScoreAndOnlyErrorsIsFlagged()
+    {
+        var (crash, _) = RunScript("echo boom >&2; exit 3");
+        var (unknown, _) = RunScript("printf 'unknown\\n' > \"$3\"");
+        var (error, _) = RunScript("printf 'error\\n' > \"$3\"");
+        Assert.True(crash.OnlyErrors);
+        Assert.True(crash.Failed);
+        Assert.True(error.OnlyErrors);            // an "error" answer is an error, not a miss
+        Assert.False(unknown.OnlyErrors);
+        Assert.Equal(0, unknown.Score);
+        Assert.Equal(HarnessSummary.ErrorPoints * crash.Outcomes.Count, crash.Score);
+        Assert.True(crash.Score < unknown.Score);
+        var (always, _) = RunScript("printf 'unsat\\n' > \"$3\"");
+        Assert.True(always.Score < crash.Score);  // one UNSOUND answer costs more than crashing everywhere
+        var table = HarnessReport.Markdown([("crash", crash), ("unknown", unknown)]);
+        Assert.Contains($"| crash | 2 | 0 | 0 | 0 | 2 | 0 | 0 | 0 | 0 | {crash.Score} |", table);
+    }
 }
