@@ -143,7 +143,7 @@ public sealed class SoundnessCommand : ICliCommand
         var dir = new Argument<string>("dir") { Description = "Benchmark folder (instances.csv, onnx/, vnnlib/, optional counterexamples/manifest.csv)." };
         var tool = new Option<string[]>("--tool")
         {
-            Description = "Repeat for several tools (each gets a row of the per-tool table). Verifier command with {onnx} {vnnlib} {results} {timeout}; 'certify' for Certify's verifier in-process, 'certify:drop-split-branch' " +
+            Description = "Repeat for several tools (each gets a row of the per-tool table). Verifier command with {onnx} {vnnlib} {results} {timeout}; 'vnncomp:FOLDER' for a VNN-COMP tool folder (its prepare_instance.sh and run_instance.sh); 'certify' for Certify's verifier in-process, 'certify:drop-split-branch' " +
                           "for a deliberately unsound Certify; 'builtin' for the small input-split prover, " +
                           "'builtin:skip-intermediate-bounds' or 'builtin:drop-split-branch' for deliberately unsound variants. " +
                           "Default: $CERTIFY_SOUNDNESS_TOOL or Certify's own verify command.",
@@ -165,7 +165,10 @@ public sealed class SoundnessCommand : ICliCommand
             var verifiers = new List<IVerifierTool>();
             foreach (var spec in specs)
             {
-                try { verifiers.Add((IVerifierTool?)CertifyTool.TryParse(spec) ?? (IVerifierTool?)BuiltinProverTool.TryParse(spec) ?? new CommandTool(spec, parse.GetValue(grace))); }
+                try { verifiers.Add((IVerifierTool?)CertifyTool.TryParse(spec) ?? (IVerifierTool?)BuiltinProverTool.TryParse(spec)
+                                   ?? (spec.StartsWith(SideBySide.VnncompPrefix, StringComparison.Ordinal)
+                                       ? new VnncompTool(spec[SideBySide.VnncompPrefix.Length..], parse.GetValue(grace))
+                                       : new CommandTool(spec, parse.GetValue(grace)))); }
                 catch (ArgumentException e) { throw new CliException(e.Message); }
             }
             var resultsRoot = parse.GetValue(results) ?? Directory.CreateTempSubdirectory("certify-soundness-").FullName;

@@ -38,6 +38,27 @@ public sealed class SoundnessCommandTests
         Assert.Equal(0, Run("soundness", "run", bench, "--tool", unknown, "--tool", unknown, "--results-dir", Path.Combine(bench, "..", "results3")));
     }
 
+    /// <summary>
+    /// A tool given as a VNN-COMP folder (<c>vnncomp:FOLDER</c>) is called through its run_instance.sh: one that answers
+    /// unsat everywhere is caught on the planted instances (exit 1), one that answers unknown passes (exit 0).
+    /// </summary>
+    [Fact]
+    public void A_vnncomp_tool_folder_is_audited_through_run_instance_sh()
+    {
+        var dir = SpikeBenchmark.TempDir();
+        var bench = SpikeBenchmark.Create(Path.Combine(dir, "bench"));
+        string Folder(string name, string answer)
+        {
+            var folder = Path.Combine(dir, name);
+            Directory.CreateDirectory(folder);
+            // run_instance.sh v1 CATEGORY ONNX VNNLIB RESULTS TIMEOUT: the results file is the fifth argument.
+            File.WriteAllText(Path.Combine(folder, "run_instance.sh"), $"#!/usr/bin/env bash\nprintf '{answer}\\n' > \"$5\"\n");
+            return "vnncomp:" + folder;
+        }
+        Assert.Equal(1, Run("soundness", "run", bench, "--tool", Folder("always-unsat", "unsat"), "--results-dir", Path.Combine(dir, "r1")));
+        Assert.Equal(0, Run("soundness", "run", bench, "--tool", Folder("never-sure", "unknown"), "--results-dir", Path.Combine(dir, "r2")));
+    }
+
     [Fact]
     public void A_tool_that_answers_unknown_everywhere_passes_it_has_claimed_nothing_wrong()
     {
