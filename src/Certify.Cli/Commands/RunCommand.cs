@@ -6,6 +6,7 @@ using System.Text;
 using Certify.Cli.Configuration;
 using Certify.Verification;
 using Certify.Verification.Benchmarks;
+using Certify.Verification.Proofs;
 using Certify.Verification.Search;
 using Spectre.Console;
 
@@ -15,7 +16,8 @@ namespace Certify.Cli.Commands;
 /// <c>certify run INSTANCES.csv [--root DIR] [--timeout-scale F] [--out results.csv] [--out-dir DIR] [--vnncomp-csv FILE]</c>:
 /// runs a VNN-COMP instance list and, where labels are known, counts correct / wrong / unknown answers and flags every
 /// disagreement. <c>--out-dir</c> keeps each instance's VNN-COMP result file (<see cref="ResultFolder"/>), with the
-/// counterexample of every sat; <c>--vnncomp-csv</c> writes the competition's <c>results.csv</c> layout (<see cref="VnncompResults"/>).
+/// counterexample of every sat; <c>--certificate-dir</c> writes a certificate of every unsat and an index
+/// (<see cref="CertificateIndex"/>) for <c>check-certificate --certificate-dir</c>; <c>--vnncomp-csv</c> writes the competition's <c>results.csv</c> layout (<see cref="VnncompResults"/>).
 /// <para>Exit codes (<see cref="ExitCodes"/>): 0 when every instance answered (any verdict) and none contradicts its
 /// label; 1 when an answer contradicts a label or an instance ended in error (a crash, an unreadable network: the run
 /// did not measure what it was asked to, and a script must not read that as success); 2 for bad input (the list, an
@@ -43,13 +45,14 @@ public sealed class RunCommand : ICliCommand
             .OneOf("auto", "crown", "alpha-crown", "beta-crown");
         var json = new Option<bool>("--json") { Description = "Print one JSON document on standard output when the run ends (specs/result-json.md): a row per instance with verdict, reason, time and the counterexample when sat, and per-family counts. Progress and the summary table go to standard error." };
         var outDir = new Option<string?>("--out-dir") { Description = "Keep one VNN-COMP result file per instance in this folder (created when missing): FAMILY__NETWORK__PROPERTY.txt with the verdict and, for sat, the counterexample ((X_0 v) ... (Y_0 v)); check one with `certify check-result`." };
+        var certDir = new Option<string?>("--certificate-dir") { Description = "Write a certificate of every unsat to this folder (created when missing): FAMILY__NETWORK__PROPERTY.cert.json.gz (specs/certificate.md), and an index certificates.csv (per instance: paths, result, seconds, certificate file, leaves, or why there is none). Check them all with `certify check-certificate --certificate-dir DIR`. Not with --isolate or --jobs." };
         var vnncompCsv = new Option<string?>("--vnncomp-csv") { Description = "Also write VNN-COMP's results.csv layout to this file: benchmark,onnx,vnnlib,prepare_time,result,run_time per instance, no header." };
         var config = ConfigOption.Create();
         var shard = Certify.Cli.Parallel.Shard.Option();               // parallel and cluster runs: src/Certify.Cli/Parallel
         var jobs = Certify.Cli.Parallel.ParallelRun.JobsOption();
         var cmd = new Command("run", "Run a list of verification instances, write the results, and compare them with published labels. " +
                                      "Exit codes: 0 all answered, none wrong; 1 an answer contradicts a label or an instance ended in error; 2 bad input; 130 interrupted (finish with --resume).")
-            { list, root, scale, maxTimeout, output, outDir, vnncompCsv, family, limit, method, resume, isolate, json, config, shard, jobs };
+            { list, root, scale, maxTimeout, output, outDir, certDir, vnncompCsv, family, limit, method, resume, isolate, json, config, shard, jobs };
         cmd.SetAction(parse =>
         {
             var runClock = Stopwatch.StartNew();
@@ -96,10 +99,21 @@ public sealed class RunCommand : ICliCommand
             if (dirPath is not null) OutputFiles.CheckFolder(dirPath, "--out-dir");
             var vnnPath = parse.GetValue(vnncompCsv);
             OutputFiles.Check(vnnPath, "--vnncomp-csv");
+            var certPath = parse.GetValue(certDir);
+            if (certPath is not null)
+            {
+                // Certificates are recorded by the verifier in this process; a child process or worker would need the request
+                // forwarded, which is not done yet: refused rather than silently writing none.
+                if (runner.Isolate) throw new CliException("--certificate-dir: not with --isolate (certificates are written by in-process runs only)");
+                if (parse.GetValue(jobs) > 1) throw new CliException("--certificate-dir: not with --jobs (certificates are written by in-process runs only)");
+                OutputFiles.CheckFolder(certPath, "--certificate-dir");
+            }
             var limits = runner;
             var jsonRequest = j ? new Certify.Cli.Parallel.ParallelRun.JsonRequest(path, i => limits.InstanceSeconds(i.TimeoutSeconds), runClock) : null;
             if (Certify.Cli.Parallel.ParallelRun.Jobs(parse, parse.GetValue(jobs), instances, outPath, resuming, jsonRequest, ui, vnnPath) is { } parallelExit) return parallelExit;
             var folder = dirPath is null ? null : new ResultFolder(dirPath, instances);
+            var certFolder = certPath is null ? null : new ResultFolder(certPath, instances);
+            if (certPath is not null && !resuming) OutputFiles.Write(certPath, "--certificate-dir", () => CertificateIndex.Reset(certPath));
 
             var rows = new List<Row>();
             using var results = outPath is null ? null : RunResultsFile.Open(outPath, resuming);
@@ -150,13 +164,16 @@ public sealed class RunCommand : ICliCommand
                             var timeout = runner.InstanceSeconds(inst.TimeoutSeconds);
                             var row = childConfig is not null
                                 ? RunIsolated(inst, timeout, childConfig, interrupt.Token)
-                                : RunOne(inst, timeout, verifier, interrupt.Token);
+                                : RunOne(inst, timeout, verifier, interrupt.Token, certFolder is null ? null : CertificateIndex.CertificatePath(certFolder, inst));
                             if (interrupt.IsCancellationRequested) break;          // an interrupted verdict is not a measurement
                             rows.Add(row);
                             var (result, seconds, how) = (row.Result, row.Seconds, row.How);
                             results?.Append(inst, result, seconds);
                             if (vnncomp is not null) OutputFiles.Write(vnnPath!, "--vnncomp-csv", () => vnncomp.Append(inst, result, seconds));
                             if (folder is not null) OutputFiles.Write(folder.PathOf(inst), "--out-dir", () => folder.Write(inst, result, row.X, row.Y));
+                            if (certFolder is not null)
+                                OutputFiles.Write(certPath!, "--certificate-dir", () => CertificateIndex.Append(certPath!,
+                                    CertificateIndex.Entry(inst, result, seconds, CertificateIndex.CertificatePath(certFolder, inst), row.Certificate)));
                             if (inst.Label is { } label && (result is "sat" or "unsat") && result != label)
                                 ui.MarkupLine($"[red bold]WRONG[/] {Markup.Escape(inst.Onnx)} {Markup.Escape(inst.Vnnlib)}: answered {result}, label {label}");
                             if (result == "error") // the reason would otherwise be lost: the results file holds only the word
@@ -195,18 +212,26 @@ public sealed class RunCommand : ICliCommand
 
     /// <summary>One finished instance: its counted result, time and how it was reached; the counterexample when sat.</summary>
     sealed record Row(Instance Inst, string Result, double Seconds, string How, double Timeout,
-                      double[]? X = null, double[]? Y = null, Counterexample? Detail = null);
+                      double[]? X = null, double[]? Y = null, Counterexample? Detail = null, string? Certificate = null);
 
-    /// <summary>Runs one instance in-process; any failure is reported as an error result, never as an answer.</summary>
-    static Row RunOne(Instance inst, double timeoutSeconds, VerifierOptions options, CancellationToken cancel)
+    /// <summary>
+    /// Runs one instance in-process; any failure is reported as an error result, never as an answer. With
+    /// <paramref name="certificate"/>, an unsat writes its certificate there (the row keeps the report's certificate line).
+    /// </summary>
+    static Row RunOne(Instance inst, double timeoutSeconds, VerifierOptions options, CancellationToken cancel, string? certificate = null)
     {
         var clock = Stopwatch.StartNew();
         try
         {
-            var report = Verifier.Verify(inst.Onnx, inst.Vnnlib, options with { Timeout = TimeSpan.FromSeconds(timeoutSeconds) }, cancel);
+            if (certificate is not null) File.Delete(certificate);   // a file from an earlier run must not pass for this one's
+            var report = Verifier.Verify(inst.Onnx, inst.Vnnlib, options with
+            {
+                Timeout = TimeSpan.FromSeconds(timeoutSeconds),
+                Certificate = certificate is null ? null : new CertificateRequest(certificate, inst.Onnx, inst.Vnnlib),
+            }, cancel);
             var word = Counted(report.Verdict.Word, clock.Elapsed.TotalSeconds, timeoutSeconds);
             var cex = word == "sat" ? report.Verdict.Counterexample : null;
-            return new Row(inst, word, clock.Elapsed.TotalSeconds, ResultJson.Reason(report.Verdict), timeoutSeconds, cex?.X, cex?.Y, cex);
+            return new Row(inst, word, clock.Elapsed.TotalSeconds, ResultJson.Reason(report.Verdict), timeoutSeconds, cex?.X, cex?.Y, cex, report.Certificate);
         }
         catch (Exception e)
         {
