@@ -54,6 +54,28 @@ public sealed class BoundResult : IDisposable
     /// </summary>
     public IReadOnlyDictionary<int, Tensor>? LowerCoefficients { get; }
 
+    /// <summary>
+    /// Backward passes over the specification rows that produced <see cref="Lower"/>/<see cref="Upper"/>: 1 for IBP and
+    /// CROWN, the evaluated iterates for alpha-/beta-CROWN (early stop makes it fewer than the iteration count). A work
+    /// counter for searches and tests (no clock).
+    /// </summary>
+    public int RowPasses { get; init; } = 1;
+
+    /// <summary>
+    /// Detaches every tensor of this result from the dispose scopes that hold it, so that it outlives the caller's scope
+    /// (branch and bound hands a root's bounds from one run to the next); the new owner must dispose it.
+    /// </summary>
+    public BoundResult DetachFromDisposeScopes()
+    {
+        Lower.DetachFromDisposeScope();
+        Upper.DetachFromDisposeScope();
+        foreach (var n in _nodes)
+            if (n is { } iv) { iv.Lower.DetachFromDisposeScope(); iv.Upper.DetachFromDisposeScope(); }
+        if (Alphas is not null) foreach (var t in Alphas.Tensors) t.DetachFromDisposeScope();
+        if (LowerCoefficients is not null) foreach (var t in LowerCoefficients.Values) t.DetachFromDisposeScope();
+        return this;
+    }
+
     public void Dispose()
     {
         if (LowerCoefficients is not null) foreach (var t in LowerCoefficients.Values) t.Dispose();
