@@ -186,6 +186,8 @@ public static class ConfigSettings
             c => c.Bounds.ForwardPrefilterMaxInputSize, (c, v) => E(c, o => o with { ForwardPrefilterMaxInputSize = v })),
         Real("bounds", "flattened_refinement_fraction", "refine with one row per needed (sub-problem, neuron) pair below this fraction of the padded layout", NumberRule.InRange(0, 1), "BoundOptions.FlattenedRefinementFraction",
             c => c.Bounds.FlattenedRefinementFraction, (c, v) => E(c, o => o with { FlattenedRefinementFraction = v })),
+        Bool("bounds", "conv_patches", "CROWN refinement of convolution outputs keeps each row as a patch over its window (no dense rows) where conv/elementwise layers reach the input", "BoundOptions.ConvPatches",
+            c => c.Bounds.ConvPatches, (c, v) => E(c, o => o with { ConvPatches = v })),
         Long("bounds", "max_coefficient_elements", "most elements of one coefficient tensor in intermediate passes (larger sets are chunked)", NumberRule.AtLeast(1), "BoundOptions.MaxCoefficientElements",
             c => c.Bounds.MaxCoefficientElements, (c, v) => E(c, o => o with { MaxCoefficientElements = v })),
 

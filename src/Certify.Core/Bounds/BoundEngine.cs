@@ -36,6 +36,7 @@ public sealed class BoundEngine
     readonly long _maxNodeSize;
     readonly bool[] _intervalExact;         // interval bounds of the node are exact (one affine layer over the box): CROWN cannot tighten them
     readonly bool _mirroredPasses;          // every rule's upper pass is its lower pass mirrored: both sides in one pass (BothSides)
+    readonly int[]?[] _patchChains;         // refinement passes from node i run in patch form along this chain (ConvPatches), or null: dense
 
     /// <summary>Prepares bounding of <paramref name="graph"/>; its parameters are converted to the options' dtype and device.</summary>
     /// <exception cref="NotSupportedException">when a node's op has no bound rule (the message names the node).</exception>
@@ -68,7 +69,18 @@ public sealed class BoundEngine
         _intervalExact = IntervalExactNodes(Graph);
         _mirroredPasses = Graph.Nodes.Skip(1).All(n => _rules[n.Id].MirroredPasses);
         IbpFallbackNodes = Graph.Nodes.Where(n => !_rules[n.Id].HasCrownRule(n)).Select(n => $"{n.Name} ({n.Op.Kind})").ToList();
+        // A patch wider than its layer (padding on a small image) would cost more than the dense row: such nodes stay dense.
+        _patchChains = Graph.Nodes.Select(n => Options.ConvPatches && _needsRefinement[n.Id] ? ConvPatches.Chain(Graph, _rules, n.Id) : null)
+            .Select(c => c is not null && ConvPatches.RowElements(Graph, _rules, c) is var (patch, dense) && patch <= dense ? c : null).ToArray();
     }
+
+    /// <summary>
+    /// Nodes whose intermediate-bound refinement runs in patch form (<see cref="ConvPatches"/>) with the number of entries
+    /// of one row's input coefficients in patch and in dense form: the work saved, for tests and logs.
+    /// </summary>
+    public IReadOnlyDictionary<int, (long Patch, long Dense)> PatchRefinements =>
+        Enumerable.Range(0, _patchChains.Length).Where(i => _patchChains[i] is not null)
+            .ToDictionary(i => i, i => ConvPatches.RowElements(Graph, _rules, _patchChains[i]!));
 
     /// <summary>The graph being bounded (in the options' dtype and device).</summary>
     public ComputationGraph Graph { get; }
@@ -320,6 +332,17 @@ public sealed class BoundEngine
                 break;
             }
             using var chunkScope = NewDisposeScope();   // frees this chunk's coefficient tensors before the next one
+            if (_patchChains[id] is { } chain)
+            {
+                // Patch form: no one-hot rows and no dense [rows, C·H·W] coefficients (ConvPatches).
+                var neurons = flatMask is null ? arange(s, s + rows, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(batch, rows) : index.narrow(1, s, rows);
+                if (ConvPatches.BothSides(Graph, _rules, chain, neurons, bounds, relaxations) is { } patched)
+                {
+                    lows.Add(patched.Lower.MoveToOuterDisposeScope()); highs.Add(patched.Upper.MoveToOuterDisposeScope());
+                    pace.Done(rows);
+                    continue;
+                }
+            }
             // One-hot rows: [B, rows, n] (identity rows s.. in the dense case, shared by the batch without copies).
             Tensor a;
             if (flatMask is null)

@@ -93,6 +93,14 @@ public sealed record BoundOptions
     public double FlattenedRefinementFraction { get; init; } = 0.75;
 
     /// <summary>
+    /// CROWN refinement of a convolution's output keeps each row's coefficients as a patch over the row's window of every
+    /// earlier layer (<see cref="ConvPatches"/>) where the layers below are convolutions and elementwise relaxations down
+    /// to the input, instead of dense rows over whole layers: the same bounds (up to the order of floating-point sums) for
+    /// a fraction of the memory and arithmetic. False: dense rows everywhere.
+    /// </summary>
+    public bool ConvPatches { get; init; } = true;
+
+    /// <summary>
     /// Upper limit on the elements of one coefficient tensor during intermediate-bound passes; larger row sets are
     /// processed in chunks to bound memory.
     /// </summary>

@@ -11,8 +11,23 @@ namespace Certify.Operators;
 /// float32 libtorch bug), so <c>A_in = conv_transpose(A, W)</c> with the
 /// output padding that restores the input size; the constant is <c>Σ_c bias_c · Σ_spatial A</c>.
 /// </summary>
-public sealed class ConvRule : AffineRule<ConvOp>
+public sealed class ConvRule : AffineRule<ConvOp>, IPatchesRule
 {
+    /// <summary>A 2-d convolution without groups or dilation is a plain window map (<see cref="ConvPatches"/>); others keep the dense pass.</summary>
+    public PatchWindow? Window(Node node)
+    {
+        var op = (ConvOp)node.Op;
+        if (op.SpatialDims != 2 || op.Groups != 1 || op.Dilations.Any(d => d != 1)) return null;
+        return new PatchWindow(op.Weight, op.Bias, op.Strides, op.Pads.Take(2).ToArray());
+    }
+
+    /// <summary>The adjoint on a batch of output windows: the transposed convolution with the op's stride and no padding.</summary>
+    public Tensor TransposePatches(Node node, Tensor patches)
+    {
+        var op = (ConvOp)node.Op;
+        return TransposedConvolution.Apply2d(patches, op.Weight, null, op.Strides, new long[] { 0, 0 }, new long[] { 0, 0 }, new long[] { 1, 1 }, 1);
+    }
+
     protected override bool WeightsAreEntries => true;
 
     protected override Interval Ibp(ConvOp op, Node node, IReadOnlyList<Interval> inputs) =>
