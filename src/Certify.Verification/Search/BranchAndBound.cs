@@ -249,70 +249,61 @@ public sealed class BranchAndBound
         bool root = count == 1 && batch["depth"].max().ToInt32() == 0;
         // A root bounded by an earlier run (the verifier's root stage) is not bounded again; see RootBounds.
         var adopted = root ? run.Start?.Take(_graph, Options.DType, engines.Search.Options.Method, regionIndex) : null;
-        var bounds = adopted ?? brancher.Bound(engines.Search, batch, rows.C, reuseCarried: true);
-        bool keptRoot = false;
-        try
+        using var bounds = adopted ?? brancher.Bound(engines.Search, batch, rows.C, reuseCarried: true);
+        if (adopted is null) { run.EngineCalls++; run.RowPasses += bounds.RowPasses; }
+        else { run.RootsReused++; brancher.Adopted(rows.C); }
+        run.Bounded += count;
+        var lower = bounds.Lower.to_type(ScalarType.Float32);                                      // [B, S]
+        var rhs = rows.Rhs.to_type(ScalarType.Float32).unsqueeze(0);                              // [1, S]
+        var best = maximum(batch["best"], lower - rhs);                                           // a parent's bound holds on its children
+        var tolerance = Options.Tolerance * (1 + rhs.abs() + (best + rhs).abs());
+        // Only a finite bound proves a row: NaN fails every comparison, and +inf (an overflow; with Certify's finite
+        // parameters a sound lower bound on a finite box is finite) is refused explicitly rather than by inf > inf.
+        var provenRow = best.gt(tolerance).logical_and(best.isfinite());
+        var proven = rows.AllDisjunctsRefuted(provenRow);                                         // [B]
+        if (brancher.Empty(bounds) is { } empty) proven = proven.logical_or(empty);
+        var close = proven.logical_not().logical_and(rows.AllDisjunctsRefuted(best.gt(0)));
+        Options.Recorder?.Closed(new ClosedDomains(regionIndex, batch["lo"], batch["hi"], batch.Has("split") ? batch["split"] : null,
+            proven, bounds, arange(count, dtype: ScalarType.Int64)));
+        if (Options.DType != ScalarType.Float64 && !run.Deadline.IsPast && close.any().ToBoolean())
         {
-            if (adopted is null) { run.EngineCalls++; run.RowPasses += bounds.RowPasses; }
-            else { run.RootsReused++; brancher.Adopted(rows.C); }
-            run.Bounded += count;
-            var lower = bounds.Lower.to_type(ScalarType.Float32);                                      // [B, S]
-            var rhs = rows.Rhs.to_type(ScalarType.Float32).unsqueeze(0);                              // [1, S]
-            var best = maximum(batch["best"], lower - rhs);                                           // a parent's bound holds on its children
-            var tolerance = Options.Tolerance * (1 + rhs.abs() + (best + rhs).abs());
-            // Only a finite bound proves a row: NaN fails every comparison, and +inf (an overflow; with Certify's finite
-            // parameters a sound lower bound on a finite box is finite) is refused explicitly rather than by inf > inf.
-            var provenRow = best.gt(tolerance).logical_and(best.isfinite());
-            var proven = rows.AllDisjunctsRefuted(provenRow);                                         // [B]
-            if (brancher.Empty(bounds) is { } empty) proven = proven.logical_or(empty);
-            var close = proven.logical_not().logical_and(rows.AllDisjunctsRefuted(best.gt(0)));
-            Options.Recorder?.Closed(new ClosedDomains(regionIndex, batch["lo"], batch["hi"], batch.Has("split") ? batch["split"] : null,
-                proven, bounds, arange(count, dtype: ScalarType.Int64)));
-            if (Options.DType != ScalarType.Float64 && !run.Deadline.IsPast && close.any().ToBoolean())
-            {
-                var idx = close.nonzero().squeeze(1);
-                using var sub = batch.Select(idx);
-                using var b64 = brancher.Bound(engines.Float64, sub, rows.C64, reuseCarried: false);
-                run.EngineCalls++;
-                run.Rechecks += idx.shape[0];
-                var m64 = b64.Lower - rows.Rhs64.unsqueeze(0);
-                var ok64 = m64.gt(1e-9 * (1 + rows.Rhs64.abs().unsqueeze(0) + b64.Lower.abs())).logical_and(m64.isfinite());
-                var proven64 = rows.AllDisjunctsRefuted(provenRow.index_select(0, idx).logical_or(ok64));
-                Options.Recorder?.Closed(new ClosedDomains(regionIndex, sub["lo"], sub["hi"], sub.Has("split") ? sub["split"] : null,
-                    proven64, b64, arange(idx.shape[0], dtype: ScalarType.Int64)));
-                proven = proven.index_put_(proven.index_select(0, idx).logical_or(proven64), idx);
-            }
-            long verified = proven.sum().ToInt64();
-            run.Verified += verified;
-            if (verified == count) return (null, null);
-            if (root && run.Keep is not null)
-            {
-                run.Keep.Keep(_graph, Options.DType, regionIndex, bounds.DetachFromDisposeScopes());
-                keptRoot = true;
-            }
-            var openIndex = proven.logical_not().nonzero().squeeze(1);                                // [b]
-            using var open = batch.Select(openIndex);
-            open["best"] = best.index_select(0, openIndex);
-            var (targetRow, score) = rows.Target(open["best"]);
-            open["score"] = score;
-            run.MaxDepth = Math.Max(run.MaxDepth, open["depth"].max().ToInt32() + 1);
-            var candidate = FindCandidate(open, bounds, openIndex, rows, regionIndex);
-            if (candidate is not null) return (candidate, null);
-            // Out of time: the open sub-problems go back unsplit (branching costs a CROWN pass per candidate split, 2.6 s on
-            // ml4acopf past the deadline) and the run stops with them in its queue.
-            if (run.Deadline.IsPast) return (null, open.Select(arange(open.Count, dtype: ScalarType.Int64)));
-            var children = brancher.Branch(open, bounds, openIndex, targetRow);
-            if (Options.UnsoundDropSecondChildForTesting)
-            {
-                // Children are laid out [first children of every domain; second children]: keep the first half only.
-                using var firstHalf = arange(children.Count / 2, dtype: ScalarType.Int64, device: children["lo"].device);
-                var kept = children.Select(firstHalf);
-                children.Dispose();
-                children = kept;
-            }
-            return (null, children);
+            var idx = close.nonzero().squeeze(1);
+            using var sub = batch.Select(idx);
+            using var b64 = brancher.Bound(engines.Float64, sub, rows.C64, reuseCarried: false);
+            run.EngineCalls++;
+            run.Rechecks += idx.shape[0];
+            var m64 = b64.Lower - rows.Rhs64.unsqueeze(0);
+            var ok64 = m64.gt(1e-9 * (1 + rows.Rhs64.abs().unsqueeze(0) + b64.Lower.abs())).logical_and(m64.isfinite());
+            var proven64 = rows.AllDisjunctsRefuted(provenRow.index_select(0, idx).logical_or(ok64));
+            Options.Recorder?.Closed(new ClosedDomains(regionIndex, sub["lo"], sub["hi"], sub.Has("split") ? sub["split"] : null,
+                proven64, b64, arange(idx.shape[0], dtype: ScalarType.Int64)));
+            proven = proven.index_put_(proven.index_select(0, idx).logical_or(proven64), idx);
         }
-        finally { if (!keptRoot) bounds.Dispose(); }
+        long verified = proven.sum().ToInt64();
+        run.Verified += verified;
+        if (verified == count) return (null, null);
+        if (root && run.Keep is not null) run.Keep.Keep(_graph, Options.DType, regionIndex, bounds.DetachedCopy());
+        var openIndex = proven.logical_not().nonzero().squeeze(1);                                // [b]
+        using var open = batch.Select(openIndex);
+        open["best"] = best.index_select(0, openIndex);
+        var (targetRow, score) = rows.Target(open["best"]);
+        open["score"] = score;
+        run.MaxDepth = Math.Max(run.MaxDepth, open["depth"].max().ToInt32() + 1);
+        var candidate = FindCandidate(open, bounds, openIndex, rows, regionIndex);
+        if (candidate is not null) return (candidate, null);
+        // Out of time: the open sub-problems go back unsplit (branching costs a CROWN pass per candidate split, 2.6 s on
+        // ml4acopf past the deadline) and the run stops with them in its queue.
+        if (run.Deadline.IsPast) return (null, open.Select(arange(open.Count, dtype: ScalarType.Int64)));
+        var children = brancher.Branch(open, bounds, openIndex, targetRow);
+        if (Options.UnsoundDropSecondChildForTesting)
+        {
+            // Children are laid out [first children of every domain; second children]: keep the first half only.
+            using var firstHalf = arange(children.Count / 2, dtype: ScalarType.Int64, device: children["lo"].device);
+            var kept = children.Select(firstHalf);
+            children.Dispose();
+            children = kept;
+        }
+        return (null, children);
     }
 
     /// <summary>
