@@ -104,6 +104,9 @@ public static class ConvPatches
             var (ls, us) = (PerSample(rel.LowerSlope), PerSample(rel.UpperSlope));
             var (lbias, ubias) = (PerSample(rel.LowerBias), PerSample(rel.UpperBias));
             if (ls is null || us is null || (rel.LowerBias is not null && lbias is null) || (rel.UpperBias is not null && ubias is null)) return null;
+            // A rule may check its operator's domain in its own backward step (a box outside it gives lines that are not
+            // finite): such a box goes the dense way, where the rule's step reports it.
+            if (!new[] { ls, us, lbias, ubias }.All(t => t is null || t.isfinite().all().item<bool>())) return null;
             // The lower pass by sign of the coefficients, as Relax.Elementwise: the lower line where A ≥ 0, the upper elsewhere.
             var positive = p.ge(0);
             Tensor G(Tensor v) => Gather(v.expand(input.Lower.shape), k, s, pad, oi, oj);
