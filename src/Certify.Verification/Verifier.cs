@@ -330,9 +330,11 @@ public sealed class Verifier
         }
 
         double? rootMargin = null;
+        // The root stage's unproven roots, handed to branch and bound so that it does not bound them again.
+        using var roots = new RootBounds();
         if (Options.RootBoundsFirst)
         {
-            var root = RootBounds(deadline, NewRecorder, Step, clock);
+            var root = RootBounds(deadline, NewRecorder, Step, clock, roots);
             if (root.Verdict is { } decided)
             {
                 if (decided.Kind == VerdictKind.Unsat) WriteCertificate(root.Recorder);
@@ -363,7 +365,7 @@ public sealed class Verifier
             recorder = NewRecorder();
             var bab = new BranchAndBound(_graph, Options.Bab with { TimeLimit = null, Recorder = recorder ?? Options.Bab.Recorder });
             BabResult result;
-            try { result = bab.Run(_spec, end); }
+            try { result = bab.Run(_spec, end, roots); }
             catch (Certify.Operators.OperatorDomainException e)
             {
                 // A bound rule refused a box outside its operator's domain (a divisor interval containing 0, ...). No exact
@@ -431,7 +433,9 @@ public sealed class Verifier
     /// itself, and bisecting it (what happens to an unproven root before the limit stops the run) costs nothing, while a
     /// neuron split would cost branching passes. A candidate from the root's sampling is re-checked like any other.
     /// </summary>
-    RootOutcome RootBounds(Deadline deadline, Func<CertificateRecorder?> newRecorder, Action<string> step, Stopwatch clock)
+    /// <para>Each unproven root's bounds are left in <paramref name="keep"/> (the last method's, alpha-CROWN when it ran), from
+    /// which the main search starts instead of bounding the root again (<see cref="Search.RootBounds"/>).</para>
+    RootOutcome RootBounds(Deadline deadline, Func<CertificateRecorder?> newRecorder, Action<string> step, Stopwatch clock, RootBounds keep)
     {
         double? worst = null;
         // A method the user chose for the search (--method crown, ibp) is the root's too: alpha-CROWN's optimised
@@ -463,7 +467,7 @@ public sealed class Verifier
             for (int r = 0; r < _spec.Regions.Count; r++)
             {
                 BabResult result;
-                try { result = bab.Run(_spec.Regions[r], end, r); }
+                try { result = bab.Run(_spec.Regions[r], end, r, keep); }
                 catch (Certify.Operators.OperatorDomainException e)
                 {
                     // Branch and bound reports the refusal with its reason; the root stage only makes way for it.

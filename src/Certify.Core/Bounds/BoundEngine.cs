@@ -36,6 +36,7 @@ public sealed class BoundEngine
     readonly long _maxNodeSize;
     readonly bool[] _intervalExact;         // interval bounds of the node are exact (one affine layer over the box): CROWN cannot tighten them
     readonly bool _mirroredPasses;          // every rule's upper pass is its lower pass mirrored: both sides in one pass (BothSides)
+    readonly int[]?[] _patchChains;         // refinement passes from node i run in patch form along this chain (ConvPatches), or null: dense
 
     /// <summary>Prepares bounding of <paramref name="graph"/>; its parameters are converted to the options' dtype and device.</summary>
     /// <exception cref="NotSupportedException">when a node's op has no bound rule (the message names the node).</exception>
@@ -68,7 +69,18 @@ public sealed class BoundEngine
         _intervalExact = IntervalExactNodes(Graph);
         _mirroredPasses = Graph.Nodes.Skip(1).All(n => _rules[n.Id].MirroredPasses);
         IbpFallbackNodes = Graph.Nodes.Where(n => !_rules[n.Id].HasCrownRule(n)).Select(n => $"{n.Name} ({n.Op.Kind})").ToList();
+        // A patch wider than its layer (padding on a small image) would cost more than the dense row: such nodes stay dense.
+        _patchChains = Graph.Nodes.Select(n => Options.ConvPatches && _needsRefinement[n.Id] ? ConvPatches.Chain(Graph, _rules, n.Id) : null)
+            .Select(c => c is not null && ConvPatches.RowElements(Graph, _rules, c) is var (patch, dense) && patch <= dense ? c : null).ToArray();
     }
+
+    /// <summary>
+    /// Nodes whose intermediate-bound refinement runs in patch form (<see cref="ConvPatches"/>) with the number of entries
+    /// of one row's input coefficients in patch and in dense form: the work saved, for tests and logs.
+    /// </summary>
+    public IReadOnlyDictionary<int, (long Patch, long Dense)> PatchRefinements =>
+        Enumerable.Range(0, _patchChains.Length).Where(i => _patchChains[i] is not null)
+            .ToDictionary(i => i, i => ConvPatches.RowElements(Graph, _rules, _patchChains[i]!));
 
     /// <summary>The graph being bounded (in the options' dtype and device).</summary>
     public ComputationGraph Graph { get; }
@@ -97,6 +109,7 @@ public sealed class BoundEngine
         var spec = SpecMatrix(c, batch);                                     // [B, S, *outShape]
         Tensor rowsL, rowsU;
         AlphaState? alphas = null;
+        int rowPasses = 1;
         // Past the deadline (the intermediate bounds above are then mostly interval bounds already), the rows get IBP's
         // bound instead of a CROWN pass: a sound bound at once. One CROWN pass with ml4acopf's 276 rows took 4 s, and the
         // caller is out of time anyway.
@@ -122,7 +135,7 @@ public sealed class BoundEngine
                 break;
             }
             default:
-                (rowsL, rowsU, alphas) = OptimiseAlpha(spec, bounds, sub, relaxations);
+                (rowsL, rowsU, alphas, rowPasses) = OptimiseAlpha(spec, bounds, sub, relaxations);
                 if (capture is not null)
                     using (no_grad())
                         _detachedCrown.Value.Backward(Graph.OutputId, spec.detach(), null, bounds.Select(b => b?.Detach()).ToArray(), alphas, captureLower: capture);
@@ -155,7 +168,7 @@ public sealed class BoundEngine
                 coefficients[id] = own;
             }
         }
-        return new BoundResult(method, rowsL, rowsU, nodes, fallbacks, alphas, coefficients);
+        return new BoundResult(method, rowsL, rowsU, nodes, fallbacks, alphas, coefficients) { RowPasses = rowPasses };
     }
 
     /// <summary>
@@ -319,6 +332,17 @@ public sealed class BoundEngine
                 break;
             }
             using var chunkScope = NewDisposeScope();   // frees this chunk's coefficient tensors before the next one
+            if (_patchChains[id] is { } chain)
+            {
+                // Patch form: no one-hot rows and no dense [rows, C·H·W] coefficients (ConvPatches).
+                var neurons = flatMask is null ? arange(s, s + rows, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(batch, rows) : index.narrow(1, s, rows);
+                if (ConvPatches.BothSides(Graph, _rules, chain, neurons, bounds, relaxations) is { } patched)
+                {
+                    lows.Add(patched.Lower.MoveToOuterDisposeScope()); highs.Add(patched.Upper.MoveToOuterDisposeScope());
+                    pace.Done(rows);
+                    continue;
+                }
+            }
             // One-hot rows: [B, rows, n] (identity rows s.. in the dense case, shared by the batch without copies).
             Tensor a;
             if (flatMask is null)
@@ -497,7 +521,7 @@ public sealed class BoundEngine
     /// ≥ 0), so the best one per sub-problem and row is kept, with its parameters. Iteration 0 evaluates CROWN's choices
     /// (or a parent's), so the result is never looser than CROWN's.
     /// </summary>
-    (Tensor Lower, Tensor Upper, AlphaState Alphas) OptimiseAlpha(Tensor spec, Interval?[] bounds, SubproblemInputs sub, RelaxationCache relaxations)
+    (Tensor Lower, Tensor Upper, AlphaState Alphas, int Passes) OptimiseAlpha(Tensor spec, Interval?[] bounds, SubproblemInputs sub, RelaxationCache relaxations)
     {
         // The optimisation differentiates only with respect to the parameters and multipliers: detach everything else.
         var fixedBounds = bounds.Select(b => b?.Detach()).ToArray();
@@ -534,6 +558,8 @@ public sealed class BoundEngine
         }
         var best = new AlphaState();
         Tensor? bestL = null, bestU = null;
+        int passes = 0;
+        var stop = new EarlyStop(Options, sub.StopWhenProved, batch, rows);
 
         // One Adam phase: iteration 0 evaluates the current parameters; the best bound per row (and its parameters) is kept.
         void Phase(int iterations, IReadOnlyList<(List<TorchSharp.Modules.Parameter> Group, double Rate, double Max)> groups)
@@ -541,6 +567,7 @@ public sealed class BoundEngine
             var all = groups.SelectMany(g => g.Group).ToList();
             var optimizers = groups.Where(g => g.Group.Count > 0).Select(g => (Opt: optim.Adam(g.Group, g.Rate), g.Group, g.Max)).ToList();
             if (all.Count == 0) iterations = 0;
+            stop.Restart();
             try
             {
                 var until = sub.OptimiseUntil;
@@ -552,6 +579,7 @@ public sealed class BoundEngine
                     iterationStart = System.Diagnostics.Stopwatch.GetTimestamp();
                     using var iterScope = NewDisposeScope();
                     var (lo, hi) = crown.Backward(Graph.OutputId, c, needUpper ? c : null, fixedBounds, alphas, relaxations: relaxations);
+                    passes++;
                     using (no_grad())
                     {
                         var loD = lo!.detach(); var hiD = hi?.detach();
@@ -572,6 +600,9 @@ public sealed class BoundEngine
                     // Stop at the deadline, or before it when the last iteration took longer than the time left (one iteration
                     // of beta-CROWN on a large network takes seconds; the best bound so far is kept either way).
                     if (it == iterations || until.IsPast || (until.HasTimeLimit && until.Remaining < lastIteration)) break;
+                    // Every row proven, or no row's best bound moved by more than the tolerance over the last window of
+                    // iterations: further steps would cost a pass each for (almost) nothing (see BoundOptions.EarlyStopWindow).
+                    if (stop.Done(bestL!, bestU)) break;
                     var loss = -lo!.sum();
                     if (hi is not null) loss = loss + hi.sum();
                     if (!loss.requires_grad) break; // nothing reaches the rows (e.g. cut off by an IBP fallback): nothing to optimise
@@ -636,9 +667,10 @@ public sealed class BoundEngine
             }
         }
         alphas.Dispose();
+        stop.Dispose();
         bestL ??= full(batch, rows, double.NegativeInfinity, dtype: c.dtype, device: c.device);
         var upper = bestU ?? full(batch, rows, double.PositiveInfinity, dtype: c.dtype, device: c.device);
-        return (bestL, upper, best);
+        return (bestL, upper, best, passes);
     }
 
     /// <summary>

@@ -46,6 +46,22 @@ public sealed record BoundOptions
     /// </summary>
     public int BetaIterations { get; init; } = 20;
 
+    /// <summary>
+    /// Early stop of alpha-/beta-CROWN: a phase ends before its <see cref="AlphaIterations"/> (or <see cref="BetaIterations"/>)
+    /// when no row's best bound moved by more than <see cref="EarlyStopAbsolute"/> + <see cref="EarlyStopRelative"/>·|bound|
+    /// over this many iterations, rows already proven for the caller (<see cref="SubproblemInputs.StopWhenProved"/>) not
+    /// counted. Why: in branch and bound most batches reach their bound in a few Adam steps and the remaining iterations
+    /// each cost a full backward pass for a change in the fourth digit. The bound returned is the best iterate, so it can only
+    /// be looser than without the rule, never unsound. 0 turns the stall rule off (every iteration runs).
+    /// </summary>
+    public int EarlyStopWindow { get; init; } = 4;
+
+    /// <summary>Relative part of the early-stop threshold (see <see cref="EarlyStopWindow"/>), a fraction of |bound|.</summary>
+    public double EarlyStopRelative { get; init; } = 1e-3;
+
+    /// <summary>Absolute part of the early-stop threshold (see <see cref="EarlyStopWindow"/>), in the rows' units.</summary>
+    public double EarlyStopAbsolute { get; init; } = 1e-4;
+
     /// <summary>Adam learning rate for the beta multipliers (their scale is that of the pre-activation coefficients).</summary>
     public double BetaLearningRate { get; init; } = 0.05;
 
@@ -75,6 +91,14 @@ public sealed record BoundOptions
     /// <see cref="BoundEngine"/>. 0 always pads.
     /// </summary>
     public double FlattenedRefinementFraction { get; init; } = 0.75;
+
+    /// <summary>
+    /// CROWN refinement of a convolution's output keeps each row's coefficients as a patch over the row's window of every
+    /// earlier layer (<see cref="ConvPatches"/>) where the layers below are convolutions and elementwise relaxations down
+    /// to the input, instead of dense rows over whole layers: the same bounds (up to the order of floating-point sums) for
+    /// a fraction of the memory and arithmetic. False: dense rows everywhere.
+    /// </summary>
+    public bool ConvPatches { get; init; } = true;
 
     /// <summary>
     /// Upper limit on the elements of one coefficient tensor during intermediate-bound passes; larger row sets are

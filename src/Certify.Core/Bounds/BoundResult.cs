@@ -54,6 +54,37 @@ public sealed class BoundResult : IDisposable
     /// </summary>
     public IReadOnlyDictionary<int, Tensor>? LowerCoefficients { get; }
 
+    /// <summary>
+    /// Backward passes over the specification rows that produced <see cref="Lower"/>/<see cref="Upper"/>: 1 for IBP and
+    /// CROWN, the evaluated iterates for alpha-/beta-CROWN (early stop makes it fewer than the iteration count). A work
+    /// counter for searches and tests (no clock).
+    /// </summary>
+    public int RowPasses { get; init; } = 1;
+
+    /// <summary>
+    /// A copy of this result that owns clones of all of its tensors, outside every dispose scope, so that it outlives the
+    /// caller's scope (branch and bound hands a root's bounds from one run to the next, <c>RootBounds</c>); the new owner
+    /// disposes it. Node bounds that share a tensor here get separate clones.
+    /// </summary>
+    public BoundResult DetachedCopy()
+    {
+        static Tensor Own(Tensor t) => t.detach().clone().DetachFromDisposeScope();
+        var nodes = _nodes.Select(n => n is { } iv ? new Interval(Own(iv.Lower), Own(iv.Upper)) : (Interval?)null).ToArray();
+        AlphaState? alphas = null;
+        if (Alphas is not null)
+        {
+            alphas = new AlphaState();
+            foreach (var (k, v) in Alphas.LowerPass) alphas.LowerPass[k] = Own(v);
+            foreach (var (k, v) in Alphas.UpperPass) alphas.UpperPass[k] = Own(v);
+            foreach (var (k, v) in Alphas.BetaLowerPass) alphas.BetaLowerPass[k] = Own(v);
+            foreach (var (k, v) in Alphas.BetaUpperPass) alphas.BetaUpperPass[k] = Own(v);
+            foreach (var (k, v) in Alphas.SplitSigns) alphas.SplitSigns[k] = Own(v);
+            foreach (var (k, v) in Alphas.SplitPoints) alphas.SplitPoints[k] = Own(v);
+        }
+        var coefficients = LowerCoefficients?.ToDictionary(kv => kv.Key, kv => Own(kv.Value));
+        return new BoundResult(Method, Own(Lower), Own(Upper), nodes, IbpFallbacks, alphas, coefficients) { RowPasses = RowPasses };
+    }
+
     public void Dispose()
     {
         if (LowerCoefficients is not null) foreach (var t in LowerCoefficients.Values) t.Dispose();

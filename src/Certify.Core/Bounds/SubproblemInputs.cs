@@ -50,6 +50,13 @@ public sealed class SubproblemInputs
     /// </summary>
     public Deadline OptimiseUntil { get; init; }
 
+    /// <summary>
+    /// The caller's proof targets of the rows (<see cref="ProofTargets"/>): alpha-/beta-CROWN stops a phase as soon as every
+    /// row of every sub-problem clears its target (with <see cref="NeedUpper"/> false), or is proven or stalled (see
+    /// <see cref="EarlyStop"/>). Null (default): only the stall rule of <see cref="BoundOptions.EarlyStopWindow"/> applies.
+    /// </summary>
+    public ProofTargets? StopWhenProved { get; init; }
+
     /// <summary>When false only the lower bounds of the rows are computed (upper bounds are +inf); saves half the work.</summary>
     public bool NeedUpper { get; init; } = true;
 

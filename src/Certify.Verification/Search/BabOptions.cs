@@ -76,6 +76,26 @@ public sealed record BabOptions
     public int BetaIterations { get; init; } = 10;
 
     /// <summary>
+    /// Early stop of each batch's alpha/beta phases when no row's best bound moved by more than
+    /// <see cref="EarlyStopAbsolute"/> + <see cref="EarlyStopRelative"/>·|bound| over this many iterations
+    /// (<see cref="BoundOptions.EarlyStopWindow"/>; the root stage's alpha-CROWN uses it too); 0: every iteration runs.
+    /// </summary>
+    public int EarlyStopWindow { get; init; } = new BoundOptions().EarlyStopWindow;
+
+    /// <summary>Relative part of the early-stop threshold (<see cref="BoundOptions.EarlyStopRelative"/>).</summary>
+    public double EarlyStopRelative { get; init; } = new BoundOptions().EarlyStopRelative;
+
+    /// <summary>Absolute part of the early-stop threshold (<see cref="BoundOptions.EarlyStopAbsolute"/>).</summary>
+    public double EarlyStopAbsolute { get; init; } = new BoundOptions().EarlyStopAbsolute;
+
+    /// <summary>
+    /// Stop a batch's alpha/beta phase as soon as every row of every sub-problem clears its d by the search's margin
+    /// (<see cref="Tolerance"/>): a bound beyond the proof is not needed (<see cref="SubproblemInputs.StopWhenProved"/>).
+    /// Proofs are decided from the bounds returned either way.
+    /// </summary>
+    public bool EarlyStopWhenProved { get; init; } = true;
+
+    /// <summary>
     /// Neuron splitting with alpha-/beta-CROWN: children start from their parent's best relaxation parameters (of every
     /// optimisable node: ReLU slopes, sigmoid tangent points, ...) and multipliers (a much better start than CROWN's
     /// choices and zero multipliers), carried per sub-problem when there are at most <see cref="MaxInheritedParameters"/>

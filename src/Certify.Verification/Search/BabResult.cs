@@ -32,12 +32,18 @@ public sealed record BabCandidate(int Region, double[] Input, double[] Output);
 /// smallest best row margin <c>lower(c·y) − d</c>); +inf when none is open. Negative values say how far the bounds are from a proof.
 /// </param>
 /// <param name="Elapsed">Wall-clock time.</param>
+/// <param name="RowPasses">
+/// Backward passes over the specification rows in the search's own engine calls (one per CROWN call, one per evaluated
+/// alpha/beta iterate; float64 re-checks not counted): the work counter of the optimisation, which early stop lowers.
+/// </param>
+/// <param name="RootsReused">Roots taken from an earlier run's bounds instead of being bounded again (<see cref="RootBounds"/>).</param>
 public sealed record BabStatistics(SplitStrategy Strategy, long DomainsBounded, long DomainsVerified, long Float64Rechecks, long EngineCalls,
-    int MaxDepth, long QueueSize, double WorstBound, TimeSpan Elapsed)
+    int MaxDepth, long QueueSize, double WorstBound, TimeSpan Elapsed, long RowPasses = 0, long RootsReused = 0)
 {
     /// <summary>One line for logs.</summary>
     public override string ToString() =>
-        $"{Strategy}: {DomainsBounded} domains bounded ({DomainsVerified} proven, {Float64Rechecks} float64 rechecks), {EngineCalls} engine calls, " +
+        $"{Strategy}: {DomainsBounded} domains bounded ({DomainsVerified} proven, {Float64Rechecks} float64 rechecks), {EngineCalls} engine calls" +
+        $" ({RowPasses} row passes{(RootsReused > 0 ? $", {RootsReused} root(s) from the root stage" : "")}), " +
         $"depth {MaxDepth}, queue {QueueSize}, worst bound {WorstBound:G4}, {Elapsed.TotalSeconds:0.00} s";
 }
 

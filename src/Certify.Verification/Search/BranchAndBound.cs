@@ -1,6 +1,7 @@
 using TorchSharp;
 using System.Diagnostics;
 using Certify.Bounds;
+using Certify.Bounds.Rules;
 using Certify.Graph;
 using Certify.Spec;
 using static TorchSharp.torch;
@@ -46,6 +47,7 @@ public sealed class BranchAndBound
         var bo = new BoundOptions
         {
             Method = Method, DType = Options.DType, AlphaIterations = Options.AlphaIterations, BetaIterations = Options.BetaIterations,
+            EarlyStopWindow = Options.EarlyStopWindow, EarlyStopRelative = Options.EarlyStopRelative, EarlyStopAbsolute = Options.EarlyStopAbsolute,
         };
         // Every engine is built here, not on first use: an engine that converts the graph's parameters (a float64 twin of a
         // float32 graph) owns the converted tensors, and built inside a search step they would belong to that step's
@@ -104,11 +106,16 @@ public sealed class BranchAndBound
     /// from now, whichever comes first. The deadline reaches the bound engine's inner loops too, so one slow batch stops
     /// early (with sound, looser bounds) instead of running past it.
     /// </summary>
-    public BabResult Run(Specification spec, Deadline deadline)
+    /// <para>
+    /// <paramref name="start"/>: root bounds left by an earlier run (the verifier's root stage, see <see cref="RootBounds"/>);
+    /// a region whose root is held there and fits this run starts from it instead of bounding its root again, and the
+    /// result is taken over (disposed by this run).
+    /// </para>
+    public BabResult Run(Specification spec, Deadline deadline, RootBounds? start = null)
     {
         if (spec.InputSize != _graph.InputSize || spec.OutputSize != _graph.OutputSize)
             throw new ArgumentException($"the specification has {spec.InputSize} inputs and {spec.OutputSize} outputs but the network has {_graph.InputSize} and {_graph.OutputSize}");
-        var run = new RunState(Options, Strategy, deadline);
+        var run = new RunState(Options, Strategy, deadline) { Start = start };
         BabStatus? stop = null;
         for (int r = 0; r < spec.Regions.Count; r++)
         {
@@ -146,10 +153,14 @@ public sealed class BranchAndBound
     public BabResult Run(InputRegion region, int regionIndex = 0, CancellationToken cancel = default) =>
         Run(region, Deadline.Cancelled(cancel), regionIndex);
 
-    /// <summary>Searches one region until <paramref name="deadline"/> or <see cref="BabOptions.TimeLimit"/>, whichever comes first.</summary>
-    public BabResult Run(InputRegion region, Deadline deadline, int regionIndex = 0)
+    /// <summary>
+    /// Searches one region until <paramref name="deadline"/> or <see cref="BabOptions.TimeLimit"/>, whichever comes first.
+    /// When <paramref name="keep"/> is given and the root is not proven, its bounds are kept there for a later run (with the
+    /// coefficients of every branchable node, which a neuron-split search scores by), see <see cref="RootBounds"/>.
+    /// </summary>
+    public BabResult Run(InputRegion region, Deadline deadline, int regionIndex = 0, RootBounds? keep = null)
     {
-        var run = new RunState(Options, Strategy, deadline);
+        var run = new RunState(Options, Strategy, deadline) { Keep = keep };
         var (status, candidate) = Search(region, regionIndex, run);
         run.Report(regionIndex, 0, force: true);
         return new BabResult(status, candidate, run.Statistics());
@@ -162,7 +173,7 @@ public sealed class BranchAndBound
         using var rows = new UnsafeRows(region, (int)_graph.OutputSize, Options.DType);
         using var pool = new DomainPool();
         Brancher first = Strategy == SplitStrategy.InputSplit
-            ? new InputBrancher(_engines.Search, Options.InputSplitCoefficientFloor)
+            ? new InputBrancher(_engines.Search, Options.InputSplitCoefficientFloor, run.Keep is null ? null : BranchableNodes())
             : new NeuronBrancher(_engines.Search, Options);
         if (Seed(region, regionIndex, rows, pool, first) is { } unsafeEverywhere) return unsafeEverywhere;
         if (!Portfolio) return Drain(regionIndex, run, rows, pool, first, _engines, phaseOver: null)!.Value;
@@ -177,6 +188,10 @@ public sealed class BranchAndBound
         var alpha = _alphaEngines!;
         return Drain(regionIndex, run, rows, pool, new InputBrancher(alpha.Search, Options.InputSplitCoefficientFloor), alpha, phaseOver: null)!.Value;
     }
+
+    /// <summary>The input (node 0) and every branchable node: the coefficients a kept root carries for a neuron-split search.</summary>
+    int[] BranchableNodes() => new[] { 0 }.Concat(_graph.Nodes
+        .Where(n => n.Id > 0 && BoundRuleRegistry.For(n) is IBranchableRule r && r.IsBranchable(n)).Select(n => n.Id)).ToArray();
 
     /// <summary>A region's box as a batch of one in the search dtype, <c>[1, n]</c> each.</summary>
     (Tensor Lo, Tensor Hi) RootBox(InputRegion region)
@@ -212,6 +227,8 @@ public sealed class BranchAndBound
     (BabStatus, BabCandidate?)? Drain(int regionIndex, RunState run, UnsafeRows rows, DomainPool pool, Brancher brancher, Engines engines, Func<bool>? phaseOver)
     {
         brancher.OptimiseUntil = run.Deadline;
+        // The rows' proof targets: alpha-/beta-CROWN may stop once every row clears d by the search's own margin.
+        brancher.StopWhenProved = Options.EarlyStopWhenProved ? new ProofTargets(rows.Rhs, Options.Tolerance) : null;
         while (pool.Count > 0)
         {
             if (run.Stopped is { } why) { run.Remember(pool); return (why, null); }
@@ -229,8 +246,12 @@ public sealed class BranchAndBound
     (BabCandidate?, DomainBatch?) Step(Brancher brancher, Engines engines, DomainBatch batch, UnsafeRows rows, int regionIndex, RunState run)
     {
         long count = batch.Count;
-        using var bounds = brancher.Bound(engines.Search, batch, rows.C, reuseCarried: true);
-        run.EngineCalls++;
+        bool root = count == 1 && batch["depth"].max().ToInt32() == 0;
+        // A root bounded by an earlier run (the verifier's root stage) is not bounded again; see RootBounds.
+        var adopted = root ? run.Start?.Take(_graph, Options.DType, engines.Search.Options.Method, regionIndex) : null;
+        using var bounds = adopted ?? brancher.Bound(engines.Search, batch, rows.C, reuseCarried: true);
+        if (adopted is null) { run.EngineCalls++; run.RowPasses += bounds.RowPasses; }
+        else { run.RootsReused++; brancher.Adopted(rows.C); }
         run.Bounded += count;
         var lower = bounds.Lower.to_type(ScalarType.Float32);                                      // [B, S]
         var rhs = rows.Rhs.to_type(ScalarType.Float32).unsqueeze(0);                              // [1, S]
@@ -261,6 +282,7 @@ public sealed class BranchAndBound
         long verified = proven.sum().ToInt64();
         run.Verified += verified;
         if (verified == count) return (null, null);
+        if (root && run.Keep is not null) run.Keep.Keep(_graph, Options.DType, regionIndex, bounds.DetachedCopy());
         var openIndex = proven.logical_not().nonzero().squeeze(1);                                // [b]
         using var open = batch.Select(openIndex);
         open["best"] = best.index_select(0, openIndex);
@@ -325,7 +347,13 @@ public sealed class BranchAndBound
     {
         readonly Stopwatch _clock = Stopwatch.StartNew();
         TimeSpan _lastReport = TimeSpan.Zero;
-        public long Bounded, Verified, Rechecks, EngineCalls, Queue;
+        public long Bounded, Verified, Rechecks, EngineCalls, Queue, RowPasses, RootsReused;
+
+        /// <summary>Where unproven roots are kept for a later run, or null.</summary>
+        public RootBounds? Keep { get; init; }
+
+        /// <summary>Roots bounded by an earlier run, or null.</summary>
+        public RootBounds? Start { get; init; }
         public int MaxDepth;
         public double Worst = double.PositiveInfinity;
 
@@ -354,6 +382,6 @@ public sealed class BranchAndBound
         }
 
         public BabStatistics Statistics() =>
-            new(strategy, Bounded, Verified, Rechecks, EngineCalls, MaxDepth, Queue, Worst, _clock.Elapsed);
+            new(strategy, Bounded, Verified, Rechecks, EngineCalls, MaxDepth, Queue, Worst, _clock.Elapsed, RowPasses, RootsReused);
     }
 }

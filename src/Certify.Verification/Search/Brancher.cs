@@ -18,7 +18,20 @@ abstract class Brancher
     /// <summary>The search's deadline: optional tightening inside <see cref="Bound"/> (alpha/beta iterations, CROWN refinement chunks) stops when it passes.</summary>
     public Deadline OptimiseUntil { get; set; }
 
+    /// <summary>
+    /// The rows' proof targets of the current search (<see cref="SubproblemInputs.StopWhenProved"/>): handed to the engine
+    /// in <see cref="Bound"/> so that alpha-/beta-CROWN stops once every row is proven; null hands none.
+    /// </summary>
+    public ProofTargets? StopWhenProved { get; set; }
+
     public abstract SplitStrategy Strategy { get; }
+
+    /// <summary>
+    /// Told that the search took a batch's bounds from elsewhere (a root bounded by an earlier run, see
+    /// <see cref="RootBounds"/>) instead of calling <see cref="Bound"/> with the rows <paramref name="c"/>: a brancher that
+    /// remembers the rows of its last batch for branching records them here.
+    /// </summary>
+    public virtual void Adopted(Tensor c) { }
 
     /// <summary>The root sub-problem of an input box (<c>[1, n]</c> each) with <paramref name="rows"/> rows.</summary>
     public virtual DomainBatch Root(Tensor lo, Tensor hi, int rows)
@@ -113,14 +126,22 @@ abstract class Brancher
 /// Xu's X_2 on property 1: the pure coefficient rule bisected the other four dimensions to float resolution and never
 /// split X_2; see <see cref="BabOptions.InputSplitCoefficientFloor"/>).
 /// </summary>
-sealed class InputBrancher(BoundEngine engine, double coefficientFloor) : Brancher(engine)
+/// <para>
+/// <paramref name="coefficientNodes"/>: the nodes whose lower-pass coefficients the bounds carry (null: the input only,
+/// which is all bisection needs; a root kept for a neuron-split search asks for the branchable nodes' too).
+/// </para>
+sealed class InputBrancher(BoundEngine engine, double coefficientFloor, int[]? coefficientNodes = null) : Brancher(engine)
 {
     static readonly int[] InputNode = { 0 };
+    readonly int[] _coefficientNodes = coefficientNodes ?? InputNode;
 
     public override SplitStrategy Strategy => SplitStrategy.InputSplit;
 
     public override BoundResult Bound(BoundEngine engine, DomainBatch batch, Tensor c, bool reuseCarried) =>
-        engine.Compute(batch["lo"], batch["hi"], c, new SubproblemInputs { NeedUpper = false, CoefficientNodes = InputNode, OptimiseUntil = OptimiseUntil });
+        engine.Compute(batch["lo"], batch["hi"], c, new SubproblemInputs
+        {
+            NeedUpper = false, CoefficientNodes = _coefficientNodes, OptimiseUntil = OptimiseUntil, StopWhenProved = StopWhenProved,
+        });
 
     public override DomainBatch Branch(DomainBatch open, BoundResult bounds, Tensor openIndex, Tensor targetRow)
     {

@@ -181,9 +181,12 @@ sealed class NeuronBrancher : Brancher
         return engine.Compute(batch["lo"], batch["hi"], c, new SubproblemInputs
         {
             Splits = splits, SplitPoints = points, SplitBounds = clips, KnownBounds = known, NeedUpper = false,
-            CoefficientNodes = _coefficientNodes, Alphas = given, OptimiseUntil = OptimiseUntil,
+            CoefficientNodes = _coefficientNodes, Alphas = given, OptimiseUntil = OptimiseUntil, StopWhenProved = StopWhenProved,
         });
     }
+
+    /// <summary>A root's bounds came from the root stage: its rows are those filtered smart branching tries splits on.</summary>
+    public override void Adopted(Tensor c) => _c = c;
 
     /// <summary>
     /// A sub-problem is empty when a split neuron's clipped bounds cross (forced above its point but its sound upper bound

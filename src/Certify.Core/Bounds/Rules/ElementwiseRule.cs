@@ -20,8 +20,13 @@ namespace Certify.Bounds.Rules;
 /// piecewise-linear ops override both with their kinks and exact errors.
 /// </para>
 /// </summary>
-public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, IBranchableRule where TOp : Op
+public abstract class ElementwiseRule<TOp> : BoundRule<TOp>, IOptimisableRule, IBranchableRule, IElementwiseRelaxation where TOp : Op
 {
+    /// <summary>CROWN's relaxation on the input's bounds (from the cache when a pass made it): what <see cref="Backward"/> applies without parameters.</summary>
+    public Relaxation CrownRelaxation(Node node, Interval input, RelaxationCache? cache) =>
+        cache is not null ? cache.GetOrAdd(node.Id, node.Shape.Length, input, () => Relaxation((TOp)node.Op, input.Lower, input.Upper))
+            : Relaxation((TOp)node.Op, input.Lower, input.Upper);
+
     public override bool NeedsInputBounds => true;
 
     /// <summary>Without parameters both passes apply one relaxation by sign of the coefficients (<see cref="Relax.Elementwise"/>).</summary>

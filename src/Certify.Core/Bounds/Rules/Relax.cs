@@ -1,3 +1,4 @@
+using Certify.Graph;
 using static TorchSharp.torch;
 
 namespace Certify.Bounds.Rules;
@@ -8,6 +9,17 @@ namespace Certify.Bounds.Rules;
 /// <c>[B, S, *shape]</c> when it differs per specification row (alpha-CROWN slopes); a null bias means zero.
 /// </summary>
 public readonly record struct Relaxation(Tensor LowerSlope, Tensor? LowerBias, Tensor UpperSlope, Tensor? UpperBias);
+
+/// <summary>
+/// A rule that bounds its node by one elementwise relaxation of its single input (<see cref="ElementwiseRule{TOp}"/>):
+/// without alpha parameters its backward step is <see cref="Relax.Elementwise"/> with this relaxation, so a pass that
+/// keeps coefficients in another layout (<see cref="ConvPatches"/>) can apply the same lines itself.
+/// </summary>
+public interface IElementwiseRelaxation
+{
+    /// <summary>CROWN's relaxation of <paramref name="node"/> on its input's bounds <paramref name="input"/> (<c>[B, *shape]</c> each).</summary>
+    Relaxation CrownRelaxation(Node node, Interval input, RelaxationCache? cache);
+}
 
 /// <summary>Shared tensor helpers of the backward rules.</summary>
 public static class Relax

@@ -6,22 +6,32 @@ using static TorchSharp.torch;
 namespace Certify.Operators;
 
 /// <summary>
-/// Convolution (1-d, 2-d, 3-d). IBP in centre/radius form (<c>conv(c, W) + b ± conv(r, |W|)</c>). CROWN: the adjoint of
+/// Convolution (1-d, 2-d, 3-d). IBP in centre/radius form (<c>conv(c, W) + b ± conv(r, |W|)</c>, <see cref="ConvolutionIbp"/>). CROWN: the adjoint of
 /// a convolution is the transposed convolution with the same weight (<see cref="TransposedConvolution"/>, which works around a
 /// float32 libtorch bug), so <c>A_in = conv_transpose(A, W)</c> with the
 /// output padding that restores the input size; the constant is <c>Σ_c bias_c · Σ_spatial A</c>.
 /// </summary>
-public sealed class ConvRule : AffineRule<ConvOp>
+public sealed class ConvRule : AffineRule<ConvOp>, IPatchesRule
 {
+    /// <summary>A 2-d convolution without groups or dilation is a plain window map (<see cref="ConvPatches"/>); others keep the dense pass.</summary>
+    public PatchWindow? Window(Node node)
+    {
+        var op = (ConvOp)node.Op;
+        if (op.SpatialDims != 2 || op.Groups != 1 || op.Dilations.Any(d => d != 1)) return null;
+        return new PatchWindow(op.Weight, op.Bias, op.Strides, op.Pads.Take(2).ToArray());
+    }
+
+    /// <summary>The adjoint on a batch of output windows: the transposed convolution with the op's stride and no padding.</summary>
+    public Tensor TransposePatches(Node node, Tensor patches)
+    {
+        var op = (ConvOp)node.Op;
+        return TransposedConvolution.Apply2d(patches, op.Weight, null, op.Strides, new long[] { 0, 0 }, new long[] { 0, 0 }, new long[] { 1, 1 }, 1);
+    }
+
     protected override bool WeightsAreEntries => true;
 
-    protected override Interval Ibp(ConvOp op, Node node, IReadOnlyList<Interval> inputs)
-    {
-        var x = inputs[0];
-        var c = op.Apply(x.Center(), op.Weight, op.Bias);
-        var r = op.Apply(x.Radius(), op.Weight.abs(), null);
-        return new Interval(c - r, c + r);
-    }
+    protected override Interval Ibp(ConvOp op, Node node, IReadOnlyList<Interval> inputs) =>
+        ConvolutionIbp.CentreRadius(inputs[0], op.Weight, op.Bias, op.Apply);
 
     protected override Tensor Adjoint(ConvOp op, BackwardStep step, Tensor a, int input)
     {

@@ -6,20 +6,15 @@ using static TorchSharp.torch;
 namespace Certify.Operators;
 
 /// <summary>
-/// Transposed convolution. IBP in centre/radius form. CROWN: its adjoint is the ordinary convolution with the same
+/// Transposed convolution. IBP in centre/radius form (<see cref="ConvolutionIbp"/>). CROWN: its adjoint is the ordinary convolution with the same
 /// weight, stride, padding and dilation (which maps the output size back to the input size exactly).
 /// </summary>
 public sealed class ConvTransposeRule : AffineRule<ConvTransposeOp>
 {
     protected override bool WeightsAreEntries => true;
 
-    protected override Interval Ibp(ConvTransposeOp op, Node node, IReadOnlyList<Interval> inputs)
-    {
-        var x = inputs[0];
-        var c = op.Apply(x.Center(), op.Weight, op.Bias);
-        var r = op.Apply(x.Radius(), op.Weight.abs(), null);
-        return new Interval(c - r, c + r);
-    }
+    protected override Interval Ibp(ConvTransposeOp op, Node node, IReadOnlyList<Interval> inputs) =>
+        ConvolutionIbp.CentreRadius(inputs[0], op.Weight, op.Bias, op.Apply);
 
     protected override Tensor Adjoint(ConvTransposeOp op, BackwardStep step, Tensor a, int input)
     {
