@@ -151,19 +151,20 @@ public static class CertificateChecker
         if (leaf.Rows.Length != region.Disjuncts.Count) return $"{leaf.Rows.Length} rows named for {region.Disjuncts.Count} disjuncts";
         if (leaf.Pre.Count != relus.Length) return $"bounds claimed for {leaf.Pre.Count} nonlinear nodes; the network has {relus.Length}";
         var b = LeafBounds.Start(net, lo, hi);
-        // Forward mode has rules for affine and ReLU steps only (a max pooling network goes without it).
-        var fwd = net.InputSize <= ForwardMaxInputs && !net.Steps.Any(s => s is MaxPoolStep) ? new ForwardBounds(lo, hi) : null;
+        // Forward mode has rules for chains of ReLUs and linear steps without divisors only (others go without it).
+        var fwd = net.InputSize <= ForwardMaxInputs && net.IsChain && net.Steps.All(s => s is ReluStep || s is LinearStep { Divides: false })
+            ? new ForwardBounds(lo, hi) : null;
         int done = 0;
         void Advance(int step)
         {
             b.IntervalStep(step);
             if (fwd is null) return;
-            if (net.Steps[step] is AffineStep a) fwd.Affine(a);
+            if (net.Steps[step] is LinearStep) fwd.Affine(net.Rows[step]!);
             else { var (zl, zu) = b.Enclosure(step - 1); fwd.Relu((ReluStep)net.Steps[step], zl, zu, b.HintAt(step)); }
         }
         for (int l = 0; l < relus.Length; l++)
         {
-            int pre = relus[l] - 1;              // the step whose output is the ReLU's input (-1: the input itself)
+            int pre = net.Inputs[relus[l]][0];   // the step whose output is the ReLU's input (-1: the input itself)
             for (; done <= pre; done++) Advance(done);
             var claim = leaf.Pre[l];
             int size = net.Steps[relus[l]].OutputSize;
