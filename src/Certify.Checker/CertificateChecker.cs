@@ -162,8 +162,25 @@ public static class CertificateChecker
             if (net.Steps[step] is LinearStep) fwd.Affine(net.Rows[step]!);
             else { var (zl, zu) = b.Enclosure(step - 1); fwd.Relu((ReluStep)net.Steps[step], zl, zu, b.HintAt(step)); }
         }
-        for (int l = 0; l < relus.Length; l++)
+        // Sigmoid inputs have no claims: the checker bounds them itself, in order with the ReLUs' (every later bound needs them).
+        var sigmoids = net.Steps.Select((s, i) => (s, i)).Where(p => p.s is SigmoidStep).Select(p => p.i).ToArray();
+        for (int l = 0, q = 0; l < relus.Length || q < sigmoids.Length;)
         {
+            if (q < sigmoids.Length && (l == relus.Length || sigmoids[q] < relus[l]))
+            {
+                int from = net.Inputs[sigmoids[q++]][0];
+                for (; done <= from; done++) Advance(done);
+                if (from < 0) continue;
+                var (zl, zu) = b.Enclosure(from);
+                var sl = new double[zl.Length]; var su = new double[zl.Length];
+                for (int j = 0; j < zl.Length; j++)
+                {
+                    sl[j] = Math.Max(zl[j], b.Lower(Unit(zl.Length, j, 1), from));
+                    su[j] = Math.Min(zu[j], -b.Lower(Unit(zl.Length, j, -1), from));
+                }
+                b.Tighten(from, sl, su);
+                continue;
+            }
             int pre = net.Inputs[relus[l]][0];   // the step whose output is the ReLU's input (-1: the input itself)
             for (; done <= pre; done++) Advance(done);
             var claim = leaf.Pre[l];
@@ -202,6 +219,7 @@ public static class CertificateChecker
             if (claim.Lower.All(double.IsFinite) && claim.Upper.All(double.IsFinite))
                 b.Hint(relus[l], claim.Lower.Zip(claim.Upper, relu.Adaptive).ToArray());
             derived?.Invoke(l, (ownLo, ownHi));
+            l++;
         }
         for (; done < net.Steps.Count; done++) Advance(done);
 

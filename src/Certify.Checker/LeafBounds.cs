@@ -78,6 +78,10 @@ sealed class LeafBounds
                 _lo[step + 1] = l.Select(v => v >= 0 ? v : Outward.MulDown(r.NegativeSlope, v)).ToArray();
                 _hi[step + 1] = u.Select(v => v >= 0 ? v : Outward.MulUp(r.NegativeSlope, v)).ToArray();
                 break;
+            case SigmoidStep:
+                _lo[step + 1] = l.Select(v => SigmoidStep.Value(v).Lo).ToArray();   // increasing
+                _hi[step + 1] = u.Select(v => SigmoidStep.Value(v).Hi).ToArray();
+                break;
             case MaxPoolStep m:
                 _lo[step + 1] = m.Windows.Select(w => w.Max(j => l[j])).ToArray();
                 _hi[step + 1] = m.Windows.Select(w => w.Max(j => u[j])).ToArray();
@@ -102,7 +106,11 @@ sealed class LeafBounds
     public void Tighten(int step, double[] lower, double[] upper)
     {
         _lo[step + 1] = lower; _hi[step + 1] = upper;
+        _lines.Clear();
     }
+
+    /// <summary>Per sigmoid step, its lower and upper lines per neuron, chosen on its input enclosure (cleared when one tightens).</summary>
+    readonly Dictionary<int, ((double S, double T), (double S, double T))[]> _lines = new();
 
     readonly Dictionary<int, sbyte[]> _signs = new();
 
@@ -145,6 +153,20 @@ sealed class LeafBounds
                 case MaxPoolStep m:
                     MaxPoolBack(m, lamK, l, u, gl, gu, ref mu);
                     break;
+                case SigmoidStep:
+                {
+                    if (!_lines.TryGetValue(k, out var lines))
+                        _lines[k] = lines = l.Select((zl, i) => (SigmoidStep.Line(zl, u[i], false), SigmoidStep.Line(zl, u[i], true))).ToArray();
+                    for (int i = 0; i < lamK.Length; i++)
+                    {
+                        double li = lamK[i];
+                        if (li == 0) continue;
+                        var (s, t) = li > 0 ? lines[i].Item1 : lines[i].Item2;   // v ≥ s·z + t below, v ≤ s·z + t above
+                        mu = Outward.AddDown(mu, Outward.MulDown(li, t));
+                        (gl[i], gu[i]) = (Outward.MulDown(li, s), Outward.MulUp(li, s));
+                    }
+                    break;
+                }
                 default: throw new CertificateException($"step '{_net.Steps[k].Name}': no rule");
             }
             // Hand the input's coefficients to the steps it is made of (one, or the parts of a concatenation).

@@ -61,6 +61,9 @@ public static class CheckerInputs
                         throw new NotCheckableException($"not checkable: LeakyRelu (node '{node.Name}') with alpha {((LeakyReluOp)node.Op).Alpha} (the checker's rule needs 0 ≤ alpha < 1)");
                     step = new ReluStep(node.Name, (int)size, slope);
                     break;
+                case SigmoidOp:
+                    step = new SigmoidStep(node.Name, (int)size);
+                    break;
                 case ConvOp conv:
                     step = Convolution(node, conv, inShape);
                     break;
