@@ -100,7 +100,9 @@ public static class CertificateChecker
         {
             if (w > Volatile.Read(ref firstFailure)) return;   // a failure earlier in tree order is reported anyway
             var (r, n, path, lo, hi, signs, leaf) = work[w];
-            var why = CheckLeaf(net, relus, cert.Nonlinear, prop.Regions[r], lo, hi, signs, leaf);
+            // Fewer leaves than threads (a root proof of a large network): the neurons of each layer share the threads instead.
+            int inner = work.Count < po.MaxDegreeOfParallelism ? po.MaxDegreeOfParallelism : 1;
+            var why = CheckLeaf(net, relus, cert.Nonlinear, prop.Regions[r], lo, hi, signs, leaf, inner);
             if (why is null) return;
             failures[w] = $"region {r}, leaf at node {n} (path '{path}'): {why}";
             int seen;
@@ -123,7 +125,7 @@ public static class CertificateChecker
         var result = new (double[], double[])[relus.Length];
         var why = CheckLeaf(net, relus, relus.Select(r => new NonlinearNode(net.Steps[r].Name, net.Steps[r].OutputSize)).ToList(),
             new PlainRegion(lo, hi, Array.Empty<IReadOnlyList<PlainRow>>()), lo, hi, relus.Select(i => new sbyte[net.Steps[i].OutputSize]).ToArray(),
-            new Leaf(Array.Empty<int>(), claims), (l, b) => result[l] = b);
+            new Leaf(Array.Empty<int>(), claims), 1, (l, b) => result[l] = b);
         return result;
     }
 
@@ -145,7 +147,7 @@ public static class CertificateChecker
     /// input satisfies the splits and the leaf holds vacuously.
     /// </summary>
     static string? CheckLeaf(PlainNetwork net, int[] relus, IReadOnlyList<NonlinearNode> names, PlainRegion region, double[] lo, double[] hi, sbyte[][] signs,
-        Leaf leaf, Action<int, (double[], double[])>? derived = null)
+        Leaf leaf, int inner, Action<int, (double[], double[])>? derived = null)
     {
         var rows = region.Rows.ToArray();
         if (leaf.Rows.Length != region.Disjuncts.Count) return $"{leaf.Rows.Length} rows named for {region.Disjuncts.Count} disjuncts";
@@ -173,11 +175,11 @@ public static class CertificateChecker
                 if (from < 0) continue;
                 var (zl, zu) = b.Enclosure(from);
                 var sl = new double[zl.Length]; var su = new double[zl.Length];
-                for (int j = 0; j < zl.Length; j++)
+                Parallel.For(0, zl.Length, new ParallelOptions { MaxDegreeOfParallelism = inner }, j =>
                 {
                     sl[j] = Math.Max(zl[j], b.Lower(Unit(zl.Length, j, 1), from));
                     su[j] = Math.Min(zu[j], -b.Lower(Unit(zl.Length, j, -1), from));
-                }
+                });
                 b.Tighten(from, sl, su);
                 continue;
             }
@@ -193,6 +195,7 @@ public static class CertificateChecker
             // imply it; what later nodes use are the checker's own (true, and at least as tight) bounds, so that the
             // producer's safety margins on claims do not add up layer after layer.
             var ownLo = new double[size]; var ownHi = new double[size];
+            var deep = new List<int>();   // neurons whose bounds need back-substitution
             for (int j = 0; j < size; j++)
             {
                 double cl = claim.Lower[j], cu = claim.Upper[j];
@@ -203,15 +206,19 @@ public static class CertificateChecker
                 // A neuron claimed stable whose cheap bounds already imply the claim is exact in every relaxation, whatever
                 // its bounds: back-substitution would only tighten numbers nothing depends on, so it is skipped.
                 bool stable = cl >= 0 || cu <= 0;
-                if (!(stable && ownLo[j] >= cl && ownHi[j] <= cu))
-                {
-                    ownLo[j] = Math.Max(ownLo[j], b.Lower(Unit(size, j, 1), pre));
-                    ownHi[j] = Math.Min(ownHi[j], -b.Lower(Unit(size, j, -1), pre));
-                    Clamp(sign[j], ownLo, ownHi, j);
-                }
+                if (!(stable && ownLo[j] >= cl && ownHi[j] <= cu)) deep.Add(j);
+            }
+            Parallel.ForEach(deep, new ParallelOptions { MaxDegreeOfParallelism = inner }, j =>
+            {
+                ownLo[j] = Math.Max(ownLo[j], b.Lower(Unit(size, j, 1), pre));
+                ownHi[j] = Math.Min(ownHi[j], -b.Lower(Unit(size, j, -1), pre));
+                Clamp(sign[j], ownLo, ownHi, j);
+            });
+            for (int j = 0; j < size; j++)
+            {
                 if (ownLo[j] > ownHi[j]) return null;   // the splits exclude every input of the box: nothing to refute
-                if (!(ownLo[j] >= cl)) return $"node {names[l].Name} neuron {j}: claimed lower bound {cl:R} is not implied (the checker derives {ownLo[j]:R})";
-                if (!(ownHi[j] <= cu)) return $"node {names[l].Name} neuron {j}: claimed upper bound {cu:R} is not implied (the checker derives {ownHi[j]:R})";
+                if (!(ownLo[j] >= claim.Lower[j])) return $"node {names[l].Name} neuron {j}: claimed lower bound {claim.Lower[j]:R} is not implied (the checker derives {ownLo[j]:R})";
+                if (!(ownHi[j] <= claim.Upper[j])) return $"node {names[l].Name} neuron {j}: claimed upper bound {claim.Upper[j]:R} is not implied (the checker derives {ownHi[j]:R})";
             }
             b.Tighten(pre, ownLo, ownHi);
             b.Signs(relus[l], sign);

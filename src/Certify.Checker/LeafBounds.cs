@@ -81,6 +81,7 @@ sealed class LeafBounds
             case SigmoidStep:
                 _lo[step + 1] = l.Select(v => SigmoidStep.Value(v).Lo).ToArray();   // increasing
                 _hi[step + 1] = u.Select(v => SigmoidStep.Value(v).Hi).ToArray();
+                _lines[step] = l.Select((zl, i) => (SigmoidStep.Line(zl, u[i], false), SigmoidStep.Line(zl, u[i], true))).ToArray();
                 break;
             case MaxPoolStep m:
                 _lo[step + 1] = m.Windows.Select(w => w.Max(j => l[j])).ToArray();
@@ -106,10 +107,9 @@ sealed class LeafBounds
     public void Tighten(int step, double[] lower, double[] upper)
     {
         _lo[step + 1] = lower; _hi[step + 1] = upper;
-        _lines.Clear();
     }
 
-    /// <summary>Per sigmoid step, its lower and upper lines per neuron, chosen on its input enclosure (cleared when one tightens).</summary>
+    /// <summary>Per sigmoid step, its lower and upper lines per neuron, chosen on its input enclosure when the step is reached.</summary>
     readonly Dictionary<int, ((double S, double T), (double S, double T))[]> _lines = new();
 
     readonly Dictionary<int, sbyte[]> _signs = new();
@@ -155,8 +155,7 @@ sealed class LeafBounds
                     break;
                 case SigmoidStep:
                 {
-                    if (!_lines.TryGetValue(k, out var lines))
-                        _lines[k] = lines = l.Select((zl, i) => (SigmoidStep.Line(zl, u[i], false), SigmoidStep.Line(zl, u[i], true))).ToArray();
+                    var lines = _lines[k];
                     for (int i = 0; i < lamK.Length; i++)
                     {
                         double li = lamK[i];
