@@ -193,4 +193,35 @@ public sealed class CheckerGraphTests(ITestOutputHelper output) : IDisposable
             Assert.Matches(@"node \S+ neuron \d+: claimed|disjunct 0: row 0 is not refuted", t.Message);
         }
     }
+    [Fact]
+    public void A_relu_on_a_reshaped_tensor_gets_a_certificate_that_is_accepted()
+    {
+        // Linear → Reshape [2, 4] → ReLU → Reshape [8] → Linear: the ReLU's input is a Reshape node, which the checker reads
+        // as the Linear's output (the same flat values), and a threshold just below the root bound (a one-leaf proof).
+        var g = manual_seed(8);
+        var b = new GraphBuilder(new long[] { 4 });
+        int x = b.Add(new LinearOp(randn(new long[] { 8, 4 }, ScalarType.Float64, generator: g), randn(new long[] { 8 }, ScalarType.Float64, generator: g)), "fc1", "test", 0);
+        x = b.Add(new ReshapeOp(new long[] { 2, 4 }), "grid", "test", x);
+        x = b.Add(new ReluOp(), "relu", "test", x);
+        x = b.Add(new ReshapeOp(new long[] { 8 }), "flat", "test", x);
+        x = b.Add(new LinearOp(randn(new long[] { 3, 8 }, ScalarType.Float64, generator: g), null), "out", "test", x);
+        var graph = b.Build(x).To(ScalarType.Float32);
+        using var scope = NewDisposeScope();
+        double[] lo = { -0.2, -0.1, 0, 0.1 }, hi = { 0, 0.1, 0.2, 0.3 }, cRow = { 1, -1, 0 };
+        Specification Spec(double d) => new(new[] { new InputRegion(lo, hi, new OutputCondition(new[] { new Conjunction(new[] { new HalfSpace(cRow, d) }) })) }, 4, 3);
+        double root;
+        using (var r0 = new BoundEngine(graph.To(ScalarType.Float64), new BoundOptions { DType = ScalarType.Float64 }).Compute(Spec(0).Regions[0])) root = r0.Lower[0, 0].item<double>();
+        var model = Path.Combine(_folder, "reshaped.onnx");
+        var property = Path.Combine(_folder, "reshaped.vnnlib");
+        OnnxExporter.Export(graph, model);
+        VnnLibWriter.Write(Spec(root - 0.01 * (1 + Math.Abs(root))), property);
+        var path = Path.Combine(_folder, "reshaped.json");
+        var report = CertificateFixture.Verify(model, property, path);
+        output.WriteLine($"{report.Verdict}; {report.Certificate}");
+        Assert.Equal(VerdictKind.Unsat, report.Verdict.Kind);
+        Assert.StartsWith("written", report.Certificate);
+        var r = CertificateFiles.Check(model, property, path, parallelism: 1);
+        output.WriteLine(r.ToString());
+        Assert.True(r.Accepted, r.Message);
+    }
 }
