@@ -100,7 +100,9 @@ public static class CertificateChecker
         {
             if (w > Volatile.Read(ref firstFailure)) return;   // a failure earlier in tree order is reported anyway
             var (r, n, path, lo, hi, signs, leaf) = work[w];
-            var why = CheckLeaf(net, relus, cert.Nonlinear, prop.Regions[r], lo, hi, signs, leaf);
+            // Fewer leaves than threads (a root proof of a large network): the neurons of each layer share the threads instead.
+            int inner = work.Count < po.MaxDegreeOfParallelism ? po.MaxDegreeOfParallelism : 1;
+            var why = CheckLeaf(net, relus, cert.Nonlinear, prop.Regions[r], lo, hi, signs, leaf, inner);
             if (why is null) return;
             failures[w] = $"region {r}, leaf at node {n} (path '{path}'): {why}";
             int seen;
@@ -123,7 +125,7 @@ public static class CertificateChecker
         var result = new (double[], double[])[relus.Length];
         var why = CheckLeaf(net, relus, relus.Select(r => new NonlinearNode(net.Steps[r].Name, net.Steps[r].OutputSize)).ToList(),
             new PlainRegion(lo, hi, Array.Empty<IReadOnlyList<PlainRow>>()), lo, hi, relus.Select(i => new sbyte[net.Steps[i].OutputSize]).ToArray(),
-            new Leaf(Array.Empty<int>(), claims), (l, b) => result[l] = b);
+            new Leaf(Array.Empty<int>(), claims), 1, (l, b) => result[l] = b);
         return result;
     }
 
@@ -145,25 +147,43 @@ public static class CertificateChecker
     /// input satisfies the splits and the leaf holds vacuously.
     /// </summary>
     static string? CheckLeaf(PlainNetwork net, int[] relus, IReadOnlyList<NonlinearNode> names, PlainRegion region, double[] lo, double[] hi, sbyte[][] signs,
-        Leaf leaf, Action<int, (double[], double[])>? derived = null)
+        Leaf leaf, int inner, Action<int, (double[], double[])>? derived = null)
     {
         var rows = region.Rows.ToArray();
         if (leaf.Rows.Length != region.Disjuncts.Count) return $"{leaf.Rows.Length} rows named for {region.Disjuncts.Count} disjuncts";
         if (leaf.Pre.Count != relus.Length) return $"bounds claimed for {leaf.Pre.Count} nonlinear nodes; the network has {relus.Length}";
         var b = LeafBounds.Start(net, lo, hi);
-        // Forward mode has rules for affine and ReLU steps only (a max pooling network goes without it).
-        var fwd = net.InputSize <= ForwardMaxInputs && !net.Steps.Any(s => s is MaxPoolStep) ? new ForwardBounds(lo, hi) : null;
+        // Forward mode has rules for chains of ReLUs and linear steps without divisors only (others go without it).
+        var fwd = net.InputSize <= ForwardMaxInputs && net.IsChain && net.Steps.All(s => s is ReluStep || s is LinearStep { Divides: false })
+            ? new ForwardBounds(lo, hi) : null;
         int done = 0;
         void Advance(int step)
         {
             b.IntervalStep(step);
             if (fwd is null) return;
-            if (net.Steps[step] is AffineStep a) fwd.Affine(a);
+            if (net.Steps[step] is LinearStep) fwd.Affine(net.Rows[step]!);
             else { var (zl, zu) = b.Enclosure(step - 1); fwd.Relu((ReluStep)net.Steps[step], zl, zu, b.HintAt(step)); }
         }
-        for (int l = 0; l < relus.Length; l++)
+        // Sigmoid inputs have no claims: the checker bounds them itself, in order with the ReLUs' (every later bound needs them).
+        var sigmoids = net.Steps.Select((s, i) => (s, i)).Where(p => p.s is SigmoidStep).Select(p => p.i).ToArray();
+        for (int l = 0, q = 0; l < relus.Length || q < sigmoids.Length;)
         {
-            int pre = relus[l] - 1;              // the step whose output is the ReLU's input (-1: the input itself)
+            if (q < sigmoids.Length && (l == relus.Length || sigmoids[q] < relus[l]))
+            {
+                int from = net.Inputs[sigmoids[q++]][0];
+                for (; done <= from; done++) Advance(done);
+                if (from < 0) continue;
+                var (zl, zu) = b.Enclosure(from);
+                var sl = new double[zl.Length]; var su = new double[zl.Length];
+                Parallel.For(0, zl.Length, new ParallelOptions { MaxDegreeOfParallelism = inner }, j =>
+                {
+                    sl[j] = Math.Max(zl[j], b.Lower(Unit(zl.Length, j, 1), from));
+                    su[j] = Math.Min(zu[j], -b.Lower(Unit(zl.Length, j, -1), from));
+                });
+                b.Tighten(from, sl, su);
+                continue;
+            }
+            int pre = net.Inputs[relus[l]][0];   // the step whose output is the ReLU's input (-1: the input itself)
             for (; done <= pre; done++) Advance(done);
             var claim = leaf.Pre[l];
             int size = net.Steps[relus[l]].OutputSize;
@@ -175,6 +195,7 @@ public static class CertificateChecker
             // imply it; what later nodes use are the checker's own (true, and at least as tight) bounds, so that the
             // producer's safety margins on claims do not add up layer after layer.
             var ownLo = new double[size]; var ownHi = new double[size];
+            var deep = new List<int>();   // neurons whose bounds need back-substitution
             for (int j = 0; j < size; j++)
             {
                 double cl = claim.Lower[j], cu = claim.Upper[j];
@@ -185,15 +206,19 @@ public static class CertificateChecker
                 // A neuron claimed stable whose cheap bounds already imply the claim is exact in every relaxation, whatever
                 // its bounds: back-substitution would only tighten numbers nothing depends on, so it is skipped.
                 bool stable = cl >= 0 || cu <= 0;
-                if (!(stable && ownLo[j] >= cl && ownHi[j] <= cu))
-                {
-                    ownLo[j] = Math.Max(ownLo[j], b.Lower(Unit(size, j, 1), pre));
-                    ownHi[j] = Math.Min(ownHi[j], -b.Lower(Unit(size, j, -1), pre));
-                    Clamp(sign[j], ownLo, ownHi, j);
-                }
+                if (!(stable && ownLo[j] >= cl && ownHi[j] <= cu)) deep.Add(j);
+            }
+            Parallel.ForEach(deep, new ParallelOptions { MaxDegreeOfParallelism = inner }, j =>
+            {
+                ownLo[j] = Math.Max(ownLo[j], b.Lower(Unit(size, j, 1), pre));
+                ownHi[j] = Math.Min(ownHi[j], -b.Lower(Unit(size, j, -1), pre));
+                Clamp(sign[j], ownLo, ownHi, j);
+            });
+            for (int j = 0; j < size; j++)
+            {
                 if (ownLo[j] > ownHi[j]) return null;   // the splits exclude every input of the box: nothing to refute
-                if (!(ownLo[j] >= cl)) return $"node {names[l].Name} neuron {j}: claimed lower bound {cl:R} is not implied (the checker derives {ownLo[j]:R})";
-                if (!(ownHi[j] <= cu)) return $"node {names[l].Name} neuron {j}: claimed upper bound {cu:R} is not implied (the checker derives {ownHi[j]:R})";
+                if (!(ownLo[j] >= claim.Lower[j])) return $"node {names[l].Name} neuron {j}: claimed lower bound {claim.Lower[j]:R} is not implied (the checker derives {ownLo[j]:R})";
+                if (!(ownHi[j] <= claim.Upper[j])) return $"node {names[l].Name} neuron {j}: claimed upper bound {claim.Upper[j]:R} is not implied (the checker derives {ownHi[j]:R})";
             }
             b.Tighten(pre, ownLo, ownHi);
             b.Signs(relus[l], sign);
@@ -201,6 +226,7 @@ public static class CertificateChecker
             if (claim.Lower.All(double.IsFinite) && claim.Upper.All(double.IsFinite))
                 b.Hint(relus[l], claim.Lower.Zip(claim.Upper, relu.Adaptive).ToArray());
             derived?.Invoke(l, (ownLo, ownHi));
+            l++;
         }
         for (; done < net.Steps.Count; done++) Advance(done);
 

@@ -24,21 +24,22 @@ sealed class ForwardBounds
         }
     }
 
-    /// <summary>Advances through an affine step.</summary>
-    public void Affine(AffineStep a)
+    /// <summary>Advances through a linear step whose divisors are all 1.</summary>
+    public void Affine(SparseRows m)
     {
-        var lo = new double[a.Out][]; var ng = new double[a.Out][];
-        for (int i = 0; i < a.Out; i++)
+        int outs = m.Bias.Length;
+        var lo = new double[outs][]; var ng = new double[outs][];
+        for (int i = 0; i < outs; i++)
         {
             var terms = new List<(double, double[])>(); var negTerms = new List<(double, double[])>();
-            for (int j = 0; j < a.In; j++)
+            for (int e = m.Start[i]; e < m.Start[i + 1]; e++)
             {
-                double w = a.W[i * a.In + j];
+                int j = m.Cols[e]; double w = m.Vals[e];
                 if (w > 0) { terms.Add((w, _lo[j])); negTerms.Add((w, _ng[j])); }
                 else if (w < 0) { terms.Add((-w, _ng[j])); negTerms.Add((-w, _lo[j])); }
             }
-            lo[i] = Combine(terms, a.B[i]);
-            ng[i] = Combine(negTerms, -a.B[i]);
+            lo[i] = Combine(terms, m.Bias[i]);
+            ng[i] = Combine(negTerms, -m.Bias[i]);
         }
         _lo = lo; _ng = ng;
     }

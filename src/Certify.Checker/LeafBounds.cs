@@ -22,10 +22,9 @@ sealed class LeafBounds
     readonly double[] _xl, _xu;
     // Enclosures of every step's output; index k+1 for step k, index 0 the input box.
     readonly double[][] _lo, _hi;
-    readonly int _computed;   // steps 0.._computed-1 have enclosures
 
-    LeafBounds(PlainNetwork net, double[] xl, double[] xu, double[][] lo, double[][] hi, int computed)
-    { _net = net; _xl = xl; _xu = xu; _lo = lo; _hi = hi; _computed = computed; }
+    LeafBounds(PlainNetwork net, double[] xl, double[] xu, double[][] lo, double[][] hi)
+    { _net = net; _xl = xl; _xu = xu; _lo = lo; _hi = hi; }
 
     /// <summary>Starts at the input box; call <see cref="IntervalStep"/> to extend the enclosures step by step.</summary>
     public static LeafBounds Start(PlainNetwork net, double[] xl, double[] xu)
@@ -33,33 +32,42 @@ sealed class LeafBounds
         var lo = new double[net.Steps.Count + 1][];
         var hi = new double[net.Steps.Count + 1][];
         lo[0] = xl; hi[0] = xu;
-        return new LeafBounds(net, xl, xu, lo, hi, 0);
+        return new LeafBounds(net, xl, xu, lo, hi);
     }
 
     public (double[] Lo, double[] Hi) Enclosure(int step) => (_lo[step + 1], _hi[step + 1]);
 
+    /// <summary>The enclosure of step <paramref name="step"/>'s input: its sources' outputs, concatenated.</summary>
+    (double[] L, double[] U) InputOf(int step)
+    {
+        var from = _net.Inputs[step];
+        if (from.Length == 1) return (_lo[from[0] + 1], _hi[from[0] + 1]);
+        return (from.SelectMany(i => _lo[i + 1]).ToArray(), from.SelectMany(i => _hi[i + 1]).ToArray());
+    }
+
     /// <summary>
-    /// Enclosures through step <paramref name="step"/> (interval arithmetic on the previous ones). A ReLU step's input
+    /// Enclosures through step <paramref name="step"/> (interval arithmetic on its inputs' enclosures). A ReLU step's input
     /// enclosure must have been replaced by its accepted claims first (<see cref="Tighten"/>).
     /// </summary>
     public void IntervalStep(int step)
     {
-        var (l, u) = (_lo[step], _hi[step]);
+        var (l, u) = InputOf(step);
         switch (_net.Steps[step])
         {
-            case AffineStep a:
+            case LinearStep a:
             {
+                var m = _net.Rows[step]!;
                 var yl = new double[a.Out]; var yu = new double[a.Out];
                 for (int i = 0; i < a.Out; i++)
                 {
-                    double sl = a.B[i], su = a.B[i];
-                    for (int j = 0; j < a.In; j++)
+                    double sl = m.Bias[i], su = m.Bias[i];
+                    for (int e = m.Start[i]; e < m.Start[i + 1]; e++)
                     {
-                        double w = a.W[i * a.In + j];
-                        if (w == 0) continue;
+                        int j = m.Cols[e]; double w = m.Vals[e];
                         sl = Outward.AddDown(sl, Outward.MulDown(w, w > 0 ? l[j] : u[j]));
                         su = Outward.AddUp(su, Outward.MulUp(w, w > 0 ? u[j] : l[j]));
                     }
+                    if (m.Divisor is { } d && d[i] != 1) { sl = Outward.DivDown(sl, d[i]); su = Outward.DivUp(su, d[i]); }
                     yl[i] = sl; yu[i] = su;
                 }
                 _lo[step + 1] = yl; _hi[step + 1] = yu;
@@ -69,6 +77,11 @@ sealed class LeafBounds
                 // Nondecreasing: the ends map to the ends (a·v rounded outward below 0).
                 _lo[step + 1] = l.Select(v => v >= 0 ? v : Outward.MulDown(r.NegativeSlope, v)).ToArray();
                 _hi[step + 1] = u.Select(v => v >= 0 ? v : Outward.MulUp(r.NegativeSlope, v)).ToArray();
+                break;
+            case SigmoidStep:
+                _lo[step + 1] = l.Select(v => SigmoidStep.Value(v).Lo).ToArray();   // increasing
+                _hi[step + 1] = u.Select(v => SigmoidStep.Value(v).Hi).ToArray();
+                _lines[step] = l.Select((zl, i) => (SigmoidStep.Line(zl, u[i], false), SigmoidStep.Line(zl, u[i], true))).ToArray();
                 break;
             case MaxPoolStep m:
                 _lo[step + 1] = m.Windows.Select(w => w.Max(j => l[j])).ToArray();
@@ -96,6 +109,9 @@ sealed class LeafBounds
         _lo[step + 1] = lower; _hi[step + 1] = upper;
     }
 
+    /// <summary>Per sigmoid step, its lower and upper lines per neuron, chosen on its input enclosure when the step is reached.</summary>
+    readonly Dictionary<int, ((double S, double T), (double S, double T))[]> _lines = new();
+
     readonly Dictionary<int, sbyte[]> _signs = new();
 
     /// <summary>
@@ -114,75 +130,120 @@ sealed class LeafBounds
     /// </summary>
     public double Lower(double[] lam, int top, Func<int, double[]?>? slopes = null, Func<int, double[]?>? betas = null)
     {
+        // Per step output (index k+1; 0 the input), the enclosure [cl, cu] of its coefficient, summed over every path from
+        // the top (a residual block's two branches add up here); null while no path has reached it. Steps are visited in
+        // reverse order, so all of a step's consumers are done before its coefficients are read.
         double mu = 0;
+        var cl = new double[]?[top + 2]; var cu = new double[]?[top + 2];
+        cl[top + 1] = lam; cu[top + 1] = lam;
         for (int k = top; k >= 0; k--)
         {
-            var (l, u) = (_lo[k], _hi[k]);    // the step's input enclosure
+            if (cl[k + 1] is not { } kl) continue;
+            var lamK = Coefficients(kl, cu[k + 1]!, _lo[k + 1], _hi[k + 1], ref mu);
+            var (l, u) = InputOf(k);    // the step's input enclosure
+            var gl = new double[l.Length]; var gu = new double[l.Length];   // enclosures of the input's coefficients
             switch (_net.Steps[k])
             {
-                case AffineStep a:
-                {
-                    var next = new double[a.In];
-                    var gl = new double[a.In]; var gu = new double[a.In];
-                    for (int i = 0; i < a.Out; i++)
-                    {
-                        double li = lam[i];
-                        if (li == 0) continue;
-                        mu = Outward.AddDown(mu, Outward.MulDown(li, a.B[i]));
-                        int row = i * a.In;
-                        for (int j = 0; j < a.In; j++)
-                        {
-                            double w = a.W[row + j];
-                            if (w == 0) continue;
-                            gl[j] = Outward.AddDown(gl[j], Outward.MulDown(li, w));
-                            gu[j] = Outward.AddUp(gu[j], Outward.MulUp(li, w));
-                        }
-                    }
-                    for (int j = 0; j < a.In; j++) next[j] = Represent(gl[j], gu[j], l[j], u[j], ref mu);
-                    lam = next;
+                case LinearStep:
+                    LinearBack(_net.Rows[k]!, lamK, gl, gu, ref mu);
                     break;
-                }
                 case ReluStep r:
+                    ReluBack(r, lamK, l, u, gl, gu, slopes?.Invoke(k) ?? _hints.GetValueOrDefault(k), betas?.Invoke(k), _signs.GetValueOrDefault(k), ref mu);
+                    break;
+                case MaxPoolStep m:
+                    MaxPoolBack(m, lamK, l, u, gl, gu, ref mu);
+                    break;
+                case SigmoidStep:
                 {
-                    var alpha = slopes?.Invoke(k) ?? _hints.GetValueOrDefault(k);
-                    var beta = betas?.Invoke(k);
-                    var sign = beta is null ? null : _signs.GetValueOrDefault(k);
-                    var next = new double[r.Size];
-                    for (int i = 0; i < r.Size; i++)
+                    var lines = _lines[k];
+                    for (int i = 0; i < lamK.Length; i++)
                     {
-                        double li = lam[i], zl = l[i], zu = u[i];
-                        if (li == 0) { }
-                        else if (zu <= 0) next[i] = Scaled(li, r.NegativeSlope, zl, zu, ref mu);   // v = a·z on the whole range
-                        else if (zl >= 0) next[i] = li;                                           // v = z
-                        else if (li > 0)
-                        {
-                            double s = alpha?[i] ?? r.Adaptive(zl, zu);                          // v ≥ s·z, s ∈ [a, 1] (checked by the caller)
-                            next[i] = Scaled(li, s, zl, zu, ref mu);
-                        }
-                        else
-                        {
-                            var (s, t) = r.Chord(zl, zu);                                        // v ≤ s·z + t on [zl, zu]
-                            mu = Outward.AddDown(mu, Outward.MulDown(li, t));
-                            next[i] = Scaled(li, s, zl, zu, ref mu);
-                        }
-                        if (sign is not null && sign[i] != 0 && beta![i] > 0)
-                        {
-                            double term = sign[i] > 0 ? -beta[i] : beta[i];                      // −β·s, exact
-                            next[i] = Represent(Outward.AddDown(next[i], term), Outward.AddUp(next[i], term), zl, zu, ref mu);
-                        }
+                        double li = lamK[i];
+                        if (li == 0) continue;
+                        var (s, t) = li > 0 ? lines[i].Item1 : lines[i].Item2;   // v ≥ s·z + t below, v ≤ s·z + t above
+                        mu = Outward.AddDown(mu, Outward.MulDown(li, t));
+                        (gl[i], gu[i]) = (Outward.MulDown(li, s), Outward.MulUp(li, s));
                     }
-                    lam = next;
                     break;
                 }
-                case MaxPoolStep m:
-                    lam = MaxPoolBack(m, lam, l, u, ref mu);
-                    break;
                 default: throw new CertificateException($"step '{_net.Steps[k].Name}': no rule");
             }
+            // Hand the input's coefficients to the steps it is made of (one, or the parts of a concatenation).
+            int offset = 0;
+            foreach (int source in _net.Inputs[k])
+            {
+                int size = source < 0 ? _xl.Length : _net.Steps[source].OutputSize;
+                if (cl[source + 1] is not { } al) { cl[source + 1] = gl[offset..(offset + size)]; cu[source + 1] = gu[offset..(offset + size)]; }
+                else
+                {
+                    var au = cu[source + 1]!;
+                    for (int j = 0; j < size; j++) { al[j] = Outward.AddDown(al[j], gl[offset + j]); au[j] = Outward.AddUp(au[j], gu[offset + j]); }
+                }
+                offset += size;
+            }
         }
-        for (int j = 0; j < lam.Length; j++)
-            if (lam[j] != 0) mu = Outward.AddDown(mu, Outward.MulDown(lam[j], lam[j] > 0 ? _xl[j] : _xu[j]));
+        if (cl[0] is null) return mu;
+        var lam0 = Coefficients(cl[0]!, cu[0]!, _xl, _xu, ref mu);
+        for (int j = 0; j < lam0.Length; j++)
+            if (lam0[j] != 0) mu = Outward.AddDown(mu, Outward.MulDown(lam0[j], lam0[j] > 0 ? _xl[j] : _xu[j]));
         return mu;
+    }
+
+    /// <summary>Coefficients known to lie in [cl, cu] on variables in [vl, vu], as doubles, their rounding charged to <paramref name="mu"/>.</summary>
+    static double[] Coefficients(double[] cl, double[] cu, double[] vl, double[] vu, ref double mu)
+    {
+        var lam = new double[cl.Length];
+        for (int j = 0; j < lam.Length; j++) lam[j] = Represent(cl[j], cu[j], vl[j], vu[j], ref mu);
+        return lam;
+    }
+
+    /// <summary>
+    /// Back through a linear step, row by row (the transpose, applied patch by patch): row i's coefficient λ_i/D_i,
+    /// enclosed, times each of its weights, added into the enclosure of that input's coefficient; λ_i·B_i/D_i into μ.
+    /// </summary>
+    static void LinearBack(SparseRows m, double[] lam, double[] gl, double[] gu, ref double mu)
+    {
+        for (int i = 0; i < lam.Length; i++)
+        {
+            double li = lam[i];
+            if (li == 0) continue;
+            double ql = li, qu = li;
+            if (m.Divisor is { } d && d[i] != 1) { ql = Outward.DivDown(li, d[i]); qu = Outward.DivUp(li, d[i]); }
+            if (m.Bias[i] != 0) mu = Outward.AddDown(mu, Outward.ProductLower(ql, qu, m.Bias[i], m.Bias[i]));
+            for (int e = m.Start[i]; e < m.Start[i + 1]; e++)
+            {
+                int j = m.Cols[e]; double w = m.Vals[e];
+                gl[j] = Outward.AddDown(gl[j], Outward.MulDown(w > 0 ? ql : qu, w));
+                gu[j] = Outward.AddUp(gu[j], Outward.MulUp(w > 0 ? qu : ql, w));
+            }
+        }
+    }
+
+    /// <summary>Back through a ReLU (see the class comment), with the leaf's split multipliers where given.</summary>
+    static void ReluBack(ReluStep r, double[] lam, double[] l, double[] u, double[] gl, double[] gu, double[]? alpha, double[]? beta, sbyte[]? sign, ref double mu)
+    {
+        for (int i = 0; i < r.Size; i++)
+        {
+            double li = lam[i], zl = l[i], zu = u[i];
+            if (li != 0)
+            {
+                double s;
+                if (zu <= 0) s = r.NegativeSlope;                        // v = a·z on the whole range
+                else if (zl >= 0) s = 1;                                 // v = z
+                else if (li > 0) s = alpha?[i] ?? r.Adaptive(zl, zu);    // v ≥ s·z, s ∈ [a, 1] (checked by the caller)
+                else
+                {
+                    (s, double t) = r.Chord(zl, zu);                     // v ≤ s·z + t on [zl, zu]
+                    mu = Outward.AddDown(mu, Outward.MulDown(li, t));
+                }
+                (gl[i], gu[i]) = s == 1 ? (li, li) : (Outward.MulDown(li, s), Outward.MulUp(li, s));
+            }
+            if (beta is not null && sign is not null && sign[i] != 0 && beta[i] > 0)
+            {
+                double term = sign[i] > 0 ? -beta[i] : beta[i];          // −β·s, exact
+                (gl[i], gu[i]) = (Outward.AddDown(gl[i], term), Outward.AddUp(gu[i], term));
+            }
+        }
     }
 
     /// <summary>
@@ -190,9 +251,8 @@ sealed class LeafBounds
     /// with the largest lower bound is taken. For λ &lt; 0: when one input's lower bound is at least every other's upper
     /// bound, v = x_j exactly; otherwise v ≤ max_j u_j, a constant. Windows may overlap: coefficients add up, enclosed.
     /// </summary>
-    static double[] MaxPoolBack(MaxPoolStep m, double[] lam, double[] l, double[] u, ref double mu)
+    static void MaxPoolBack(MaxPoolStep m, double[] lam, double[] l, double[] u, double[] gl, double[] gu, ref double mu)
     {
-        var gl = new double[m.In]; var gu = new double[m.In];
         for (int i = 0; i < m.Windows.Length; i++)
         {
             double li = lam[i];
@@ -207,14 +267,7 @@ sealed class LeafBounds
             }
             else mu = Outward.AddDown(mu, Outward.MulDown(li, w.Max(j => u[j])));
         }
-        var next = new double[m.In];
-        for (int j = 0; j < m.In; j++) next[j] = Represent(gl[j], gu[j], l[j], u[j], ref mu);
-        return next;
     }
-
-    /// <summary>The coefficient <c>li·s</c> on a variable in [vl, vu], its rounding charged to <paramref name="mu"/>.</summary>
-    static double Scaled(double li, double s, double vl, double vu, ref double mu) =>
-        s == 0 ? 0 : s == 1 ? li : Represent(Outward.MulDown(li, s), Outward.MulUp(li, s), vl, vu, ref mu);
 
     /// <summary>
     /// A coefficient known to lie in [cl, cu], on a variable in [vl, vu]: returns the end kept as the coefficient and adds

@@ -7,8 +7,9 @@ namespace Certify.Checker;
 /// </summary>
 static class Outward
 {
-    public static double AddDown(double a, double b) => Math.BitDecrement(a + b);
-    public static double AddUp(double a, double b) => Math.BitIncrement(a + b);
+    // Adding 0 is exact (sums of coefficients start from 0 and most terms add to nothing yet).
+    public static double AddDown(double a, double b) => a == 0 ? b : b == 0 ? a : Math.BitDecrement(a + b);
+    public static double AddUp(double a, double b) => a == 0 ? b : b == 0 ? a : Math.BitIncrement(a + b);
     public static double MulDown(double a, double b) => a == 0 || b == 0 ? 0 : Math.BitDecrement(a * b);
     public static double MulUp(double a, double b) => a == 0 || b == 0 ? 0 : Math.BitIncrement(a * b);
     public static double SubDown(double a, double b) => Math.BitDecrement(a - b);

@@ -128,7 +128,8 @@ public sealed record VerifierOptions
     /// <summary>
     /// Write a certificate of an unsat answer (<c>specs/certificate.md</c>) that <c>certify check-certificate</c> checks
     /// without trusting Certify's bound engine; null writes none. Unsat answers proven by the root bounds or by branch and
-    /// bound (input and neuron splits) on chains of affine layers, convolutions, ReLU, LeakyReLU and MaxPool get one; any
+    /// bound (input and neuron splits) on DAGs of affine layers, convolutions, residual sums, AvgPool, Pad, Concat, ReLU,
+    /// LeakyReLU, Sigmoid and MaxPool get one; any
     /// other unsat (the exact back-ends, operators the checker has no rule for) says why it is "not checkable"
     /// (<see cref="VerificationReport.Certificate"/>). Recording costs memory per closed sub-problem, not search time.
     /// </summary>

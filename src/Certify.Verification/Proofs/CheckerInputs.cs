@@ -22,57 +22,84 @@ public static class CheckerInputs
         catch (NotCheckableException e) { return e.Message; }
     }
 
-    /// <summary>The graph as a chain of affine steps (Linear, elementwise affine, Conv), ReLU/LeakyReLU and MaxPool steps.</summary>
+    /// <summary>
+    /// The graph as the checker's steps, wired as the graph is (a residual Add reads both its branches): Linear, the
+    /// elementwise affine (BatchNorm, arithmetic with constants), Conv, AvgPool, constant Pad, Concat and Add as linear
+    /// steps, ReLU/LeakyReLU and MaxPool; Reshape/Flatten is the identity on the flat row-major layout.
+    /// </summary>
     /// <exception cref="NotCheckableException">for an operator or a graph shape the checker does not support.</exception>
     public static PlainNetwork Network(ComputationGraph graph)
     {
         using var scope = NewDisposeScope();
         var steps = new List<Step>();
-        int previous = 0;
-        long size = graph.InputSize;
+        var stepOf = new int[graph.Nodes.Count];   // per node, the step whose output it is (-1: the input)
+        stepOf[0] = -1;
         foreach (var node in graph.Nodes.Skip(1))
         {
-            if (node.Inputs.Count != 1 || node.Inputs[0] != previous)
-                throw new NotCheckableException($"not checkable: node '{node.Name}' ({node.Op.Kind}) is not part of a chain (the checker reads chains of layers only)");
-            previous = node.Id;
+            var from = node.Inputs.Select(i => stepOf[i]).ToArray();
+            var inShape = graph.Nodes[node.Inputs[0]].Shape;
+            long size = graph.Nodes[node.Inputs[0]].Size;
+            Step step;
             switch (node.Op)
             {
                 case ReshapeOp:
-                    break;   // the flat row-major layout is unchanged
+                    stepOf[node.Id] = from[0];   // the flat row-major layout is unchanged
+                    continue;
                 case LinearOp lin:
-                    if (node.Inputs.Count != 1 || lin.InFeatures != size)
+                    if (lin.InFeatures != size)
                         throw new NotCheckableException($"not checkable: node '{node.Name}' (Linear) applied to a tensor of more than one row");
-                    steps.Add(new AffineStep(node.Name, (int)lin.InFeatures, (int)lin.OutFeatures, Doubles(lin.Weight),
-                        lin.Bias is null ? new double[lin.OutFeatures] : Doubles(lin.Bias)));
+                    step = new AffineStep(node.Name, (int)lin.InFeatures, (int)lin.OutFeatures, Doubles(lin.Weight),
+                        lin.Bias is null ? new double[lin.OutFeatures] : Doubles(lin.Bias));
                     break;
                 case AffineOp aff:
-                {
-                    int n = (int)size;
-                    var shape = node.Shape;
-                    var scale = aff.Scale is null ? Enumerable.Repeat(1.0, n).ToArray() : Doubles(aff.Scale.to_type(ScalarType.Float64).expand(shape));
-                    var shift = aff.Shift is null ? new double[n] : Doubles(aff.Shift.to_type(ScalarType.Float64).expand(shape));
-                    var w = new double[(long)n * n];
-                    for (int i = 0; i < n; i++) w[(long)i * n + i] = scale[i];
-                    steps.Add(new AffineStep(node.Name, n, n, w, shift));
+                    step = new DiagonalStep(node.Name,
+                        aff.Scale is null ? Enumerable.Repeat(1.0, (int)size).ToArray() : Doubles(aff.Scale.to_type(ScalarType.Float64).expand(node.Shape)),
+                        aff.Shift is null ? new double[size] : Doubles(aff.Shift.to_type(ScalarType.Float64).expand(node.Shape)));
                     break;
-                }
                 case ReluOp or LeakyReluOp:
                     if (NegativeSlope(node.Op) is not { } slope)
                         throw new NotCheckableException($"not checkable: LeakyRelu (node '{node.Name}') with alpha {((LeakyReluOp)node.Op).Alpha} (the checker's rule needs 0 ≤ alpha < 1)");
-                    steps.Add(new ReluStep(node.Name, (int)size, slope));
+                    step = new ReluStep(node.Name, (int)size, slope);
+                    break;
+                case SigmoidOp:
+                    step = new SigmoidStep(node.Name, (int)size);
                     break;
                 case ConvOp conv:
-                    steps.Add(ConvolutionAsAffine(node, conv, graph.Nodes[node.Inputs[0]].Shape));
+                    step = Convolution(node, conv, inShape);
                     break;
                 case MaxPoolOp pool:
-                    steps.Add(PoolingWindows(node, pool, graph.Nodes[node.Inputs[0]].Shape));
+                    step = new MaxPoolStep(node.Name, (int)size, Windows(node, pool.Kernel, pool.Strides, pool.Dilations, pool.Pads, inShape, "MaxPool"));
+                    break;
+                case AvgPoolOp avg:
+                {
+                    if (avg.CeilMode) throw new NotCheckableException($"not checkable: AvgPool (node '{node.Name}') with ceil_mode (the checker reads floor mode)");
+                    var pads = avg.Pads.Concat(avg.Pads).ToArray();   // symmetric: one per axis
+                    var windows = Windows(node, avg.Kernel, avg.Strides, avg.Kernel.Select(_ => 1L).ToArray(), pads, inShape, "AvgPool");
+                    long area = avg.Kernel.Aggregate(1L, (p, q) => p * q);
+                    step = new AvgPoolStep(node.Name, (int)size, windows, windows.Select(w => avg.CountIncludePad ? area : (double)w.Length).ToArray());
+                    break;
+                }
+                case PadOp pad:
+                    step = new SelectStep(node.Name, (int)size, PadSource(pad.Pads, inShape, node.Shape), pad.Value);
+                    break;
+                case AddOp:
+                    if (graph.Nodes[node.Inputs[1]].Size != size || node.Size != size)
+                        throw new NotCheckableException($"not checkable: Add (node '{node.Name}') of tensors of different sizes (broadcasting)");
+                    step = new SumStep(node.Name, (int)size);
+                    break;
+                case ConcatOp cat:
+                    step = new SelectStep(node.Name, (int)node.Inputs.Sum(i => graph.Nodes[i].Size),
+                        ConcatSource(cat.Axis, node.Inputs.Select(i => graph.Nodes[i].Shape).ToArray()));
                     break;
                 default:
                     throw new NotCheckableException($"not checkable: {node.Op.Kind} (node '{node.Name}') has no rule in the checker");
             }
-            size = node.Size;
+            bool chained = from.Length == 1 && from[0] == steps.Count - 1;
+            steps.Add(chained ? step : step with { From = from });
+            stepOf[node.Id] = steps.Count - 1;
         }
-        if (previous != graph.OutputId) throw new NotCheckableException("not checkable: the output is not the last node of the chain");
+        if (steps.Count == 0 || stepOf[graph.OutputId] != steps.Count - 1)
+            throw new NotCheckableException("not checkable: the output is not the last step of the network");
         try { return new PlainNetwork((int)graph.InputSize, steps); }
         catch (CertificateException e) { throw new NotCheckableException("not checkable: " + e.Message); }
     }
@@ -88,73 +115,40 @@ public static class CheckerInputs
         _ => null,
     };
 
-    /// <summary>Largest weight matrix (entries) a convolution is written as; past it the network is "not checkable".</summary>
-    const long MaxConvolutionEntries = 16_000_000;
-
     /// <summary>
-    /// A 1-d or 2-d convolution (any padding, stride, dilation, groups) as the dense affine map it is: output (o, y, x)
-    /// gets weight W[o, c − g·C/groups, ky, kx] from input (c, y·sy − py + ky·dy, x·sx − px + kx·dx) when that lies inside
-    /// the input (padding is zeros). Each matrix entry is one stored weight, copied: no arithmetic, so nothing is rounded.
+    /// A 1-d or 2-d convolution (any padding, stride, dilation, groups) as the checker's <see cref="ConvStep"/>: its kernel
+    /// and geometry, copied (no arithmetic, so nothing is rounded); 1-d is 2-d with height 1. The end pads are implied by
+    /// the output shape.
     /// </summary>
-    static AffineStep ConvolutionAsAffine(Node node, ConvOp conv, long[] inputShape)
+    static ConvStep Convolution(Node node, ConvOp conv, long[] inputShape)
     {
         if (conv.SpatialDims > 2 || inputShape.Length != conv.SpatialDims + 1 || node.Shape.Length != conv.SpatialDims + 1)
             throw new NotCheckableException($"not checkable: Conv (node '{node.Name}') with {conv.SpatialDims} spatial dimensions (the checker reads 1-d and 2-d)");
         bool two = conv.SpatialDims == 2;
-        int cin = (int)inputShape[0], h = two ? (int)inputShape[1] : 1, w = (int)inputShape[^1];
-        int cout = (int)node.Shape[0], ho = two ? (int)node.Shape[1] : 1, wo = (int)node.Shape[^1];
-        long inSize = (long)cin * h * w, outSize = (long)cout * ho * wo;
-        if (inSize * outSize > MaxConvolutionEntries)
-            throw new NotCheckableException($"not checkable: Conv (node '{node.Name}') is {outSize}x{inSize} as a matrix, more than the checker's {MaxConvolutionEntries} entries");
-        var kernel = Doubles(conv.Weight);
-        int kh = two ? (int)conv.Weight.shape[2] : 1, kw = (int)conv.Weight.shape[^1];
-        int sy = two ? (int)conv.Strides[0] : 1, sx = (int)conv.Strides[^1];
-        int dy = two ? (int)conv.Dilations[0] : 1, dx = (int)conv.Dilations[^1];
-        int py = two ? (int)conv.Pads[0] : 0, px = (int)conv.Pads[conv.SpatialDims - 1];
-        int perGroupIn = (int)conv.Weight.shape[1], perGroupOut = cout / (int)conv.Groups;
-        var matrix = new double[outSize * inSize];
-        var bias = conv.Bias is null ? new double[outSize] : Doubles(conv.Bias).SelectMany(b => Enumerable.Repeat(b, ho * wo)).ToArray();
-        for (int o = 0; o < cout; o++)
-        {
-            int group = o / perGroupOut;
-            for (int y = 0; y < ho; y++)
-                for (int x = 0; x < wo; x++)
-                {
-                    long row = ((long)o * ho + y) * wo + x;
-                    for (int c = 0; c < perGroupIn; c++)
-                        for (int ky = 0; ky < kh; ky++)
-                        {
-                            int iy = y * sy - py + ky * dy;
-                            if (iy < 0 || iy >= h) continue;
-                            for (int kx = 0; kx < kw; kx++)
-                            {
-                                int ix = x * sx - px + kx * dx;
-                                if (ix < 0 || ix >= w) continue;
-                                int ci = group * perGroupIn + c;
-                                matrix[row * inSize + ((long)ci * h + iy) * w + ix] = kernel[(((long)o * perGroupIn + c) * kh + ky) * kw + kx];
-                            }
-                        }
-                }
-        }
-        return new AffineStep(node.Name, (int)inSize, (int)outSize, matrix, bias);
+        return new ConvStep(node.Name, (int)inputShape[0], two ? (int)inputShape[1] : 1, (int)inputShape[^1],
+            (int)node.Shape[0], two ? (int)node.Shape[1] : 1, (int)node.Shape[^1], Doubles(conv.Weight),
+            two ? (int)conv.Weight.shape[2] : 1, (int)conv.Weight.shape[^1],
+            two ? (int)conv.Strides[0] : 1, (int)conv.Strides[^1], two ? (int)conv.Pads[0] : 0, (int)conv.Pads[conv.SpatialDims - 1],
+            two ? (int)conv.Dilations[0] : 1, (int)conv.Dilations[^1], (int)conv.Groups,
+            conv.Bias is null ? new double[node.Shape[0]] : Doubles(conv.Bias));
     }
 
     /// <summary>
-    /// A 1-d or 2-d max pooling as its windows: output (c, y, x) takes the maximum over input (c, y·sy − py + ky·dy,
-    /// x·sx − px + kx·dx) for the kernel offsets that fall inside the input (padding counts as −∞, so it is left out).
+    /// The windows of a 1-d or 2-d pooling: output (c, y, x) covers input (c, y·sy − py + ky·dy, x·sx − px + kx·dx) for
+    /// the kernel offsets that fall inside the input (padding is left out of every window).
     /// </summary>
-    static MaxPoolStep PoolingWindows(Node node, MaxPoolOp pool, long[] inputShape)
+    static int[][] Windows(Node node, long[] kernel, long[] strides, long[] dilations, long[] pads, long[] inputShape, string kind)
     {
-        int dims = pool.Kernel.Length;
+        int dims = kernel.Length;
         if (dims > 2 || inputShape.Length != dims + 1 || node.Shape.Length != dims + 1)
-            throw new NotCheckableException($"not checkable: MaxPool (node '{node.Name}') with {dims} spatial dimensions (the checker reads 1-d and 2-d)");
+            throw new NotCheckableException($"not checkable: {kind} (node '{node.Name}') with {dims} spatial dimensions (the checker reads 1-d and 2-d)");
         bool two = dims == 2;
         int c = (int)inputShape[0], h = two ? (int)inputShape[1] : 1, w = (int)inputShape[^1];
         int ho = two ? (int)node.Shape[1] : 1, wo = (int)node.Shape[^1];
-        int kh = two ? (int)pool.Kernel[0] : 1, kw = (int)pool.Kernel[^1];
-        int sy = two ? (int)pool.Strides[0] : 1, sx = (int)pool.Strides[^1];
-        int dy = two ? (int)pool.Dilations[0] : 1, dx = (int)pool.Dilations[^1];
-        int py = two ? (int)pool.Pads[0] : 0, px = (int)pool.Pads[dims - 1];
+        int kh = two ? (int)kernel[0] : 1, kw = (int)kernel[^1];
+        int sy = two ? (int)strides[0] : 1, sx = (int)strides[^1];
+        int dy = two ? (int)dilations[0] : 1, dx = (int)dilations[^1];
+        int py = two ? (int)pads[0] : 0, px = (int)pads[dims - 1];
         var windows = new int[c * ho * wo][];
         for (int ch = 0; ch < c; ch++)
             for (int y = 0; y < ho; y++)
@@ -173,7 +167,44 @@ public static class CheckerInputs
                     }
                     windows[(ch * ho + y) * wo + x] = window.ToArray();
                 }
-        return new MaxPoolStep(node.Name, c * h * w, windows);
+        return windows;
+    }
+
+    /// <summary>Constant padding as an index map: output position p reads input p − begin on every axis, or the constant (−1) outside it.</summary>
+    static int[] PadSource(long[] pads, long[] inShape, long[] outShape)
+    {
+        int dims = inShape.Length;
+        long total = outShape.Aggregate(1L, (p, q) => p * q);
+        var source = new int[total];
+        var at = new long[dims];
+        for (long o = 0; o < total; o++)
+        {
+            long rest = o, flat = 0;
+            for (int d = dims - 1; d >= 0; d--) { at[d] = rest % outShape[d] - pads[d]; rest /= outShape[d]; }
+            bool inside = true;
+            for (int d = 0; d < dims; d++) { inside &= at[d] >= 0 && at[d] < inShape[d]; flat = flat * inShape[d] + at[d]; }
+            source[o] = inside ? (int)flat : -1;
+        }
+        return source;
+    }
+
+    /// <summary>Concatenation along <paramref name="axis"/> as an index map into the inputs laid end to end.</summary>
+    static int[] ConcatSource(int axis, long[][] shapes)
+    {
+        long outer = shapes[0].Take(axis).Aggregate(1L, (p, q) => p * q), inner = shapes[0].Skip(axis + 1).Aggregate(1L, (p, q) => p * q);
+        long along = shapes.Sum(s => s[axis]);
+        var source = new int[outer * along * inner];
+        long offset = 0, start = 0;   // position along the axis, and the input's start in the concatenated input
+        foreach (var s in shapes)
+        {
+            for (long o = 0; o < outer; o++)
+                for (long t = 0; t < s[axis]; t++)
+                    for (long r = 0; r < inner; r++)
+                        source[(o * along + offset + t) * inner + r] = (int)(start + (o * s[axis] + t) * inner + r);
+            offset += s[axis];
+            start += outer * s[axis] * inner;
+        }
+        return source;
     }
 
     /// <summary>The specification's regions as plain numbers (rows numbered disjunct by disjunct, as in the certificate).</summary>

@@ -262,20 +262,20 @@ public sealed class CertificateTests(CertificateFixture f, ITestOutputHelper out
     [Fact]
     public void Operators_without_a_checker_rule_are_not_checkable_and_write_no_file()
     {
-        var sigmoid = Certify.Tests.Bounds.TestNetworks.Mlp(() => new SigmoidOp(), 1, width: 4, layers: 1, inputs: 2, outputs: 3);
-        Assert.StartsWith("not checkable: Sigmoid", CheckerInputs.NotCheckable(sigmoid));
+        var tanh = Certify.Tests.Bounds.TestNetworks.Mlp(() => new TanhOp(), 1, width: 4, layers: 1, inputs: 2, outputs: 3);
+        Assert.StartsWith("not checkable: Tanh", CheckerInputs.NotCheckable(tanh));
         using var scope = NewDisposeScope();
-        var model = Path.Combine(f.Folder, "sigmoid.onnx");
-        OnnxExporter.Export(sigmoid.To(ScalarType.Float32), model);
+        var model = Path.Combine(f.Folder, "tanh.onnx");
+        OnnxExporter.Export(tanh.To(ScalarType.Float32), model);
         // y_0 ≤ −10⁴ is impossible for this small network on [-1, 1]²: an unsat that the bounds prove at once.
-        var property = Path.Combine(f.Folder, "sigmoid.vnnlib");
+        var property = Path.Combine(f.Folder, "tanh.vnnlib");
         Certify.Spec.VnnLibWriter.Write(new Certify.Spec.Specification(new[] { new Certify.Spec.InputRegion(new[] { -1.0, -1.0 }, new[] { 1.0, 1.0 },
             new Certify.Spec.OutputCondition(new[] { new Certify.Spec.Conjunction(new[] { new Certify.Spec.HalfSpace(new[] { 1.0, 0, 0 }, -1e4) }) })) }, 2, 3), property);
-        var path = Path.Combine(f.Folder, "sigmoid.json");
+        var path = Path.Combine(f.Folder, "tanh.json");
         var report = CertificateFixture.Verify(model, property, path);
         output.WriteLine($"{report.Verdict}; {report.Certificate}");
         Assert.Equal(VerdictKind.Unsat, report.Verdict.Kind);
-        Assert.StartsWith("not checkable: Sigmoid", report.Certificate);
+        Assert.StartsWith("not checkable: Tanh", report.Certificate);
         Assert.False(File.Exists(path));
     }
 
