@@ -165,7 +165,8 @@ public sealed class NeuronBranchAndBoundTests(ITestOutputHelper output)
             if (feasible < 100) continue;   // the splits cut the box too much for a meaningful check
             foreach (var method in new[] { BoundMethod.Ibp, BoundMethod.Crown, BoundMethod.AlphaCrown, BoundMethod.BetaCrown })
             {
-                var engine = new BoundEngine(graph, new BoundOptions { Method = method, DType = dtype, AlphaIterations = 5, BetaIterations = 20 });
+                // Every iteration runs (EarlyStopWindow = 0): the test wants the multipliers to move, not a quick bound.
+                var engine = new BoundEngine(graph, new BoundOptions { Method = method, DType = dtype, AlphaIterations = 5, BetaIterations = 20, EarlyStopWindow = 0 });
                 using var r = engine.Compute(l, u, c, sub);
                 double v = BruteForce.MaxViolation(graph, r, pts, c, keep: vals => Feasible(graph, splits, vals));
                 Assert.True(v <= tolerance * (1 + r.Lower.abs().max().to_type(ScalarType.Float64).item<double>()), $"{op} {dtype} {method} seed {seed}: a feasible sample escapes a bound by {v}");
