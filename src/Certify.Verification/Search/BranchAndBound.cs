@@ -255,7 +255,11 @@ public sealed class BranchAndBound
         run.Bounded += count;
         var lower = bounds.Lower.to_type(ScalarType.Float32);                                      // [B, S]
         var rhs = rows.Rhs.to_type(ScalarType.Float32).unsqueeze(0);                              // [1, S]
-        var best = maximum(batch["best"], lower - rhs);                                           // a parent's bound holds on its children
+        // A parent's bound holds on its children, so the search may prove a row by an ancestor's bound. A certificate
+        // cannot carry that: its checker bounds each leaf's own box, and an ancestor bound by another method (the root
+        // stage's alpha-CROWN handed to a CROWN search) is one it cannot re-derive there. So while a proof is recorded,
+        // each leaf must refute its rows by its own bound (ACAS Xu 1_1 prop_6 and 3_3 prop_9 were rejected otherwise).
+        var best = Options.Recorder is null ? maximum(batch["best"], lower - rhs) : lower - rhs;
         var tolerance = Options.Tolerance * (1 + rhs.abs() + (best + rhs).abs());
         // Only a finite bound proves a row: NaN fails every comparison, and +inf (an overflow; with Certify's finite
         // parameters a sound lower bound on a finite box is finite) is refused explicitly rather than by inf > inf.
