@@ -66,7 +66,10 @@ public sealed class CheckCertificateCommand : ICliCommand
         {
             var read = ResultsFiles.Read(new[] { resultsPath })[0];
             run = new();
-            foreach (var r in read.Rows) run[r.Key] = r;
+            // A results file names instances by family, network and property only; a name that two instances share
+            // gives no verification time (the index's own time is used), rather than the other instance's.
+            foreach (var g in read.Rows.GroupBy(r => r.Key))
+                if (g.Count() == 1) run[g.Key] = g.First();
         }
         OutputFiles.Check(outPath, "--out");   // before the long work
         var checks = CertificateBatch.Check(folder, entries, e => run is not null && run.TryGetValue(e.Key, out var r) ? r.Seconds : null, threads,

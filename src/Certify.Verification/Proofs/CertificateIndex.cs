@@ -22,12 +22,18 @@ public sealed record CertificateEntry(string Family, string Network, string Prop
 {
     /// <summary>The instance key, as results files match rows.</summary>
     public (string, string, string) Key => (Family, Network, Property);
+
+    /// <summary>
+    /// The instance itself: its two files. Two instances may share <see cref="Key"/> (safenlp's medical/ and ruarobot/
+    /// folders hold networks and properties of the same names); the index tells them apart by their paths.
+    /// </summary>
+    public (string, string) Files => (Onnx, Vnnlib);
 }
 
 /// <summary>
 /// The index of a certificate folder (<c>certify run --certificate-dir DIR</c>): <c>DIR/certificates.csv</c>, one row per
 /// finished instance, appended and flushed as it finishes (so an interrupted run keeps its rows, and <c>--resume</c>
-/// appends; when a key appears twice the last row counts). It holds what <c>certify check-certificate --certificate-dir</c>
+/// appends; when an instance (its two paths) appears twice the last row counts). It holds what <c>certify check-certificate --certificate-dir</c>
 /// needs to check every certificate in one process without the instance list: the full paths of the network and the
 /// property, the verification time (for the ratio checking / verifying), the certificate's file name and leaves, and,
 /// for an unsat without a certificate, why ("not checkable: ...").
@@ -87,7 +93,7 @@ public static class CertificateIndex
     /// <summary>Starts a fresh index in <paramref name="folder"/> (a run that is not resumed replaces the old one).</summary>
     public static void Reset(string folder) => File.WriteAllText(Path.Combine(folder, FileName), Header + "\n", new UTF8Encoding(false));
 
-    /// <summary>Reads the index of <paramref name="folder"/>; the last row of a key counts.</summary>
+    /// <summary>Reads the index of <paramref name="folder"/>; the last row of an instance (its two paths) counts.</summary>
     /// <exception cref="CsvFormatException">a missing index, a missing column or a malformed row (file:line named).</exception>
     public static IReadOnlyList<CertificateEntry> Read(string folder)
     {
@@ -99,8 +105,8 @@ public static class CertificateIndex
         var col = names.Select(table.Column).ToArray();
         if (names.Where((_, i) => col[i] < 0).ToList() is { Count: > 0 } missing)
             throw new CsvFormatException($"{path}:1: no column {string.Join(", ", missing)} (expected {Header})");
-        var rows = new Dictionary<(string, string, string), CertificateEntry>();
-        var order = new List<(string, string, string)>();
+        var rows = new Dictionary<(string, string), CertificateEntry>();
+        var order = new List<(string, string)>();
         foreach (var r in table.Rows)
         {
             if (!double.TryParse(r[col[6]], NumberStyles.Float, CultureInfo.InvariantCulture, out var s) || !double.IsFinite(s) || s < 0)
@@ -111,8 +117,8 @@ public static class CertificateIndex
             if (cert.Length > 0 && (cert.Contains('/') || cert.Contains('\\') || cert is "." or ".."))
                 throw table.Error(r, $"certificate '{cert}' is not a file name inside the folder");
             var e = new CertificateEntry(r[col[0]], r[col[1]], r[col[2]], r[col[3]], r[col[4]], r[col[5]], s, cert, leaves, r[col[9]], r.Line);
-            if (!rows.ContainsKey(e.Key)) order.Add(e.Key);
-            rows[e.Key] = e;
+            if (!rows.ContainsKey(e.Files)) order.Add(e.Files);
+            rows[e.Files] = e;
         }
         return order.Select(k => rows[k]).ToList();
     }

@@ -68,6 +68,47 @@ public sealed class CertificateBatchTests(CertificateFixture f) : IClassFixture<
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    /// <summary>
+    /// Two instances with the same family, network and property names from different folders (as safenlp's medical/ and
+    /// ruarobot/): each gets its own certificate, the index keeps both rows and the batch checks both.
+    /// </summary>
+    [Fact]
+    public void Instances_that_share_their_names_are_each_certified_and_checked()
+    {
+        var dir = CliFiles.TempDir();
+        try
+        {
+            var hard = VnnLibParser.Parse(f.Property).Regions[0];
+            var lines = new List<string> { "onnx,vnnlib,timeout,label,family" };
+            foreach (var sub in new[] { "a", "b" })
+            {
+                Directory.CreateDirectory(Path.Combine(dir, sub));
+                var model = Path.Combine(dir, sub, "net.onnx");
+                File.Copy(f.Model, model);
+                var prop = Path.Combine(dir, sub, "prop.vnnlib");
+                VnnLibWriter.Write(new Specification(new[] { new InputRegion(hard.Lower.ToArray(), hard.Upper.ToArray(),
+                    new OutputCondition(new[] { new Conjunction(new[] { new HalfSpace(f.C, f.D - 1000) }) })) }, 2, 3), prop);
+                lines.Add($"{model},{prop},600,unsat,fixture");
+            }
+            var list = CliFiles.Write(dir, "list.csv", string.Join("\n", lines) + "\n");
+            var certs = Path.Combine(dir, "certs");
+            var results = Path.Combine(dir, "results.csv");
+            var run = CommandHarness.Certify(new[] { "run", list, "--config", CliFiles.Write(dir, "budget.yaml", CliFiles.WorkBudgetYaml),
+                                                     "--out", results, "--certificate-dir", certs });
+            Assert.True(run.Code == 0, $"run exit {run.Code}: {run.Stderr}");
+            var index = CertificateIndex.Read(certs);
+            Assert.Equal(2, index.Count);
+            Assert.Equal(2, index.Select(e => e.Certificate).Distinct().Count());
+            var checks = Path.Combine(dir, "checks.csv");
+            var ok = CommandHarness.Certify(new[] { "check-certificate", "--certificate-dir", certs, "--results", results, "--out", checks });
+            Assert.True(ok.Code == 0, $"check exit {ok.Code}: {ok.Stdout} {ok.Stderr}");
+            var rows = Rows(checks);
+            Assert.Equal(2, rows.Count);
+            Assert.All(rows, r => Assert.True(r["check"] == "accepted", r["reason"]));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     [Fact]
     public void Batch_options_are_checked_before_any_work()
     {
