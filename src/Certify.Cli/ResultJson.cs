@@ -112,7 +112,8 @@ public static class ResultJson
         return o;
     }
 
-    static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    /// <summary>A string field of a document object, or null when it is absent or not a string.</summary>
+    internal static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     static JsonObject Counts(string? family, IReadOnlyCollection<JsonObject> rows)
     {

@@ -221,7 +221,7 @@ public static class ParallelRun
             if (r is JsonObject o) yield return (JsonObject)o.DeepClone();
     }
 
-    static string Field(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
+    static string Field(JsonObject o, string key) => ResultJson.Str(o, key) ?? "";
 
     /// <summary>
     /// The workers' list: the instances to run, with absolute paths, their own time limits (scaling and caps are applied
