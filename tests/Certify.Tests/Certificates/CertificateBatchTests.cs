@@ -15,6 +15,14 @@ namespace Certify.Tests.Certificates;
 /// </summary>
 public sealed class CertificateBatchTests(CertificateFixture f) : IClassFixture<CertificateFixture>
 {
+    /// <summary>The fixture's box with a threshold 1000 below its own: an unsat property one root bound proves.</summary>
+    void WriteEasy(string path)
+    {
+        var hard = VnnLibParser.Parse(f.Property).Regions[0];
+        VnnLibWriter.Write(new Specification(new[] { new InputRegion(hard.Lower.ToArray(), hard.Upper.ToArray(),
+            new OutputCondition(new[] { new Conjunction(new[] { new HalfSpace(f.C, f.D - 1000) }) })) }, 2, 3), path);
+    }
+
     [Fact]
     public void Run_writes_a_certificate_per_unsat_and_the_batch_check_accepts_them_and_rejects_a_tampered_one()
     {
@@ -22,9 +30,7 @@ public sealed class CertificateBatchTests(CertificateFixture f) : IClassFixture<
         try
         {
             var easy = Path.Combine(dir, "easy.vnnlib");
-            var hard = VnnLibParser.Parse(f.Property).Regions[0];
-            VnnLibWriter.Write(new Specification(new[] { new InputRegion(hard.Lower.ToArray(), hard.Upper.ToArray(),
-                new OutputCondition(new[] { new Conjunction(new[] { new HalfSpace(f.C, f.D - 1000) }) })) }, 2, 3), easy);
+            WriteEasy(easy);
             var (tiny, sat, _) = CliFiles.Tiny(dir);
             var config = CliFiles.Write(dir, "budget.yaml", CliFiles.WorkBudgetYaml);
             var list = CliFiles.Write(dir, "list.csv", "onnx,vnnlib,timeout,label,family\n" +
@@ -78,7 +84,6 @@ public sealed class CertificateBatchTests(CertificateFixture f) : IClassFixture<
         var dir = CliFiles.TempDir();
         try
         {
-            var hard = VnnLibParser.Parse(f.Property).Regions[0];
             var lines = new List<string> { "onnx,vnnlib,timeout,label,family" };
             foreach (var sub in new[] { "a", "b" })
             {
@@ -86,8 +91,7 @@ public sealed class CertificateBatchTests(CertificateFixture f) : IClassFixture<
                 var model = Path.Combine(dir, sub, "net.onnx");
                 File.Copy(f.Model, model);
                 var prop = Path.Combine(dir, sub, "prop.vnnlib");
-                VnnLibWriter.Write(new Specification(new[] { new InputRegion(hard.Lower.ToArray(), hard.Upper.ToArray(),
-                    new OutputCondition(new[] { new Conjunction(new[] { new HalfSpace(f.C, f.D - 1000) }) })) }, 2, 3), prop);
+                WriteEasy(prop);
                 lines.Add($"{model},{prop},600,unsat,fixture");
             }
             var list = CliFiles.Write(dir, "list.csv", string.Join("\n", lines) + "\n");
