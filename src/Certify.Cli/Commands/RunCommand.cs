@@ -346,7 +346,10 @@ public sealed class RunResultsFile : IDisposable
     /// <summary>What was repaired on opening (a truncated last line dropped), for the user; null when nothing was.</summary>
     public string? Note { get; }
 
-    /// <summary>The key rows are matched by on resume.</summary>
+    /// <summary>
+    /// The key rows are matched by on resume (and by merges and comparisons): family, network and property names
+    /// (<see cref="Instance.Network"/>, paths below the family's folders, so safenlp's medical/ and ruarobot/ stay apart).
+    /// </summary>
     public static (string, string, string) Key(Instance i) => (i.Family, i.Network, i.Property);
 
     /// <summary>

@@ -225,12 +225,14 @@ public static class ParallelRun
 
     /// <summary>
     /// The workers' list: the instances to run, with absolute paths, their own time limits (scaling and caps are applied
-    /// by each worker from the forwarded options), families and labels, so that a worker reads exactly these instances.
+    /// by each worker from the forwarded options), families, labels and names (<see cref="Instance.Network"/>: an absolute
+    /// path alone would give only the file name, and safenlp's medical/ and ruarobot/ instances would share theirs), so
+    /// that a worker reads exactly these instances and its rows match them.
     /// </summary>
     static void WriteList(string path, IReadOnlyList<Instance> instances)
     {
-        CsvLines.WriteAll(path, ["family", "onnx", "vnnlib", "timeout", "label"],
-            instances.Select(i => new[] { i.Family, i.Onnx, i.Vnnlib, i.TimeoutSeconds.ToString("R", CultureInfo.InvariantCulture), i.Label ?? "" }));
+        CsvLines.WriteAll(path, ["family", "onnx", "vnnlib", "timeout", "label", "network", "property"],
+            instances.Select(i => new[] { i.Family, i.Onnx, i.Vnnlib, i.TimeoutSeconds.ToString("R", CultureInfo.InvariantCulture), i.Label ?? "", i.Network, i.Property }));
     }
 
     /// <summary>

@@ -95,7 +95,9 @@ public static class ShardMerge
 
     /// <summary>
     /// The instance a row stands for, as <see cref="RunResultsFile.Append"/> takes it: family, network and property
-    /// names (the paths' folders are not in a results file, and the writer only keeps the names) and the label.
+    /// names, kept as the row gives them (a name such as <c>medical/perturbations_0</c> included; the paths are not in a
+    /// results file, and the writer only keeps the names) and the label.
     /// </summary>
-    public static Instance AsInstance(ResultRow r) => new(r.Family, r.Network + ".onnx", r.Property + ".vnnlib", 1, r.Label);
+    public static Instance AsInstance(ResultRow r) =>
+        new(r.Family, r.Network + ".onnx", r.Property + ".vnnlib", 1, r.Label) { Network = r.Network, Property = r.Property };
 }

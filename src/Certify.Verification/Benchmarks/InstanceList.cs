@@ -19,10 +19,37 @@ public sealed record Instance(string Family, string Onnx, string Vnnlib, double 
     /// <summary>The property's path as the list writes it.</summary>
     public string VnnlibEntry { get; init; } = "";
 
-    /// <summary>File name of the network without extension.</summary>
-    public string Network => Path.GetFileNameWithoutExtension(Onnx);
-    /// <summary>File name of the property without extension.</summary>
-    public string Property => Path.GetFileNameWithoutExtension(Vnnlib);
+    /// <summary>
+    /// The network's name, which with <see cref="Family"/> and <see cref="Property"/> identifies the instance in every
+    /// results file, resume, merge, comparison and output file name: its path below the family's <c>onnx/</c> folder
+    /// without extension (<see cref="NameOf"/>), e.g. <c>medical/perturbations_0</c>, or the file name without
+    /// extension when the list entry does not start with such a folder. Set explicitly only for an instance rebuilt
+    /// from a results row (<c>certify merge</c>), whose names are all it has.
+    /// </summary>
+    public string Network { get => field ?? NameOf(OnnxEntry, "onnx", Onnx); init; }
+
+    /// <summary>The property's name: its path below the family's <c>vnnlib/</c> folder without extension, as <see cref="Network"/>.</summary>
+    public string Property { get => field ?? NameOf(VnnlibEntry, "vnnlib", Vnnlib); init; }
+
+    /// <summary>
+    /// The name of a network or property whose list entry is <paramref name="entry"/> and full path <paramref name="path"/>:
+    /// the entry's part below <paramref name="folder"/> (<c>onnx</c> or <c>vnnlib</c>) without extension, when the entry
+    /// starts with that folder (a VNN-COMP <c>instances.csv</c>: <c>onnx/medical/x.onnx</c>) or with a family folder and
+    /// then it (a <c>sets/*.csv</c> list: <c>safenlp/onnx/medical/x.onnx</c>); otherwise the file name without extension.
+    /// <para>Names were once the file names alone. safenlp keeps its networks and properties in subfolders
+    /// (<c>onnx/medical/perturbations_0.onnx</c> and <c>onnx/ruarobot/perturbations_0.onnx</c>, the properties likewise),
+    /// so two different instances had the same three names: <c>run --resume</c> skipped one of each such pair as done,
+    /// and merges and tables conflated them. A file directly in the folder keeps its old name, so results files of every
+    /// family without subfolders read exactly as before. An entry with a <c>.</c> or <c>..</c> segment below the folder
+    /// falls back to the file name (such a path is not a folder's plain layout).</para>
+    /// </summary>
+    public static string NameOf(string entry, string folder, string path)
+    {
+        var parts = entry.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries).SkipWhile(p => p == ".").ToArray();
+        int below = parts.Length > 1 && parts[0] == folder ? 1 : parts.Length > 2 && parts[1] == folder ? 2 : -1;
+        if (below < 0 || parts[below..].Any(p => p is "." or "..")) return Path.GetFileNameWithoutExtension(path);
+        return string.Join('/', parts[below..^1].Append(Path.GetFileNameWithoutExtension(parts[^1])));
+    }
 }
 
 /// <summary>
@@ -30,6 +57,10 @@ public sealed record Instance(string Family, string Onnx, string Vnnlib, double 
 /// header, paths relative to the family folder; labels come from <c>published_results.csv</c> beside it), or a list with a
 /// header naming <c>onnx</c>, <c>vnnlib</c>, <c>timeout</c> and optionally <c>family</c> and <c>label</c> (like
 /// <c>sets/labelled.csv</c>, whose paths are relative to the benchmark root above it).
+/// <para>A header list may also name <c>network</c> and <c>property</c> columns: the instance's names
+/// (<see cref="Instance.Network"/>), where the paths alone would not give them. The list <c>run --jobs</c> writes for its
+/// workers names every file by its absolute path and so carries the names this way; a worker's rows then match the
+/// parent's instances.</para>
 /// </summary>
 public static class InstanceList
 {
@@ -54,6 +85,7 @@ public static class InstanceList
         int iVnn = hasHeader ? table.Column("vnnlib") : 1;
         int iTime = hasHeader ? table.Column("timeout") : 2;
         int iFamily = table.Column("family"), iLabel = table.Column("label");
+        int iNetwork = table.Column("network"), iProperty = table.Column("property");
 
         string baseDir = root ?? ResolveRoot(dir, table.Rows[0][iOnnx]);
         var labels = iLabel < 0 ? PublishedLabels(Path.Combine(dir, "published_results.csv")) : null;
@@ -68,8 +100,11 @@ public static class InstanceList
             double timeout = iTime < 0 ? DefaultTimeoutSeconds : Timeout(table, row, iTime);
             string family = iFamily >= 0 && row[iFamily].Length > 0 ? row[iFamily] : defaultFamily;
             string? label = iLabel >= 0 ? Normalise(row[iLabel]) : labels?.GetValueOrDefault((onnx, vnn));
-            list.Add(new Instance(family, Path.GetFullPath(Path.Combine(baseDir, onnx)), Path.GetFullPath(Path.Combine(baseDir, vnn)), timeout, label)
-            { Line = row.Line, OnnxEntry = onnx, VnnlibEntry = vnn });
+            var inst = new Instance(family, Path.GetFullPath(Path.Combine(baseDir, onnx)), Path.GetFullPath(Path.Combine(baseDir, vnn)), timeout, label)
+            { Line = row.Line, OnnxEntry = onnx, VnnlibEntry = vnn };
+            if (row[iNetwork].Length > 0) inst = inst with { Network = row[iNetwork] };
+            if (row[iProperty].Length > 0) inst = inst with { Property = row[iProperty] };
+            list.Add(inst);
         }
         return list;
     }

@@ -9,9 +9,11 @@ namespace Certify.Verification.Benchmarks;
 /// the word on the first line and, for sat, the counterexample as <c>((X_0 v) ... (Y_0 v))</c>, so that any checker
 /// (<c>certify check-result</c>, VNN-COMP's own scripts) can confirm a sat answer after the run, and a results CSV row
 /// has its evidence beside it.
-/// <para>Names are deterministic, from family, network and property: <c>FAMILY__NETWORK__PROPERTY.txt</c> with every
-/// character outside <c>[A-Za-z0-9._-]</c> replaced by <c>_</c>. Two instances that would share a name (the same three
-/// names from different folders, or names that differ only in replaced characters) get, in list order, the plain name
+/// <para>Names are deterministic, from family, network and property: <c>FAMILY__NETWORK__PROPERTY.txt</c> with the
+/// folder separator of a name (<c>medical/perturbations_0</c>, <see cref="Instance.Network"/>) written as <c>+</c> and
+/// every other character outside <c>[A-Za-z0-9._-]</c> replaced by <c>_</c>: <c>+</c> comes from <c>/</c> only, so
+/// <c>a/b</c> and <c>a_b</c> stay apart. Two instances that would still share a name (the same three names from a list
+/// that does not follow the family layout, or names that differ only in replaced characters) get, in list order, the plain name
 /// and then the name with <c>-</c> and the first 8 hex digits of the SHA-256 of their two list entries, so that a rerun
 /// of the same list writes the same files.</para>
 /// </summary>
@@ -40,7 +42,7 @@ public sealed class ResultFolder
     /// <summary>The folder.</summary>
     public string Folder { get; }
 
-    /// <summary><c>FAMILY__NETWORK__PROPERTY.txt</c> with unsafe characters replaced.</summary>
+    /// <summary><c>FAMILY__NETWORK__PROPERTY.txt</c> with <c>/</c> as <c>+</c> and other unsafe characters replaced.</summary>
     public static string BaseName(Instance inst) => $"{Safe(inst.Family)}__{Safe(inst.Network)}__{Safe(inst.Property)}.txt";
 
     /// <summary>The result file of <paramref name="inst"/> (one of the instances the folder was planned for).</summary>
@@ -74,7 +76,7 @@ public sealed class ResultFolder
     static string Safe(string s)
     {
         var sb = new StringBuilder(s.Length);
-        foreach (var c in s) sb.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_');
+        foreach (var c in s) sb.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : c == '/' ? '+' : '_');
         return sb.Length == 0 ? "_" : sb.ToString();
     }
 }

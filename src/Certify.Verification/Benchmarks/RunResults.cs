@@ -4,8 +4,8 @@ namespace Certify.Verification.Benchmarks;
 
 /// <summary>One row of a results file of <c>certify run</c> (<c>family,network,property,result,seconds,label</c>).</summary>
 /// <param name="Family">Benchmark family.</param>
-/// <param name="Network">Network file name without extension.</param>
-/// <param name="Property">Property file name without extension.</param>
+/// <param name="Network">The network's name (<see cref="Instance.Network"/>: its path below the family's onnx/ folder without extension).</param>
+/// <param name="Property">The property's name (<see cref="Instance.Property"/>).</param>
 /// <param name="Result">sat, unsat, unknown, timeout or error.</param>
 /// <param name="Seconds">Time the instance took.</param>
 /// <param name="Label">Published answer (sat / unsat), or null when none is known.</param>

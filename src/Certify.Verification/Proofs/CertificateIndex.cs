@@ -7,8 +7,8 @@ namespace Certify.Verification.Proofs;
 
 /// <summary>One instance of <c>certify run --certificate-dir DIR</c>, as its index records it.</summary>
 /// <param name="Family">Benchmark family (as in the results file).</param>
-/// <param name="Network">Network file name without extension.</param>
-/// <param name="Property">Property file name without extension.</param>
+/// <param name="Network">The network's name (<see cref="Instance.Network"/>).</param>
+/// <param name="Property">The property's name (<see cref="Instance.Property"/>).</param>
 /// <param name="Onnx">Full path of the network the instance was verified on.</param>
 /// <param name="Vnnlib">Full path of the property.</param>
 /// <param name="Result">The run's counted result (sat, unsat, unknown, timeout, error).</param>
@@ -24,8 +24,9 @@ public sealed record CertificateEntry(string Family, string Network, string Prop
     public (string, string, string) Key => (Family, Network, Property);
 
     /// <summary>
-    /// The instance itself: its two files. Two instances may share <see cref="Key"/> (safenlp's medical/ and ruarobot/
-    /// folders hold networks and properties of the same names); the index tells them apart by their paths.
+    /// The instance itself: its two files. Two instances of a list whose paths do not follow a family's onnx/ and
+    /// vnnlib/ folders may share <see cref="Key"/> (names then fall back to the file names); the index tells them apart
+    /// by their paths.
     /// </summary>
     public (string, string) Files => (Onnx, Vnnlib);
 }
