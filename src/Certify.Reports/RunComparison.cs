@@ -6,8 +6,9 @@ public sealed record FamilyCounts(string Run, string Family, int Instances, int 
 
 /// <summary>
 /// One instance on which the runs do not agree with each other or with its label: two definite answers that contradict
-/// each other (one run says sat, another unsat), or an answer against the published label. At least one of them is a
-/// wrong verdict, so every one is shown.
+/// each other (one run says sat, another unsat), an answer against the published label, or a sat whose counterexample
+/// was re-checked and does not hold (<see cref="ResultRow.CounterexampleRejected"/>). At least one of them is a wrong
+/// verdict, so every one is shown.
 /// </summary>
 /// <param name="Answers">Each run's result for the instance, in the order the runs were given (null: the run has no such row).</param>
 public sealed record Disagreement(string Family, string Network, string Property, string? Label, IReadOnlyList<string?> Answers, string Why);
@@ -34,8 +35,8 @@ public static class RunComparison
         rows.Sum(r => r.Seconds));
 
     /// <summary>
-    /// Every instance (by family, network and property) that some run answered against its label, or that two runs
-    /// answered sat and unsat. The label is the first one any file gives for the instance (files of the same list carry
+    /// Every instance (by family, network and property) that some run answered against its label, that two runs
+    /// answered sat and unsat, or where a run's sat has a rejected counterexample. The label is the first one any file gives for the instance (files of the same list carry
     /// the same labels). Order: family, network, property (ordinal).
     /// </summary>
     public static IReadOnlyList<Disagreement> Disagreements(IReadOnlyList<RunResults> runs)
@@ -59,6 +60,8 @@ public static class RunComparison
             var against = runs.Where((_, i) => rows[i] is { Answered: true } r && label is not null && r.Result != label).Select(r => r.Name).ToList();
             if (against.Count > 0) why.Add($"{string.Join(", ", against)} against the label {label}");
             if (definite.Count > 1) why.Add("sat and unsat between runs");
+            var rejected = runs.Where((_, i) => rows[i] is { CounterexampleRejected: true }).Select(r => r.Name).ToList();
+            if (rejected.Count > 0) why.Add($"{string.Join(", ", rejected)}: sat whose counterexample does not hold");
             if (why.Count > 0) list.Add(new Disagreement(key.Item1, key.Item2, key.Item3, label, answers, string.Join("; ", why)));
         }
         return list;

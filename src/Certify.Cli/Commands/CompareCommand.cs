@@ -16,9 +16,14 @@ namespace Certify.Cli.Commands;
 /// <para>A SPEC is <c>certify</c> (this build's <c>certify verify</c>, one process per instance), <c>vnncomp:FOLDER</c>
 /// (a VNN-COMP tool folder: <see cref="VnncompTool"/>) or a command template with <c>{onnx} {vnnlib} {results}
 /// {timeout}</c> (and <c>{family}</c>), run by bash (<see cref="CommandTool"/>).</para>
+/// <para>Every sat of every tool is re-checked as its run ends (<see cref="SatCheck"/>: the counterexample of its result
+/// file in ONNX Runtime, as <c>certify check-result</c> does) and the outcome written to the row's <c>check</c> column
+/// (<see cref="RunResultsList.CheckedHeader"/>); a sat whose counterexample is missing or does not hold counts as wrong,
+/// not solved, whatever the label.</para>
 /// <para><c>--resume</c> keeps the rows already in the tools' files and runs only the missing (instance, tool) pairs;
 /// every row is written and flushed as its run ends, so a run killed part-way loses at most the run under way.</para>
-/// <para>Exit codes: 0 done, no answer contradicts a label or another tool; 1 some answer does (a tool is wrong); 2 bad
+/// <para>Exit codes: 0 done, no answer contradicts a label or another tool and every sat's counterexample holds; 1 some
+/// answer does not (a tool is wrong); 2 bad
 /// input (the list, a --tool that cannot be read, an output that cannot be written); 130 interrupted (finish with --resume).</para>
 /// </summary>
 public sealed class CompareCommand : ICliCommand
@@ -43,7 +48,8 @@ public sealed class CompareCommand : ICliCommand
         var grace = new Option<double>("--grace") { Description = "Seconds a tool may run past the time limit before its process tree is killed (counted as timeout).", DefaultValueFactory = _ => 10 }.NonNegative();
         var cmd = new Command("compare", "Run several verifiers side by side on an instance list, interleaved per instance (tool order rotated per instance), one whole process per run; " +
                                          "write one results file per tool, the per-family table (solved, wrong against labels, time on the commonly solved instances and its ratio per pair) and a cactus plot. " +
-                                         "Exit codes: 0 done, no wrong answer; 1 an answer contradicts a label or another tool; 2 bad input; 3 internal error; 130 interrupted (finish with --resume).")
+                                         "Every sat's counterexample is re-checked in ONNX Runtime; a missing or invalid one counts as wrong (the reason is in the tool's CSV, column check). " +
+                                         "Exit codes: 0 done, no wrong answer; 1 an answer contradicts a label or another tool, or a sat's counterexample does not hold; 2 bad input; 3 internal error; 130 interrupted (finish with --resume).")
             { list, tools, cap, outDir, root, family, limit, resume, grace };
         cmd.SetAction(parse =>
         {
@@ -72,7 +78,7 @@ public sealed class CompareCommand : ICliCommand
             {
                 foreach (var t in compared)
                 {
-                    var f = RunResultsFile.Open(Path.Combine(dir, t.Name + ".csv"), resuming);
+                    var f = RunResultsFile.Open(Path.Combine(dir, t.Name + ".csv"), resuming, check: true);
                     files.Add(f);
                     if (f.Note is { } note) Console.Error.WriteLine($"certify: {note}");
                     Directory.CreateDirectory(Path.Combine(dir, "results", t.Name));
@@ -94,10 +100,13 @@ public sealed class CompareCommand : ICliCommand
                         var run = t.Tool.Run(inst.Family, inst.Onnx, inst.Vnnlib, resultPath, timeout, interrupt.Token);
                         if (run.Cancelled || interrupt.IsCancellationRequested) break;
                         var word = ToolVerdict.Read(run, resultPath, timeout);
-                        files[ti].Append(inst, word, run.Seconds);
+                        // Every tool's sat is re-checked, Certify's included: the word alone is no answer (SatCheck).
+                        var check = word == "sat" ? SatCheck.Check(inst.Onnx, inst.Vnnlib, resultPath) : "";
+                        files[ti].Append(inst, word, run.Seconds, check);
                         done++;
                         var why = word == "error" ? $" ({ErrorLine(run)})" : "";
-                        var wrong = inst.Label is { } l && word is "sat" or "unsat" && word != l ? $" WRONG (label {l})" : "";
+                        var wrong = inst.Label is { } l && word is "sat" or "unsat" && word != l ? $" WRONG (label {l})"
+                            : word == "sat" && !SatCheck.IsValid(check) ? $" WRONG (counterexample {check})" : "";
                         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                             $"[{done}/{todo}] {inst.Family} {inst.Network} {inst.Property}: {t.Name} {word} {run.Seconds:F2} s{wrong}{why}"));
                     }
@@ -132,7 +141,7 @@ public sealed class CompareCommand : ICliCommand
                 o.WriteLine($"disagreement: {d.Family}/{d.Network} {d.Property}: {string.Join(" ", runs.Select((r, i) => $"{r.Name}={d.Answers[i] ?? "-"}"))} label={d.Label ?? "-"} ({d.Why})");
             if (disagreements.Count > 0)
             {
-                Console.Error.WriteLine($"certify: {disagreements.Count} instance(s) with answers that contradict a label or another tool; exit code {ExitCodes.Failure}");
+                Console.Error.WriteLine($"certify: {disagreements.Count} instance(s) with answers that contradict a label or another tool, or a sat whose counterexample does not hold; exit code {ExitCodes.Failure}");
                 return ExitCodes.Failure;
             }
             return ExitCodes.Ok;

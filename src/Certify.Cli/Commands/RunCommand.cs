@@ -331,13 +331,15 @@ public sealed class RunResultsFile : IDisposable
 
     readonly FileStream _stream;
     readonly string _path;
+    readonly bool _checked;
 
-    RunResultsFile(FileStream stream, string path, Dictionary<(string, string, string), (string, double)> done, string? note)
+    RunResultsFile(FileStream stream, string path, Dictionary<(string, string, string), (string, double)> done, string? note, bool check)
     {
         _stream = stream;
         _path = path;
         Done = done;
         Note = note;
+        _checked = check;
     }
 
     /// <summary>Rows already in the file (on resume), by <see cref="Key"/>; empty otherwise.</summary>
@@ -354,10 +356,13 @@ public sealed class RunResultsFile : IDisposable
 
     /// <summary>
     /// Opens and locks <paramref name="path"/>. Without <paramref name="resume"/> the file is emptied and gets a header;
-    /// with it, its rows are read (a truncated last line is cut off) and new rows are appended.
+    /// with it, its rows are read (a truncated last line is cut off) and new rows are appended. With
+    /// <paramref name="check"/> the file has the <c>check</c> column (<see cref="RunResultsList.CheckedHeader"/>, the
+    /// files of <c>certify compare</c>); a file resumed must have it exactly when asked for, or its rows and the new
+    /// ones would not line up.
     /// </summary>
     /// <exception cref="CliException">when another process holds the file, it cannot be read or written, or a complete line is malformed.</exception>
-    public static RunResultsFile Open(string path, bool resume)
+    public static RunResultsFile Open(string path, bool resume, bool check = false)
     {
         FileStream stream;
         try { stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0); }
@@ -389,11 +394,14 @@ public sealed class RunResultsFile : IDisposable
                 RunResults read;
                 try { read = RunResultsList.Parse(text, path); }
                 catch (CsvFormatException e) { throw new CliException($"{e.Message} (cannot resume from it)"); }
+                if (read.Checked != check)
+                    throw new CliException($"{path}:1: {(check ? "no check column (written by an older `certify compare`?)" : "a check column (a file of `certify compare`)")}; " +
+                                           $"cannot resume from it (expected the header {(check ? RunResultsList.CheckedHeader : Header)}): run without --resume");
                 foreach (var row in read.Rows) done[row.Key] = (row.Result, row.Seconds);
             }
-            var results = new RunResultsFile(stream, path, done, note);
+            var results = new RunResultsFile(stream, path, done, note, check);
             if (file) stream.Seek(0, SeekOrigin.End);           // (an empty file is at its end already)
-            if (text.Length == 0) results.WriteLine(Header + "\n");
+            if (text.Length == 0) results.WriteLine((check ? RunResultsList.CheckedHeader : Header) + "\n");
             return results;
         }
         catch
@@ -413,8 +421,12 @@ public sealed class RunResultsFile : IDisposable
         return Encoding.UTF8.GetString(bytes);
     }
 
-    /// <summary>Appends one row, in one write, and flushes it.</summary>
-    public void Append(Instance inst, string result, double seconds) => WriteLine(RunResultsList.Line(inst, result, seconds));
+    /// <summary>
+    /// Appends one row, in one write, and flushes it; in a file with the check column, <paramref name="check"/> goes
+    /// there (<see cref="SatCheck"/>; empty for a result that is not sat), elsewhere it is not written.
+    /// </summary>
+    public void Append(Instance inst, string result, double seconds, string? check = null) =>
+        WriteLine(RunResultsList.Line(inst, result, seconds, _checked ? check ?? "" : null));
 
     /// <summary>Writes <paramref name="line"/> (ending in its line break) in one write, and flushes it.</summary>
     void WriteLine(string line)

@@ -86,11 +86,15 @@ public static class ShardMerge
         return seen;
     }
 
-    /// <summary>Writes <paramref name="rows"/> as the results file of one <c>run --out</c> (header, then the rows in order).</summary>
+    /// <summary>
+    /// Writes <paramref name="rows"/> as the results file of one <c>run --out</c> (header, then the rows in order); rows
+    /// read from files with the check column (<c>certify compare</c>'s) keep it, so a rejected sat stays rejected.
+    /// </summary>
     public static void Write(string path, IEnumerable<ResultRow> rows)
     {
-        using var file = RunResultsFile.Open(path, resume: false);
-        foreach (var r in rows) file.Append(AsInstance(r), r.Result, r.Seconds);
+        var list = rows.ToList();
+        using var file = RunResultsFile.Open(path, resume: false, check: list.Any(r => r.Check is not null));
+        foreach (var r in list) file.Append(AsInstance(r), r.Result, r.Seconds, r.Check);
     }
 
     /// <summary>

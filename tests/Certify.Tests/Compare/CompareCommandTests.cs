@@ -1,26 +1,36 @@
 using Certify.Cli;
 using Certify.Cli.Commands;
 using Certify.Reports;
+using Certify.Tests.Hostile;
 using Certify.Verification.Benchmarks;
 
 namespace Certify.Tests.Compare;
 
 /// <summary>
 /// <c>certify compare</c> with fake tools (bash scripts that log each call and write a verdict chosen from the
-/// property's name), on a tiny list of dummy files: the order of the runs, the tables' counts against what the tools
-/// were made to answer, resuming, the VNN-COMP folder form and the one-line errors of a bad <c>--tool</c>. No test runs
-/// a real verifier or depends on how fast anything is.
+/// property's name), on a tiny list whose answers are known by hand (the hostile corpus's network
+/// <c>y0 = relu(x0 + x1)</c>, <c>y1 = relu(x0 − x1)</c> on <c>[0, 1]²</c>, <see cref="GroundTruthModels"/>): the order of
+/// the runs, the tables' counts against what the tools were made to answer, the re-check of every sat's counterexample,
+/// resuming, the VNN-COMP folder form and the one-line errors of a bad <c>--tool</c>. No test runs a real verifier or
+/// depends on how fast anything is.
 /// </summary>
 [Collection(SequentialRandomCollection.Name)]   // Program.Main (the error-line tests) binds the process-wide Console
 public sealed class CompareCommandTests
 {
-    /// <summary>The properties of the tiny list: the label is in the name; "hard" has no answer from any tool.</summary>
-    static readonly (string Property, string? Label)[] Properties = [("sat_a", "sat"), ("unsat_b", "unsat"), ("unsat_c", "unsat"), ("hard_d", null)];
+    /// <summary>
+    /// The properties of the tiny list, with the unsafe set of each: the label is in the name (y0 reaches at most 2, at
+    /// x = (1, 1)); "hard" has no label and no answer from any tool.
+    /// </summary>
+    static readonly (string Property, string? Label, string Unsafe)[] Properties =
+        [("sat_a", "sat", "(>= Y_0 1.5)"), ("unsat_b", "unsat", "(>= Y_0 2.5)"), ("unsat_c", "unsat", "(>= Y_0 3)"), ("hard_d", null, "(>= Y_0 1.9)")];
 
     /// <summary>
     /// A fake tool: appends "NAME PROPERTY TIMEOUT" to the log, then writes the verdict. <c>good</c> answers each label
-    /// (timeout on "hard"), <c>bad</c> says sat on everything but "hard" (so it is wrong on the unsat ones), <c>sleep</c>
-    /// hangs on "unsat_b" (having written its process id to LOG.sleeping) and answers unknown elsewhere.
+    /// (timeout on "hard"), with the true counterexample x = (1, 1), y = (2, 0) for sat; <c>bad</c> says sat with that
+    /// counterexample on everything but "hard" (so it is wrong on the unsat ones: there it violates nothing);
+    /// <c>nocex</c>, <c>wrongx</c> and <c>wrongy</c> answer as <c>good</c> but give sat_a no counterexample, one that
+    /// violates nothing (x = (0, 0)), or the right input with outputs the network does not compute; <c>sleep</c> hangs on
+    /// "unsat_b" (having written its process id to LOG.sleeping) and answers unknown elsewhere.
     /// </summary>
     const string FakeTool = """
         #!/usr/bin/env bash
@@ -29,11 +39,14 @@ public sealed class CompareCommandTests
         echo "$name $p $timeout" >> "$log"
         case "$mode:$p" in
           *:hard*) echo timeout > "$results" ;;
-          good:sat*) echo sat > "$results" ;;
-          good:unsat*) echo holds > "$results" ;;
-          bad:*) echo violated > "$results" ;;
+          good:sat*) printf 'sat\n((X_0 1)\n (X_1 1)\n (Y_0 2)\n (Y_1 0))\n' > "$results" ;;
+          nocex:sat*) echo sat > "$results" ;;
+          wrongx:sat*) printf 'sat\n((X_0 0)\n (X_1 0)\n (Y_0 0)\n (Y_1 0))\n' > "$results" ;;
+          wrongy:sat*) printf 'sat\n((X_0 1)\n (X_1 1)\n (Y_0 7)\n (Y_1 0))\n' > "$results" ;;
+          bad:*) printf 'violated\n((X_0 1) (X_1 1))\n' > "$results" ;;
           sleep:unsat_b) echo $$ > "$log.sleeping"; sleep 600 ;;
           sleep:*) echo unknown > "$results" ;;
+          *:unsat*) echo holds > "$results" ;;
         esac
         """;
 
@@ -49,11 +62,11 @@ public sealed class CompareCommandTests
         var dir = Path.Combine(Path.GetTempPath(), "certify-compare-test-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(Path.Combine(dir, "fam", "onnx"));
         Directory.CreateDirectory(Path.Combine(dir, "fam", "vnnlib"));
-        File.WriteAllText(Path.Combine(dir, "fam", "onnx", "net.onnx"), "not read by the fake tools");
+        File.WriteAllBytes(Path.Combine(dir, "fam", "onnx", "net.onnx"), GroundTruthModels.OnnxBytes());   // read only to re-check a sat
         var lines = new List<string> { "family,onnx,vnnlib,timeout,label" };
-        foreach (var (p, label) in Properties)
+        foreach (var (p, label, unsafeSet) in Properties)
         {
-            File.WriteAllText(Path.Combine(dir, "fam", "vnnlib", p + ".vnnlib"), "; not read");
+            File.WriteAllText(Path.Combine(dir, "fam", "vnnlib", p + ".vnnlib"), GroundTruthModels.Property(unsafeSet));
             lines.Add($"fam,fam/onnx/net.onnx,fam/vnnlib/{p}.vnnlib,50,{label}");
         }
         var list = Path.Combine(dir, "list.csv");
@@ -126,6 +139,89 @@ public sealed class CompareCommandTests
         foreach (var f in new[] { "table.txt", "cactus.png", "report.html" }) Assert.True(new FileInfo(Path.Combine(s.Out, f)).Length > 0, f);
     }
 
+    /// <summary>
+    /// Every sat is re-checked against the network: a tool that says sat with no counterexample, with an input that
+    /// violates nothing, or with outputs the network does not compute is counted wrong (not solved, though the label is
+    /// sat), its CSV says why, and compare exits 1; the tool with the true counterexample alone is solved and exits 0.
+    /// </summary>
+    [Fact]
+    public void A_sat_whose_counterexample_is_missing_or_false_is_wrong_and_fails_the_comparison()
+    {
+        var s = Create();
+        var liars = new[] { ("nocex", "without a counterexample"), ("wrongx", "does not violate the property"), ("wrongy", "Y_0 = 7") };
+        var (code, output) = Compare([s.List, "--tool", s.Tool("good", "good"), .. liars.SelectMany(l => new[] { "--tool", s.Tool(l.Item1, l.Item1) }), "--out-dir", s.Out]);
+        Assert.Equal(ExitCodes.Failure, code);
+        ResultRow SatA(string tool)
+        {
+            var read = RunResultsList.Read(Path.Combine(s.Out, tool + ".csv"));
+            Assert.True(read.Checked, $"{tool}.csv has no check column");
+            return read.Rows.Single(r => r.Property == "sat_a");
+        }
+        var good = SatA("good");
+        Assert.Equal("sat", good.Result);
+        Assert.StartsWith(SatCheck.ValidPrefix, good.Check);
+        Assert.True(good.Solved && !good.Wrong);
+        foreach (var (tool, why) in liars)
+        {
+            var row = SatA(tool);
+            Assert.Equal(("sat", "sat"), (row.Result, row.Label));   // the word and the label agree: only the check catches it
+            Assert.StartsWith(SatCheck.InvalidPrefix, row.Check);
+            Assert.Contains(why, row.Check);
+            Assert.True(row.Wrong && !row.Solved, $"{tool}: {row.Check}");
+            // Its unsat answers are right and solved: only the sat is wrong.
+            Assert.Equal(2, RunResultsList.Read(Path.Combine(s.Out, tool + ".csv")).Rows.Count(r => r.Solved));
+            Assert.Contains($"{"all",-20} {tool,-16} {Properties.Length,5} {2,6} {1,5}", output);
+        }
+        Assert.Contains($"{"all",-20} {"good",-16} {Properties.Length,5} {3,6} {0,5}", output);
+        Assert.Contains("disagreement: fam/net sat_a", output);
+        Assert.Contains("nocex, wrongx, wrongy: sat whose counterexample does not hold", output);
+        // Rows that are not sat carry no check.
+        Assert.All(RunResultsList.Read(Path.Combine(s.Out, "good.csv")).Rows.Where(r => r.Result != "sat"), r => Assert.Equal("", r.Check));
+
+        var alone = Path.Combine(s.Dir, "alone");
+        Assert.Equal(ExitCodes.Ok, Compare(s.List, "--tool", s.Tool("good", "good"), "--out-dir", alone).Code);
+        Assert.StartsWith(SatCheck.ValidPrefix, RunResultsList.Read(Path.Combine(alone, "good.csv")).Rows.Single(r => r.Property == "sat_a").Check);
+    }
+
+    /// <summary>
+    /// In a file with the check column a sat counts as solved only with a valid check: an invalid one and one never
+    /// checked (empty) are wrong; in a file without the column (run --out: Certify's own, checked before written) a sat is
+    /// solved. certify merge keeps the column, so a rejected sat stays rejected.
+    /// </summary>
+    [Fact]
+    public void A_check_column_decides_a_sat_row_and_survives_a_merge()
+    {
+        var s = Create();
+        var text = RunResultsList.CheckedHeader + "\n" + "f,n,p1,sat,1.000,,valid: reproduced\nf,n,p2,sat,1.000,,invalid: no\nf,n,p3,sat,1.000,,\nf,n,p4,unsat,1.000,,\n";
+        var checkedFile = RunResultsList.Parse(text, "c.csv");
+        Assert.True(checkedFile.Checked);
+        Assert.Equal([true, false, false, true], checkedFile.Rows.Select(r => r.Solved));
+        Assert.Equal([false, true, true, false], checkedFile.Rows.Select(r => r.Wrong));
+        var plain = RunResultsList.Parse(RunResultsList.Header + "\nf,n,p1,sat,1.000,\n", "r.csv");
+        Assert.False(plain.Checked);
+        Assert.True(plain.Rows.Single().Solved);
+
+        var shard = Path.Combine(s.Dir, "c.csv");
+        File.WriteAllText(shard, text);
+        var merged = Path.Combine(s.Dir, "merged.csv");
+        var (code, _, stderr) = CommandHarness.Certify(["merge", merged, shard]);
+        Assert.True(code == ExitCodes.Ok, stderr);
+        Assert.Equal(text, File.ReadAllText(merged));
+    }
+
+    /// <summary>A tool's file without the check column (an older compare's) is not resumed: its sat rows were never re-checked.</summary>
+    [Fact]
+    public void Resume_refuses_a_file_without_the_check_column()
+    {
+        var s = Create();
+        Directory.CreateDirectory(s.Out);
+        File.WriteAllText(Path.Combine(s.Out, "A.csv"), RunResultsList.Header + "\nfam,net,sat_a,sat,1.000,sat\n");
+        var (code, _, stderr) = CommandHarness.Certify(["compare", s.List, "--tool", s.Tool("A", "good"), "--out-dir", s.Out, "--resume"]);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("no check column", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Empty(s.LogLines);
+    }
+
     [Fact]
     public void Pair_counts_sum_the_common_instances_only()
     {
@@ -170,7 +266,7 @@ public sealed class CompareCommandTests
         var calls = Path.Combine(s.Dir, "vnn.log");
         File.WriteAllText(Path.Combine(folder, "prepare_instance.sh"), $"echo \"prepare $* $(pwd)\" >> {CommandTool.Quote(calls)}\n");
         File.WriteAllText(Path.Combine(folder, "run_instance.sh"),
-            $"echo \"run $*\" >> {CommandTool.Quote(calls)}\ncase \"$4\" in *unsat*) echo unsat > \"$5\";; *sat*) echo sat > \"$5\";; *) echo unknown > \"$5\";; esac\n");
+            $"echo \"run $*\" >> {CommandTool.Quote(calls)}\ncase \"$4\" in *unsat*) echo unsat > \"$5\";; *sat*) printf 'sat\\n((X_0 1) (X_1 1))\\n' > \"$5\";; *) echo unknown > \"$5\";; esac\n");
         var (code, _) = Compare(s.List, "--tool", "v=vnncomp:" + folder, "--tool", s.Tool("A", "good"), "--timeout-cap", "7", "--out-dir", s.Out);
         Assert.Equal(ExitCodes.Ok, code);
         var lines = File.ReadAllLines(calls);
