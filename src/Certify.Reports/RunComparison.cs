@@ -10,7 +10,12 @@ public sealed record FamilyCounts(string Run, string Family, int Instances, int 
 /// was re-checked and does not hold (<see cref="ResultRow.CounterexampleRejected"/>). At least one of them is a wrong
 /// verdict, so every one is shown.
 /// </summary>
+/// <param name="Family">The instance's family.</param>
+/// <param name="Network">Its network's name (<see cref="Instance.Network"/>).</param>
+/// <param name="Property">Its property's name.</param>
+/// <param name="Label">The published label (the first any file gives), or null when none is known.</param>
 /// <param name="Answers">Each run's result for the instance, in the order the runs were given (null: the run has no such row).</param>
+/// <param name="Why">What disagrees: the runs against the label, sat and unsat between runs, a rejected counterexample.</param>
 public sealed record Disagreement(string Family, string Network, string Property, string? Label, IReadOnlyList<string?> Answers, string Why);
 
 /// <summary>What a report computes from one or more results files: per-family counts and the disagreements.</summary>

@@ -71,7 +71,7 @@ public sealed class ConfigSetting
         new(section, key, doc, rule.Expected, new[] { covers }, c => Number(get(c)),
             (c, n, fail) => set(c, ParseReal(Scalar(n, fail, rule.Expected), rule, fail)), rule);
 
-    /// <summary>A duration written as seconds, checked by <paramref name="rule"/> (normally <see cref="NumberRule.Seconds"/>).</summary>
+    /// <summary>A duration written as seconds, checked by <see cref="NumberRule.Seconds"/> (a number of seconds in (0, 10^7]), the rule of every time option.</summary>
     public static ConfigSetting Seconds(string section, string key, string doc, string covers,
                                         Func<CertifyConfig, TimeSpan> get, Func<CertifyConfig, TimeSpan, CertifyConfig> set) =>
         new(section, key, doc, NumberRule.Seconds.Expected, new[] { covers }, c => Number(get(c).TotalSeconds),

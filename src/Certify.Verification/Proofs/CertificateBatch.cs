@@ -5,6 +5,7 @@ using Certify.Checker;
 namespace Certify.Verification.Proofs;
 
 /// <summary>The outcome of checking one instance's certificate (<see cref="CertificateBatch"/>).</summary>
+/// <param name="Entry">The instance's row of the certificate index.</param>
 /// <param name="Check">accepted, rejected or not checkable.</param>
 /// <param name="Reason">The checker's line (which region, leaf and bound for a rejection), or why it is not checkable.</param>
 /// <param name="Bytes">Size of the certificate file (0 when none).</param>

@@ -77,7 +77,7 @@ public sealed class ClipRule : ElementwiseRule<ClipOp>
 
     /// <summary>
     /// Branching: at a kink inside the box, the lower one first (<c>a</c> when <c>l &lt; a &lt; u</c>, else <c>b</c>).
-    /// A box across both kinks needs two splits, so a neuron may be split again (not <see cref="SplitAtZeroIsExact"/>);
+    /// A box across both kinks needs two splits, so a neuron may be split again (not <see cref="ElementwiseRule{TOp}.SplitAtZeroIsExact(TOp)"/>);
     /// after its kinks are split off each child is linear. The errors are exact: the gap of a line to the piecewise-linear
     /// clip is largest at an end of the box or at a kink inside it (<see cref="LineGaps.AtPoints"/>; sampling, as before,
     /// missed the kinks and reported less than the true gap).
