@@ -180,8 +180,7 @@ public sealed class CompareCommand : ICliCommand
         var missing = instances.SelectMany(i => new[] { (i, i.Onnx), (i, i.Vnnlib) }).Where(x => !File.Exists(x.Item2)).ToList();
         if (missing.Count > 0)
             throw new CliException($"{path}:{missing[0].i.Line}: {missing[0].Item2}: no such file" + (missing.Count > 1 ? $" ({missing.Count} missing files in the list)" : ""));
-        if (instances.GroupBy(RunResultsFile.Key).FirstOrDefault(g => g.Count() > 1) is { } twice)
-            throw new CliException($"{path}:{twice.Skip(1).First().Line}: the instance {twice.Key.Item1} {twice.Key.Item2} {twice.Key.Item3} is listed twice (results are matched by family, network and property)");
+        RunResultsFile.RequireDistinctKeys(instances, path, "compare");
         return instances;
     }
 }

@@ -108,6 +108,8 @@ public sealed class RunCommand : ICliCommand
                 if (parse.GetValue(jobs) > 1) throw new CliException("--certificate-dir: not with --jobs (certificates are written by in-process runs only)");
                 OutputFiles.CheckFolder(certPath, "--certificate-dir");
             }
+            // Rows are matched back to instances on resume and from the workers: two instances of one name would be one.
+            if (resuming || parse.GetValue(jobs) > 1) RunResultsFile.RequireDistinctKeys(instances, path, resuming ? "--resume" : "--jobs");
             var limits = runner;
             var jsonRequest = j ? new Certify.Cli.Parallel.ParallelRun.JsonRequest(path, i => limits.InstanceSeconds(i.TimeoutSeconds), runClock) : null;
             if (Certify.Cli.Parallel.ParallelRun.Jobs(parse, parse.GetValue(jobs), instances, outPath, resuming, jsonRequest, ui, vnnPath) is { } parallelExit) return parallelExit;
@@ -353,6 +355,22 @@ public sealed class RunResultsFile : IDisposable
     /// (<see cref="Instance.Network"/>, paths below the family's folders, so safenlp's medical/ and ruarobot/ stay apart).
     /// </summary>
     public static (string, string, string) Key(Instance i) => (i.Family, i.Network, i.Property);
+
+    /// <summary>
+    /// Refuses <paramref name="instances"/> (read from <paramref name="list"/>) when two share their <see cref="Key"/>:
+    /// wherever rows are matched back to instances (<paramref name="why"/>: <c>--resume</c>, <c>--jobs</c>, a comparison),
+    /// the second would be taken for the first. Names follow the family layout (<see cref="Instance.Network"/>), so this
+    /// is a list whose paths do not (two absolute paths to files of the same names).
+    /// </summary>
+    /// <exception cref="CliException">naming both lines of the list.</exception>
+    public static void RequireDistinctKeys(IReadOnlyList<Instance> instances, string list, string why)
+    {
+        if (instances.GroupBy(Key).FirstOrDefault(g => g.Count() > 1) is not { } twice) return;
+        var (first, second) = (twice.First(), twice.Skip(1).First());
+        throw new CliException($"{list}:{second.Line}: the instance {first.Family} {first.Network} {first.Property} has the names of {list}:{first.Line} " +
+                               $"({why} matches results rows by family, network and property and could not tell them apart); " +
+                               "keep a family's files below its onnx/ and vnnlib/ folders, or rename one");
+    }
 
     /// <summary>
     /// Opens and locks <paramref name="path"/>. Without <paramref name="resume"/> the file is emptied and gets a header;

@@ -144,4 +144,34 @@ public sealed class InstanceNameTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Equal(Expected, Rows(jobs));
     }
+
+    /// <summary>
+    /// A list whose paths do not follow the family layout (absolute paths to two files of the same names) still runs and
+    /// keeps both rows and result files; but --resume and --jobs, which match rows back to instances by name, refuse it
+    /// with one line naming both lines of the list (resume once took the second for the first, --jobs failed to match).
+    /// </summary>
+    [Fact]
+    public void A_list_whose_instances_share_their_names_is_refused_where_rows_are_matched_back()
+    {
+        Family();
+        string Abs(string sub, string kind, string file) => Path.Combine(_dir, "fam", kind, sub, file);
+        var list = CliFiles.Write(_dir, "absolute.csv", "family,onnx,vnnlib,timeout,label\n" +
+            $"fam,{Abs("a", "onnx", "net.nnet")},{Abs("a", "vnnlib", "prop.vnnlib")},60,sat\nfam,{Abs("b", "onnx", "net.nnet")},{Abs("b", "vnnlib", "prop.vnnlib")},60,unsat\n");
+        var results = Path.Combine(_dir, "abs.csv");
+        var outDir = Path.Combine(_dir, "abs-out");
+        var run = CommandHarness.Certify(["run", list, "--out", results, "--out-dir", outDir]);
+        Assert.True(run.Code == 0, run.Stderr);
+        Assert.Equal(["sat", "unsat"], RunResultsList.Read(results).Rows.Select(r => r.Result));
+        Assert.Equal(2, Directory.GetFiles(outDir).Length);
+        foreach (var extra in new[] { new[] { "--resume" }, ["--jobs", "2"] })
+        {
+            var before = File.ReadAllText(results);
+            run = CommandHarness.Certify(["run", list, "--out", results, .. extra]);
+            Assert.Equal(Certify.Cli.ExitCodes.BadInput, run.Code);
+            var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains("absolute.csv:3: the instance fam net prop has the names of", line);
+            Assert.Contains("absolute.csv:2", line);
+            Assert.Equal(before, File.ReadAllText(results));   // refused before the file was opened
+        }
+    }
 }
