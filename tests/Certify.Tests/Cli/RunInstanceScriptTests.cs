@@ -27,7 +27,7 @@ public sealed class RunInstanceScriptTests
             var argsFile = Path.Combine(dir, "args.txt");
             var fake = CliFiles.Write(dir, "fake-certify", "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" > \"$FAKE_ARGS\"\n" +
                 "while [ $# -gt 0 ]; do [ \"$1\" = --results ] && echo unsat > \"$2\"; shift; done\n");
-            File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var results = Path.Combine(dir, "result.txt");
             var r = CliProcess.Start(new[] { "bash", Path.Combine(TestPaths.RepoRoot, "benchmarks", "vnncomp", "run_instance.sh"), "v1", category, "net.onnx", "prop.vnnlib", results, "10" },
                 new Dictionary<string, string?> { ["CERTIFY"] = fake, ["FAKE_ARGS"] = argsFile, ["CERTIFY_VNNCOMP_STATE"] = Path.Combine(dir, "state") });

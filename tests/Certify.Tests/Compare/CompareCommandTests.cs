@@ -340,7 +340,7 @@ public sealed class CompareCommandTests
     }
 
     [Fact]
-    public void Sigterm_kills_the_run_under_way_keeps_the_finished_rows_and_resume_completes_them()
+    public async Task Sigterm_kills_the_run_under_way_keeps_the_finished_rows_and_resume_completes_them()
     {
         var s = Create();
         string[] Args(string mode) => ["compare", s.List, "--tool", s.Tool("A", "good"), "--tool", s.Tool("S", mode), "--out-dir", s.Out];
@@ -352,7 +352,7 @@ public sealed class CompareCommandTests
         Assert.True(File.Exists(sleeping), "the hanging tool never started");
         Thread.Sleep(200);   // let the script's sleep start, so that the kill has a grandchild to end
         stop.Cancel();       // SIGTERM to certify compare
-        var outcome = child.GetAwaiter().GetResult();
+        var outcome = await child;
         Assert.False(outcome.TimedOut, "compare did not stop on SIGTERM");
         Assert.Equal(ExitCodes.Interrupted, outcome.ExitCode);
         Assert.Contains("--resume", outcome.LastErrorLine);
