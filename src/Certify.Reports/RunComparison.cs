@@ -41,8 +41,8 @@ public static class RunComparison
 
     /// <summary>
     /// Every instance (by family, network and property) that some run answered against its label, that two runs
-    /// answered sat and unsat, or where a run's sat has a rejected counterexample. The label is the first one any file gives for the instance (files of the same list carry
-    /// the same labels). Order: family, network, property (ordinal).
+    /// answered sat and unsat, or where a run's sat has a rejected counterexample. The label is the first one any file
+    /// gives for the instance (files of the same list carry the same labels). Order: family, network, property (ordinal).
     /// </summary>
     public static IReadOnlyList<Disagreement> Disagreements(IReadOnlyList<RunResults> runs)
     {
