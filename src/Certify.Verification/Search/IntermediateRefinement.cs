@@ -13,11 +13,14 @@ namespace Certify.Verification.Search;
 /// <param name="UnstableAfter">The same under the refined bounds: the difference became stable (exact relaxations).</param>
 /// <param name="WidthBefore">Sum of <c>u − l</c> over the neurons unstable under CROWN's bounds, with CROWN's bounds.</param>
 /// <param name="WidthAfter">The same sum with the refined bounds.</param>
-public sealed record RefinementReport(int Layers, LpRefinementWork Work, int UnstableBefore, int UnstableAfter, double WidthBefore, double WidthAfter)
+/// <param name="Elapsed">Wall time, for logs only (never for decisions or tests: a loaded machine distorts it).</param>
+public sealed record RefinementReport(int Layers, LpRefinementWork Work, int UnstableBefore, int UnstableAfter, double WidthBefore, double WidthAfter,
+    TimeSpan Elapsed = default)
 {
     public override string ToString() =>
         $"{Layers} layer(s), {Work.Solved} LPs solved, {Work.Unfinished} unfinished, {Work.Iterations} simplex iterations; " +
-        $"unstable {UnstableBefore} -> {UnstableAfter}, width {WidthBefore:G4} -> {WidthAfter:G4}" + (Work.Detail is { } d ? $" ({d})" : "");
+        $"unstable {UnstableBefore} -> {UnstableAfter}, width {WidthBefore:G4} -> {WidthAfter:G4}" + (Work.Detail is { } d ? $" ({d})" : "") +
+        $" [{Elapsed.TotalSeconds:F2} s]";
 }
 
 /// <summary>
@@ -57,7 +60,15 @@ public sealed class IntermediateRefinement : IDisposable
     public static IntermediateRefinement Run(BoundEngine crown64, double[] lower, double[] upper, IReadOnlyList<int> layerInputs,
         BoundRefinementOptions options, Deadline deadline)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = new IntermediateRefinement();
+        // Encoding is one uninterruptible call per layer: not started when its estimated time exceeds the budget (a CNN's
+        // encoding takes seconds; see MilpBackend.EncodingWorkPerSecond).
+        if (deadline.HasTimeLimit && new MilpBackend().EstimatedEncodingTime(crown64.Graph) is var needed && needed > deadline.Remaining)
+        {
+            result.Report = new RefinementReport(0, new LpRefinementWork(0, 0, 0, 0, $"encoding would take about {needed.TotalSeconds:F1} s, more than the {deadline.Remaining.TotalSeconds:F1} s budget"), 0, 0, 0, 0, clock.Elapsed);
+            return result;
+        }
         int layers = 0, unstableBefore = 0, unstableAfter = 0, solved = 0, unfinished = 0, tightened = 0;
         long iterations = 0;
         double widthBefore = 0, widthAfter = 0;
@@ -99,7 +110,7 @@ public sealed class IntermediateRefinement : IDisposable
             result._bounds[node] = (l, u, crown64.Graph.Nodes[node].Shape);
         }
         result.Report = new RefinementReport(layers, new LpRefinementWork(solved, unfinished, tightened, iterations, detail),
-            unstableBefore, unstableAfter, widthBefore, widthAfter);
+            unstableBefore, unstableAfter, widthBefore, widthAfter, clock.Elapsed);
         return result;
     }
 
