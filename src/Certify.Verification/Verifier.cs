@@ -374,6 +374,7 @@ public sealed class Verifier
                 Step($"branch and bound ({bab.Strategy}, {bab.MethodDescription}): bounds refused: {e.Message} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
                 return Done(Verdict.Unknown($"bounds refused: {e.Message}"));
             }
+            foreach (var r in bab.Refinements) Step($"intermediate bounds refined by LP before branching: {r}");
             Step($"branch and bound ({bab.Strategy}, {bab.MethodDescription}): {result.Status}; {result.Statistics} [{(clock.Elapsed - t).TotalSeconds:F2} s]");
             switch (result.Status)
             {

@@ -28,6 +28,7 @@ public static class ConfigSettings
     static CertifyConfig A(CertifyConfig c, Func<AttackOptions, AttackOptions> f) => V(c, v => v with { AttackSchedule = f(c.Attack) });
     static CertifyConfig C(CertifyConfig c, Func<CheapAttackOptions, CheapAttackOptions> f) => V(c, v => v with { CheapAttack = f(v.CheapAttack) });
     static CertifyConfig B(CertifyConfig c, Func<BabOptions, BabOptions> f) => V(c, v => v with { Bab = f(v.Bab) });
+    static CertifyConfig F(CertifyConfig c, Func<BoundRefinementOptions, BoundRefinementOptions> f) => B(c, o => o with { Refinement = f(o.Refinement) });
     static CertifyConfig X(CertifyConfig c, Func<ExactOptions, ExactOptions> f) => V(c, v => v with { ExactSettings = f(v.ExactSettings) });
     static CertifyConfig E(CertifyConfig c, Func<BoundOptions, BoundOptions> f) => c with { Bounds = f(c.Bounds) };
     static CertifyConfig R(CertifyConfig c, Func<Certify.Verification.Benchmarks.RunnerOptions, Certify.Verification.Benchmarks.RunnerOptions> f) => c with { Runner = f(c.Runner) };
@@ -150,6 +151,22 @@ public static class ConfigSettings
             c => c.Verifier.Bab.ReuseIntermediateBounds, (c, v) => B(c, o => o with { ReuseIntermediateBounds = v })),
         Long("branch_and_bound", "max_reused_neurons", "largest number of pre-activation neurons whose bounds are carried", NumberRule.AtLeast(0), "BabOptions.MaxReusedNeurons",
             c => c.Verifier.Bab.MaxReusedNeurons, (c, v) => B(c, o => o with { MaxReusedNeurons = v })),
+        Bool("branch_and_bound", "refine_intermediate", "neuron splitting: tighten the first layers' pre-activation bounds by linear programming on the root box before the search", "BoundRefinementOptions.Enabled",
+            c => c.Verifier.Bab.Refinement.Enabled, (c, v) => F(c, o => o with { Enabled = v })),
+        Int("branch_and_bound", "refine_layers", "layers refined, from the second nonlinear layer on (the first one's input bounds are exact)", NumberRule.AtLeast(0), "BoundRefinementOptions.Layers",
+            c => c.Verifier.Bab.Refinement.Layers, (c, v) => F(c, o => o with { Layers = v })),
+        Int("branch_and_bound", "refine_neurons_per_layer", "most unstable neurons refined per layer (the loosest first)", NumberRule.AtLeast(1), "BoundRefinementOptions.NeuronsPerLayer",
+            c => c.Verifier.Bab.Refinement.NeuronsPerLayer, (c, v) => F(c, o => o with { NeuronsPerLayer = v })),
+        Long("branch_and_bound", "refine_iterations_per_program", "simplex iterations of each LP (one side of one neuron); one that needs more keeps the CROWN bound", NumberRule.AtLeast(1), "BoundRefinementOptions.IterationsPerProgram",
+            c => c.Verifier.Bab.Refinement.IterationsPerProgram, (c, v) => F(c, o => o with { IterationsPerProgram = v })),
+        Real("branch_and_bound", "refine_time_share", "share of the search's remaining time the refinement may use", NumberRule.InRange(0, 1), "BoundRefinementOptions.TimeShare",
+            c => c.Verifier.Bab.Refinement.TimeShare, (c, v) => F(c, o => o with { TimeShare = v })),
+        Seconds("branch_and_bound", "refine_max_time", "most seconds the refinement may use per region", "BoundRefinementOptions.MaxTime",
+            c => c.Verifier.Bab.Refinement.MaxTime, (c, v) => F(c, o => o with { MaxTime = v })),
+        Real("branch_and_bound", "refine_tolerance", "relative outward widening of every LP bound (float64 rounding of the encoding)", NumberRule.Positive, "BoundRefinementOptions.Tolerance",
+            c => c.Verifier.Bab.Refinement.Tolerance, (c, v) => F(c, o => o with { Tolerance = v })),
+        Choice("branch_and_bound", "refine_solver", "OR-Tools LP solver of the refinement", new[] { "GLOP" }, "BoundRefinementOptions.Solver",
+            c => c.Verifier.Bab.Refinement.Solver, (c, v) => F(c, o => o with { Solver = v })),
 
         Choice("exact", "milp_solver", "OR-Tools solver of the MILP back-end", new[] { "SCIP" }, "ExactOptions.MilpSolver",
             c => c.Verifier.ExactSettings.MilpSolver, (c, v) => X(c, o => o with { MilpSolver = v })),
@@ -215,6 +232,7 @@ public static class ConfigSettings
         ["BabOptions.ProgressInterval"] = "belongs with the progress callback",
         ["BabOptions.UnsoundDropSecondChildForTesting"] = "deliberately unsound; for the soundness harness's self-check only",
         ["VerifierOptions.Certificate"] = "per run, bound to the run's files: `verify --certificate FILE`",
+        ["BabOptions.Refinement"] = "the branch_and_bound section's refine_ keys",
         ["BabOptions.Recorder"] = "an object that observes the search (certificates: `verify --certificate`)",
         ["BoundOptions.Device"] = "the machine's, not the benchmark's: `bounds --device`",
     };

@@ -248,18 +248,30 @@ public sealed class BoundEngine
                 forward[i] = _rules[i].Forward(node, node.Inputs.Select(k => forward[k]!.Value).ToArray(), inputs);
             if (sub.KnownBounds is not null && sub.KnownBounds.TryGetValue(i, out var known))
             {
-                bounds[i] = ClipBySplits(i, new Interval(Prepare(known.Lower).alias(), Prepare(known.Upper).alias()), sub);
+                bounds[i] = WithinOuter(i, ClipBySplits(i, new Interval(Prepare(known.Lower).alias(), Prepare(known.Upper).alias()), sub), sub);
                 continue;
             }
-            var iv = ClipBySplits(i, _rules[i].Ibp(node, inputs), sub);
+            var iv = WithinOuter(i, ClipBySplits(i, _rules[i].Ibp(node, inputs), sub), sub);
             if (crown && _needsRefinement[i] && !_intervalExact[i])
             {
                 if (forward?[i] is { } f) iv = ClipBySplits(i, iv.Intersect(f.Concretise(bounds[0]!.Value)), sub);
-                iv = ClipBySplits(i, Refine(i, iv, bounds, sub.OptimiseUntil, relaxations), sub);
+                iv = WithinOuter(i, ClipBySplits(i, Refine(i, iv, bounds, sub.OptimiseUntil, relaxations), sub), sub);
             }
             bounds[i] = iv;
         }
         return bounds;
+    }
+
+    /// <summary>
+    /// <paramref name="iv"/> intersected with the caller's outer bounds of node <paramref name="id"/>
+    /// (<see cref="SubproblemInputs.OuterBounds"/>; broadcast over the batch), or unchanged when it has none.
+    /// </summary>
+    Interval WithinOuter(int id, Interval iv, SubproblemInputs sub)
+    {
+        if (sub.OuterBounds is null || !sub.OuterBounds.TryGetValue(id, out var outer)) return iv;
+        var lo = Prepare(outer.Lower).reshape(ComputationGraph.ShapeWithBatch(outer.Lower.shape[0], Graph.Nodes[id].Shape));
+        var hi = Prepare(outer.Upper).reshape(ComputationGraph.ShapeWithBatch(outer.Upper.shape[0], Graph.Nodes[id].Shape));
+        return new Interval(maximum(iv.Lower, lo), minimum(iv.Upper, hi));
     }
 
     /// <summary>

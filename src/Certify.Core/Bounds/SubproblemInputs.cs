@@ -36,6 +36,17 @@ public sealed class SubproblemInputs
     public IReadOnlyDictionary<int, Interval>? KnownBounds { get; init; }
 
     /// <summary>
+    /// Outer bounds of nodes known to hold on every sub-problem of the batch, keyed by node id, each <c>[B, *shape]</c> or
+    /// <c>[1, *shape]</c> (shared by the batch): every bound the engine computes for such a node (interval, forward, CROWN
+    /// or <see cref="KnownBounds"/>) is intersected with them, before the node's own CROWN refinement (so that neurons the
+    /// outer bounds already make stable are not refined) and after it. Unlike <see cref="KnownBounds"/> they never replace
+    /// a computed bound, so they can only tighten. Branch and bound passes here the intermediate bounds it tightened once
+    /// for the whole root box by linear programming (valid on every sub-box and under every split); they must be sound for
+    /// the engine's dtype (rounded outward), since the engine takes them as they are.
+    /// </summary>
+    public IReadOnlyDictionary<int, Interval>? OuterBounds { get; init; }
+
+    /// <summary>
     /// Alpha slopes and beta multipliers to start alpha-/beta-CROWN from (for instance the best ones of the parent
     /// sub-problem), each <c>[B, S, *shape]</c>; a negative slope means "none given" (CROWN's choice is used there), and
     /// multipliers are clamped at 0 and kept only where the neuron is split. Split signs in it are ignored (see <see cref="Splits"/>).

@@ -46,7 +46,14 @@ public sealed class GraphEncoder
     }
 
     /// <summary>Per-node interval bounds the encoder used (flat per node), after intersection with outside bounds.</summary>
-    public sealed record Result(PiecewiseLinearModel Model, double[][] NodeLower, double[][] NodeUpper);
+    public sealed record Result(PiecewiseLinearModel Model, double[][] NodeLower, double[][] NodeUpper)
+    {
+        /// <summary>
+        /// Each node's outputs as linear expressions over the model's variables (flat per node): what an optimisation of an
+        /// intermediate value takes as its objective (the LP refinement of intermediate bounds, <c>LpNeuronBounds</c>).
+        /// </summary>
+        public LinExpr[][] NodeForms { get; init; } = Array.Empty<LinExpr[]>();
+    }
 
     /// <summary>Encodes <paramref name="graph"/> on the box [<paramref name="lower"/>, <paramref name="upper"/>] (flat input).</summary>
     /// <exception cref="EncodingNotSupportedException">for an op without a piecewise-linear encoding or an unbounded box.</exception>
@@ -62,7 +69,7 @@ public sealed class GraphEncoder
         // Before anything reads the model (EmptyReason included: a comparison with an infinite bound can fake emptiness).
         if ((enc.NonFiniteBound() ?? enc._model.NonFiniteReason()) is { } why)
             throw new NonFiniteEncodingException($"not encodable with finite numbers: {why}");
-        return new Result(enc._model, enc._lo, enc._hi);
+        return new Result(enc._model, enc._lo, enc._hi) { NodeForms = enc._forms };
     }
 
     void EncodeAll(double[] lower, double[] upper)

@@ -139,6 +139,12 @@ public sealed record BabOptions
     /// <summary>Largest number of pre-activation neurons for which bounds are carried per sub-problem.</summary>
     public long MaxReusedNeurons { get; init; } = 200_000;
 
+    /// <summary>
+    /// Neuron splitting: tighten the input bounds of the first layers by linear programming on the root box before the
+    /// search, and intersect every bound of the search with them (<see cref="BoundRefinementOptions"/>); off by default.
+    /// </summary>
+    public BoundRefinementOptions Refinement { get; init; } = new();
+
     /// <summary>Called with the search's progress at most every <see cref="ProgressInterval"/> and once at the end.</summary>
     public Action<BabProgress>? Progress { get; init; }
 

@@ -28,6 +28,7 @@ public sealed class BranchAndBound
     readonly ComputationGraph _graph;
     readonly Engines _engines;
     readonly Engines? _alphaEngines;       // the second phase of input splitting; null when not used
+    readonly BoundEngine? _refineEngine;   // float64 CROWN for the LP refinement of intermediate bounds; null when off
 
     /// <summary>
     /// A search engine and its float64 twin for re-checking close calls. The twin uses the same method: every slope in
@@ -54,7 +55,12 @@ public sealed class BranchAndBound
         // dispose scope and be freed with it.
         _engines = MakeEngines(bo);
         _alphaEngines = Portfolio ? MakeEngines(bo with { Method = BoundMethod.AlphaCrown }) : null;
+        _refineEngine = Strategy == SplitStrategy.NeuronSplit && Options.Refinement.Enabled
+            ? new BoundEngine(_graph, bo with { Method = BoundMethod.Crown, DType = ScalarType.Float64 }) : null;
     }
+
+    /// <summary>What the LP refinement of intermediate bounds did, one report per region searched with it (see <see cref="BabOptions.Refinement"/>).</summary>
+    public List<RefinementReport> Refinements { get; } = new();
 
     /// <summary>
     /// <see cref="BabOptions.Strategy"/> with <see cref="SplitStrategy.Auto"/> resolved: input splitting for inputs of at
@@ -175,6 +181,9 @@ public sealed class BranchAndBound
         Brancher first = Strategy == SplitStrategy.InputSplit
             ? new InputBrancher(_engines.Search, Options.InputSplitCoefficientFloor, run.Keep is null ? null : BranchableNodes())
             : new NeuronBrancher(_engines.Search, Options);
+        using var refined = first is NeuronBrancher nb ? Refine(region, nb, run) : null;
+        // A root bounded without the refined bounds (the verifier's root stage) would branch on neurons they made stable.
+        run.AdoptRoot = refined is null || refined.Report.Work.Tightened == 0;
         if (Seed(region, regionIndex, rows, pool, first) is { } unsafeEverywhere) return unsafeEverywhere;
         if (!Portfolio) return Drain(regionIndex, run, rows, pool, first, _engines, phaseOver: null)!.Value;
         // Two phases over one queue: CROWN (cheap; most properties end here) for a share of the budget, then alpha-CROWN on
@@ -187,6 +196,32 @@ public sealed class BranchAndBound
         if (Drain(regionIndex, run, rows, pool, first, _engines, PhaseOver) is { } done) return done;
         var alpha = _alphaEngines!;
         return Drain(regionIndex, run, rows, pool, new InputBrancher(alpha.Search, Options.InputSplitCoefficientFloor), alpha, phaseOver: null)!.Value;
+    }
+
+    /// <summary>
+    /// The LP refinement of the root box's intermediate bounds (<see cref="BabOptions.Refinement"/>), handed to
+    /// <paramref name="brancher"/>; null when it is off or a certificate is being recorded (its checker re-derives every
+    /// leaf's bounds by CROWN and cannot re-derive LP bounds, so a proof that needed them would be rejected). Its time is
+    /// the earlier of its share of the run's remaining time and its cap.
+    /// </summary>
+    IntermediateRefinement? Refine(InputRegion region, NeuronBrancher brancher, RunState run)
+    {
+        if (_refineEngine is null || Options.Recorder is not null || Options.Refinement.Layers <= 0) return null;
+        double[] lower, upper;
+        using (NewDisposeScope())
+        {
+            var (lo, hi) = RootBox(region);
+            lower = lo.to_type(ScalarType.Float64).data<double>().ToArray();
+            upper = hi.to_type(ScalarType.Float64).data<double>().ToArray();
+        }
+        var o = Options.Refinement;
+        // The first layer's input is an affine image of the box: its interval bounds are exact, so it is skipped.
+        var inputs = brancher.LayerInputs.Skip(1).Take(o.Layers).ToList();
+        if (inputs.Count == 0) return null;
+        var refined = IntermediateRefinement.Run(_refineEngine, lower, upper, inputs, o, run.Deadline.Share(o.TimeShare).Within(o.MaxTime));
+        Refinements.Add(refined.Report);
+        brancher.Refined = refined;
+        return refined;
     }
 
     /// <summary>The input (node 0) and every branchable node: the coefficients a kept root carries for a neuron-split search.</summary>
@@ -248,7 +283,7 @@ public sealed class BranchAndBound
         long count = batch.Count;
         bool root = count == 1 && batch["depth"].max().ToInt32() == 0;
         // A root bounded by an earlier run (the verifier's root stage) is not bounded again; see RootBounds.
-        var adopted = root ? run.Start?.Take(_graph, Options.DType, engines.Search.Options.Method, regionIndex) : null;
+        var adopted = root && run.AdoptRoot ? run.Start?.Take(_graph, Options.DType, engines.Search.Options.Method, regionIndex) : null;
         using var bounds = adopted ?? brancher.Bound(engines.Search, batch, rows.C, reuseCarried: true);
         if (adopted is null) { run.EngineCalls++; run.RowPasses += bounds.RowPasses; }
         else { run.RootsReused++; brancher.Adopted(rows.C); }
@@ -358,6 +393,9 @@ public sealed class BranchAndBound
 
         /// <summary>Roots bounded by an earlier run, or null.</summary>
         public RootBounds? Start { get; init; }
+
+        /// <summary>Whether the region being searched may start from a root in <see cref="Start"/> (not when its bounds were refined).</summary>
+        public bool AdoptRoot = true;
         public int MaxDepth;
         public double Worst = double.PositiveInfinity;
 

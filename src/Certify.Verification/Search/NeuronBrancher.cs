@@ -92,6 +92,15 @@ sealed class NeuronBrancher : Brancher
 
     public override SplitStrategy Strategy => SplitStrategy.NeuronSplit;
 
+    /// <summary>
+    /// The root box's LP-refined intermediate bounds (<see cref="IntermediateRefinement"/>), or null: every sub-problem's
+    /// bounds are intersected with them (they hold on every sub-box and under every split), in each engine's dtype.
+    /// </summary>
+    public IntermediateRefinement? Refined { get; set; }
+
+    /// <summary>The input nodes of the branchable layers, in graph order (each once).</summary>
+    public IEnumerable<int> LayerInputs => _layers.Select(l => l.Pre).Distinct();
+
     public override DomainBatch Root(Tensor lo, Tensor hi, int rows)
     {
         var b = base.Root(lo, hi, rows);
@@ -181,7 +190,7 @@ sealed class NeuronBrancher : Brancher
         return engine.Compute(batch["lo"], batch["hi"], c, new SubproblemInputs
         {
             Splits = splits, SplitPoints = points, SplitBounds = clips, KnownBounds = known, NeedUpper = false,
-            CoefficientNodes = _coefficientNodes, Alphas = given, OptimiseUntil = OptimiseUntil, StopWhenProved = StopWhenProved,
+            OuterBounds = Refined?.For(engine.Options.DType), CoefficientNodes = _coefficientNodes, Alphas = given, OptimiseUntil = OptimiseUntil, StopWhenProved = StopWhenProved,
         });
     }
 

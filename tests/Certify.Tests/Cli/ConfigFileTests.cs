@@ -16,7 +16,7 @@ namespace Certify.Tests.Cli;
 /// </summary>
 public sealed class ConfigFileTests
 {
-    static readonly Type[] Records = { typeof(VerifierOptions), typeof(AttackOptions), typeof(CheapAttackOptions), typeof(Certify.Runtime.ThreadPolicy), typeof(BabOptions), typeof(ExactOptions), typeof(BoundOptions), typeof(RunnerOptions) };
+    static readonly Type[] Records = { typeof(VerifierOptions), typeof(AttackOptions), typeof(CheapAttackOptions), typeof(Certify.Runtime.ThreadPolicy), typeof(BabOptions), typeof(BoundRefinementOptions), typeof(ExactOptions), typeof(BoundOptions), typeof(RunnerOptions) };
 
     static CliException Refused(string yaml) => Assert.Throws<CliException>(() => ConfigFile.Parse(yaml, "cfg.yaml"));
 
