@@ -135,7 +135,7 @@ public sealed class HiddenGenerator(HiddenGeneratorOptions options)
             boxes.Add(new TrainingBox(region, label, point));
             radii.Add(eps);
         }
-        var (loss, trainObj) = HiddenTrainer.Train(net, boxes, _training, seed, Log is null ? null : m => Log($"  {name} {m}"));
+        var (loss, trainObj) = HiddenTrainer.Train(net, boxes, _training.ForInputs(n), seed, Log is null ? null : m => Log($"  {name} {m}"));
         Log?.Invoke($"[{_clock.Elapsed.TotalSeconds,6:F0}s] {name}: trained, loss {loss:G3}, planted objectives {string.Join(" ", trainObj.Select(v => v.ToString("F3", CultureInfo.InvariantCulture)))}");
         var onnxRel = $"onnx/{name}.onnx";
         var onnxPath = Path.Combine(dir, onnxRel);
