@@ -28,7 +28,7 @@ public sealed record LpRefinementWork(int Solved, int Unfinished, int Tightened,
 /// <c>Σ (yᵢ &gt; 0 ? yᵢ·loᵢ : yᵢ·hiᵢ) + Σ min(rⱼ·xlⱼ, rⱼ·xuⱼ)</c> with <c>r = c − Aᵀy</c>, whatever y is, so neither the
 /// solver's tolerances nor a wrong sign convention can make it unsound (only weaker). The recomputation's own rounding
 /// is bounded by the usual a-priori sum error (a multiple of the unit round-off times the sum of magnitudes) and
-/// subtracted; the caller then widens by its tolerance (<paramref name="tolerance"/> of <see cref="Refine"/>) for the
+/// subtracted; the caller then widens by its tolerance (the <c>tolerance</c> argument of <see cref="Refine"/>) for the
 /// encoding's float64 arithmetic. Every variable of the encoding has finite bounds (<see cref="GraphEncoder"/> refuses
 /// others), which the bound needs. A program that does not finish within its budget (iterations or time), or fails,
 /// leaves the given bound of its side as it was.
