@@ -107,7 +107,8 @@ public sealed record VerifierOptions
     /// <summary>Settings of the exact back-ends (MILP solver and guards, retry margins); used when <see cref="ExactBackend"/> is null.</summary>
     public ExactOptions ExactSettings { get; init; } = new();
 
-    /// <summary>Share of the time left after the attack that branch and bound may use when the exact stage follows it.</summary>
+    /// <summary>Share of the time left after the attack that branch and bound may use when the exact stage follows it (all of it
+    /// when the rest would not cover the exact back-end's set-up, <see cref="IExactBackend.SetupTime"/>).</summary>
     public double BabShareBeforeMilp { get; init; } = 0.7;
 
     /// <summary>
@@ -260,8 +261,8 @@ public sealed class Verifier
     /// Each stage gets a sub-deadline that never ends later than it: the attacks a share
     /// (<see cref="VerifierOptions.AttackShare"/>, at most <see cref="VerifierOptions.AttackMaxTime"/>), each root bound
     /// <see cref="VerifierOptions.RootBoundsShare"/> of what is left, branch and bound a share of what is left when MILP
-    /// follows (<see cref="VerifierOptions.BabShareBeforeMilp"/>), and MILP the rest, if at least
-    /// <see cref="VerifierOptions.MilpMinTime"/>. libtorch's thread count is chosen for the run
+    /// follows (<see cref="VerifierOptions.BabShareBeforeMilp"/>; all of it when the rest could not cover the back-end's
+    /// <see cref="IExactBackend.SetupTime"/>), and MILP the rest, if at least <see cref="VerifierOptions.MilpMinTime"/>. libtorch's thread count is chosen for the run
     /// (<see cref="VerifierOptions.Threads"/>) and restored after it.
     /// </summary>
     public VerificationReport Run(Deadline deadline)
@@ -357,11 +358,26 @@ public sealed class Verifier
             if (full.Sat is not null) return Done(full.Sat);
         }
 
+        // The exact back-end, chosen now: when the time branch and bound would leave it cannot cover its set-up (MILP's
+        // uninterruptible encoding of a big CNN), branch and bound gets all of the time. The stage still runs after it if
+        // branch and bound ends early (a domain limit) with enough time left.
+        IExactBackend? backend = exactStage ? ExactBackendFor(Options) : null;
+        bool keepTimeForExact = backend is not null;
+        if (backend is not null && deadline.HasTimeLimit && backend.SetupTime(_graph) is var setup && setup > TimeSpan.Zero)
+        {
+            var kept = deadline.Remaining * (1 - Math.Clamp(Options.BabShareBeforeMilp, 0, 1));
+            if (kept < setup)
+            {
+                Step($"branch and bound gets all of the time: the exact stage ({backend.Name}) needs about {setup.TotalSeconds:F1} s to set up, more than the {kept.TotalSeconds:F1} s it would be kept");
+                keepTimeForExact = false;
+            }
+        }
+
         Verdict? pending = null;
         CertificateRecorder? recorder = null;
         {
             var t = clock.Elapsed;
-            var end = exactStage ? deadline.Share(Options.BabShareBeforeMilp) : deadline;
+            var end = keepTimeForExact ? deadline.Share(Options.BabShareBeforeMilp) : deadline;
             if (end.IsPast) return Done(Verdict.Timeout("no time left for branch and bound"));
             recorder = NewRecorder();
             var bab = new BranchAndBound(_graph, Options.Bab with { TimeLimit = null, Recorder = recorder ?? Options.Bab.Recorder });
@@ -400,13 +416,10 @@ public sealed class Verifier
             }
         }
 
-        if (exactStage && !deadline.IsPast && deadline.Remaining >= Options.MilpMinTime)
+        if (backend is not null && !deadline.IsPast && deadline.Remaining >= Options.MilpMinTime)
         {
             var t = clock.Elapsed;
-            var x = Options.ExactSettings;
-            var backend = Options.ExactBackend ?? (Options.Exact == ExactStage.Smt ? new Z3Backend()
-                : new MilpBackend { SolverId = x.MilpSolver, MaxBigM = x.MilpMaxBigM, EncodingWorkPerSecond = x.MilpEncodingWorkPerSecond });
-            var exact = new ExactVerifier(backend, _checker) { RetryMargins = x.RetryMargins };
+            var exact = new ExactVerifier(backend, _checker) { RetryMargins = Options.ExactSettings.RetryMargins };
             // The back-end gets the run's own deadline (not a span measured now), so the CROWN bounds for its big-M
             // constants and its model building come out of the same budget as its solver.
             var v = exact.Verify(_graph, deadline, (r, d) => CrownBounds(_spec.Regions[r], d));
@@ -418,6 +431,14 @@ public sealed class Verifier
         }
         if (deadline.IsPast) return Done(Verdict.Timeout("time limit reached"));
         return Done(pending ?? Verdict.Unknown("no stage decided the property"));
+    }
+
+    /// <summary>The exact stage's back-end: the one the options carry (tests' fakes), else the one <see cref="VerifierOptions.Exact"/> names.</summary>
+    static IExactBackend ExactBackendFor(VerifierOptions options)
+    {
+        var x = options.ExactSettings;
+        return options.ExactBackend ?? (options.Exact == ExactStage.Smt ? new Z3Backend()
+            : new MilpBackend { SolverId = x.MilpSolver, MaxBigM = x.MilpMaxBigM, EncodingWorkPerSecond = x.MilpEncodingWorkPerSecond });
     }
 
     /// <summary>What the root bounds decided (sat, unsat, or nothing), with the certificate recorder of an unsat proof.</summary>

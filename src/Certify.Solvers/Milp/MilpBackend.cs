@@ -57,6 +57,10 @@ public sealed class MilpBackend : IExactBackend
     public TimeSpan EstimatedEncodingTime(ComputationGraph graph) =>
         TimeSpan.FromSeconds(Math.Min(1e9, EncodingWork(graph) / Math.Max(1e-9, EncodingWorkPerSecond)));
 
+    /// <inheritdoc/>
+    /// <remarks>The estimated encoding time (<see cref="EstimatedEncodingTime"/>): the query is not started with less left.</remarks>
+    public TimeSpan SetupTime(ComputationGraph graph) => EstimatedEncodingTime(graph);
+
     /// <summary>Why the model's big-M constants are too large, or null when they are fine.</summary>
     internal static string? BigMTrouble(PiecewiseLinearModel model, double maxBigM)
     {

@@ -20,7 +20,9 @@ public class ExactStageTests
     sealed class CountingBackend : IExactBackend
     {
         public int Calls;
+        public TimeSpan Setup = TimeSpan.Zero;
         public string Name => "counting";
+        public TimeSpan SetupTime(ComputationGraph graph) => Setup;
         public ExactOutcome FindViolation(ComputationGraph graph, ExactQuery query, Deadline deadline)
         {
             Calls++;
@@ -68,6 +70,37 @@ public class ExactStageTests
         var skipped = Assert.Single(report.Steps, s => s.Contains("skipped"));
         Assert.Contains("(Sigmoid", skipped);
         Assert.Contains("not piecewise linear", skipped);
+    }
+
+    [Fact]
+    public void A_back_end_whose_set_up_exceeds_the_time_kept_for_it_leaves_branch_and_bound_all_of_the_time()
+    {
+        // Branch and bound keeps 30% of a 10-minute deadline (3 min) for the exact stage: a 1-hour set-up cannot fit, a
+        // 1-second one can. Either way the stage runs after branch and bound when that ends early (here: one domain).
+        var (graph, spec) = Tight(SolverNets.Mlp(3, 4, 8, 3));
+        using var reference = new GraphReferenceModel(graph);
+        foreach (var (setup, expectAll) in new[] { (TimeSpan.FromHours(1), true), (TimeSpan.FromSeconds(1), false), (TimeSpan.Zero, false) })
+        {
+            var backend = new CountingBackend { Setup = setup };
+            var report = new Verifier(graph, spec, reference, OneDomain(ExactStage.Milp, backend)).Run(Deadline.After(WorkBudgets.HangGuard));
+            var all = report.Steps.Where(s => s.StartsWith("branch and bound gets all of the time")).ToList();
+            if (expectAll) Assert.Contains("3600.0 s to set up", Assert.Single(all));
+            else Assert.Empty(all);
+            Assert.Equal(1, backend.Calls);
+        }
+        // Without a time limit nothing is kept, so nothing is skipped.
+        var unlimited = new CountingBackend { Setup = TimeSpan.FromHours(1) };
+        var r = new Verifier(graph, spec, reference, OneDomain(ExactStage.Milp, unlimited)).Run(Deadline.None);
+        Assert.DoesNotContain(r.Steps, s => s.StartsWith("branch and bound gets all of the time"));
+    }
+
+    [Fact]
+    public void Milp_set_up_time_is_its_encoding_estimate()
+    {
+        var graph = SolverNets.Mlp(3, 4, 8, 3);
+        var milp = new MilpBackend { EncodingWorkPerSecond = 1e3 };
+        Assert.Equal(milp.EstimatedEncodingTime(graph), ((IExactBackend)milp).SetupTime(graph));
+        Assert.True(milp.EstimatedEncodingTime(graph) > TimeSpan.FromSeconds(100));   // at least the 1e6 fixed units / 1e3
     }
 
     [Fact]
