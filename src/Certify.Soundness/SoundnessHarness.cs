@@ -92,16 +92,14 @@ public static class HarnessReport
 /// <summary>
 /// Runs a verifier on every instance of a benchmark folder (VNN-COMP layout, optionally with the private
 /// <c>counterexamples/manifest.csv</c> of a generated soundness benchmark) and judges each answer: a sat answer must
-/// carry a counterexample that reproduces when the ONNX file runs in ONNX Runtime (input inside the box within
-/// <see cref="InputTolerance"/>, output in the unsafe set); an unsat answer on a planted instance is UNSOUND.
+/// carry a counterexample that reproduces when the ONNX file runs in ONNX Runtime, checked by <see cref="SatCheck"/> as
+/// every other sat answer is (input inside the box within <see cref="InputTolerance"/>, output in the unsafe set, written
+/// outputs matching); an unsat answer on a planted instance is UNSOUND.
 /// </summary>
 public sealed class SoundnessHarness(IVerifierTool tool)
 {
     /// <summary>How far outside the box a counterexample input may lie.</summary>
     public double InputTolerance { get; init; } = 1e-6;
-
-    /// <summary>Tolerance on the unsafe condition of the output (0: the rows must hold exactly in ONNX Runtime's arithmetic).</summary>
-    public double OutputTolerance { get; init; } = 0;
 
     /// <summary>Replaces every instance's time limit when set.</summary>
     public double? TimeoutOverride { get; init; }
@@ -156,32 +154,14 @@ public sealed class SoundnessHarness(IVerifierTool tool)
                 if (expected == "unsat") return Make(r.Status, Classification.Correct, "agrees with the generator's proof");
                 return Make(r.Status, Classification.Unjudged, "unsat on an instance whose truth is not known");
             default:
-                var problem = CheckCounterexample(onnx, vnnlib, r);
-                if (problem is not null) return Make(r.Status, Classification.InvalidCounterexample, problem);
+                // The one re-check of a sat answer (certify check-result, compare's check column): in a box, violating
+                // the property in ONNX Runtime, and any written outputs matching.
+                var check = SatCheck.Check(onnx, vnnlib, results, new ResultCheckOptions(BoxTolerance: InputTolerance));
+                if (!SatCheck.IsValid(check)) return Make(r.Status, Classification.InvalidCounterexample, check[SatCheck.InvalidPrefix.Length..]);
                 if (entry is { IsPlanted: false } && expected == "unsat")
                     return Make(r.Status, Classification.ControlLabelRefuted, "a reproducing counterexample on a control labelled unsat by the generator");
                 return Make(r.Status, Classification.Correct, "counterexample reproduces in ONNX Runtime");
         }
-    }
-
-    /// <summary>Null when the sat answer's counterexample reproduces in ONNX Runtime; otherwise what is wrong with it.</summary>
-    public string? CheckCounterexample(string onnx, string vnnlib, VerificationResult r)
-    {
-        if (r.X is null) return "sat without a counterexample";
-        var spec = VnnLibParser.Parse(vnnlib);
-        if (r.X.Length != spec.InputSize) return $"the counterexample has {r.X.Length} inputs, the property declares {spec.InputSize}";
-        if (r.X.Any(v => !double.IsFinite(v))) return "the counterexample has a non-finite input";
-        if (!spec.Regions.Any(reg => reg.Contains(r.X, InputTolerance))) return $"the counterexample input lies outside every input box (tolerance {InputTolerance:G})";
-        double[] y;
-        try
-        {
-            using var ort = new OnnxRuntimeModel(onnx);
-            y = ort.Run(r.X);
-        }
-        catch (Exception e) when (e is ImportException or ArgumentException) { return $"ONNX Runtime cannot run the counterexample: {e.Message}"; }
-        if (!spec.IsCounterexample(r.X, y, InputTolerance, OutputTolerance))
-            return $"the output in ONNX Runtime [{string.Join(", ", y.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)))}] is not in the unsafe set";
-        return null;
     }
 
     /// <summary>The per-instance outcomes, through the one CSV writer (a detail or path with a comma stays one field).</summary>

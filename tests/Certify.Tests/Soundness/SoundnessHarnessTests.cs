@@ -63,7 +63,7 @@ public class SoundnessHarnessTests
         // (0.5, 0.5, 0.5, 0.5) is inside both boxes but safe; (2, 0, 0, 0) is outside both boxes; no assignment at all.
         var (safePoint, _) = RunScript("printf 'sat\\n((X_0 0.5)\\n (X_1 0.5)\\n (X_2 0.5)\\n (X_3 0.5)\\n (Y_0 -1)\\n (Y_1 0))\\n' > \"$3\"");
         Assert.All(safePoint.Outcomes, o => Assert.Equal(Classification.InvalidCounterexample, o.Class));
-        Assert.Contains("not in the unsafe set", Planted(safePoint).Detail);
+        Assert.Contains("does not violate the property", Planted(safePoint).Detail);
         var (outside, _) = RunScript("printf 'sat\\n((X_0 2)\\n (X_1 0)\\n (X_2 0)\\n (X_3 0))\\n' > \"$3\"");
         Assert.Contains("outside", Planted(outside).Detail);
         var (bare, _) = RunScript("printf 'sat\\n' > \"$3\"");
