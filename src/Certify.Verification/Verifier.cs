@@ -410,6 +410,9 @@ public sealed class Verifier
                 case BabStatus.Timeout:
                     pending = Verdict.Timeout($"branch and bound did not finish ({result.Statistics})");
                     break;
+                case BabStatus.MemoryLimit:
+                    pending = Verdict.Unknown($"branch and bound stopped at its memory limit: the open sub-problems would outgrow branch_and_bound.queue_memory_share of the memory available ({result.Statistics})");
+                    break;
                 default:
                     pending = Verdict.Unknown($"branch and bound stopped: {result.Status} ({result.Statistics})");
                     break;

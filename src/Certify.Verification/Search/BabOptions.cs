@@ -127,6 +127,19 @@ public sealed record BabOptions
     /// <summary>Upper limit on sub-problems bounded (per region); the search stops with <see cref="BabStatus.DomainLimit"/>.</summary>
     public long MaxDomains { get; init; } = long.MaxValue;
 
+    /// <summary>
+    /// Most bytes the queue of open sub-problems may hold; the search stops with <see cref="BabStatus.MemoryLimit"/>
+    /// before growing it past this. Null (the default) takes <see cref="QueueMemoryShare"/> of the memory the machine has
+    /// available when the search starts (<see cref="Certify.Runtime.MachineMemory"/>), so that parallel workers, each
+    /// seeing what the others left, together stay below the machine's memory.
+    /// </summary>
+    public long? MaxQueueBytes { get; init; }
+
+    /// <summary>Share of the available memory the queue may take when <see cref="MaxQueueBytes"/> is null. The queue
+    /// grows by doubling and copies one field at a time, so at a growth it briefly holds about 1.5 times its new size;
+    /// the bounding of a batch needs working memory besides.</summary>
+    public double QueueMemoryShare { get; init; } = 0.25;
+
     /// <summary>Wall-clock limit of one <see cref="BranchAndBound.Run(Certify.Spec.Specification, CancellationToken)"/> call; null means none.</summary>
     public TimeSpan? TimeLimit { get; init; }
 

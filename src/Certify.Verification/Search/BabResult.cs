@@ -11,6 +11,11 @@ public enum BabStatus
     Timeout,
     /// <summary><see cref="BabOptions.MaxDomains"/> sub-problems were bounded without a conclusion.</summary>
     DomainLimit,
+    /// <summary>
+    /// The open sub-problems would outgrow the memory the search may use (<see cref="BabOptions.MaxQueueBytes"/>): the
+    /// search stops without a conclusion rather than be killed by the operating system.
+    /// </summary>
+    MemoryLimit,
 }
 
 /// <summary>A candidate counterexample: an input of region <see cref="Region"/> and the network output computed by the search.</summary>

@@ -271,7 +271,12 @@ public sealed class BranchAndBound
             using var scope = NewDisposeScope();
             var (candidate, children) = Step(brancher, engines, pool.Pop(Options.BatchSize), rows, regionIndex, run);
             if (candidate is not null) { run.Remember(pool); return (BabStatus.Candidate, candidate); }
-            if (children is not null) pool.Push(children);
+            if (children is not null)
+            {
+                // Stop before the queue outgrows its memory: an honest "memory limit" instead of the kernel's kill.
+                if (pool.BytesAfterPush(children) > run.MaxQueueBytes) { run.Remember(pool, children); return (BabStatus.MemoryLimit, null); }
+                pool.Push(children);
+            }
             run.Report(regionIndex, pool.Count, force: false, pool);
         }
         return (BabStatus.Verified, null);
@@ -394,6 +399,10 @@ public sealed class BranchAndBound
         /// <summary>Roots bounded by an earlier run, or null.</summary>
         public RootBounds? Start { get; init; }
 
+        /// <summary>Most bytes the queue may hold (<see cref="BabOptions.MaxQueueBytes"/>, else a share of the memory available now).</summary>
+        public long MaxQueueBytes { get; } = options.MaxQueueBytes
+            ?? (long)(Math.Clamp(options.QueueMemoryShare, 0, 1) * Certify.Runtime.MachineMemory.AvailableBytes());
+
         /// <summary>Whether the region being searched may start from a root in <see cref="Start"/> (not when its bounds were refined).</summary>
         public bool AdoptRoot = true;
         public int MaxDepth;
@@ -407,10 +416,17 @@ public sealed class BranchAndBound
             : Bounded >= options.MaxDomains ? BabStatus.DomainLimit : null;
 
         /// <summary>Records the open domains left when a region's search stops.</summary>
-        public void Remember(DomainPool pool)
+        public void Remember(DomainPool pool, DomainBatch? unqueued = null)
         {
             Queue += pool.Count;
             Worst = Math.Min(Worst, pool.Min("score"));
+            // Children that were not queued (the memory limit) are open sub-problems too.
+            if (unqueued is { Count: > 0 } u && u.Has("score"))
+            {
+                Queue += u.Count;
+                using var scope = NewDisposeScope();
+                Worst = Math.Min(Worst, u["score"].min().ToDouble());
+            }
         }
 
         public void Report(int region, long queue, bool force, DomainPool? pool = null)

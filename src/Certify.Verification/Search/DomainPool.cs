@@ -67,6 +67,22 @@ sealed class DomainPool : IDisposable
         Count += k;
     }
 
+    /// <summary>
+    /// Bytes the store will hold after <paramref name="batch"/> is pushed: its capacity then (grown as
+    /// <see cref="Push"/> grows it) times the bytes of one row of every field.
+    /// </summary>
+    public long BytesAfterPush(DomainBatch batch)
+    {
+        long k = batch.Count;
+        if (k == 0) return Bytes;
+        long capacity = _store.Count == 0 ? Math.Max(1024, k * 2) : Count + k > _capacity ? Math.Max(_capacity * 2, Count + k) : _capacity;
+        long row = batch.Fields.Values.Sum(t => t.ElementSize * (t.NumberOfElements / k));
+        return capacity * row;
+    }
+
+    /// <summary>Bytes the store holds now (its capacity, not only the open rows).</summary>
+    public long Bytes => _store.Values.Sum(t => t.ElementSize * t.NumberOfElements);
+
     /// <summary>Removes and returns the last <paramref name="k"/> sub-problems (fewer when fewer are open).</summary>
     public DomainBatch Pop(long k)
     {

@@ -153,6 +153,33 @@ public sealed class BranchAndBoundTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_queue_that_would_outgrow_its_memory_ends_the_search_as_a_memory_limit()
+    {
+        // The first push of children would grow the queue to its first capacity (1,024 rows of some tens of bytes):
+        // more than 1 KB, so the search stops there, with the open sub-problems counted, instead of allocating.
+        var k = MakeCase(2);
+        var spec = new Specification(new[] { Region(Row(k.C, k.GridMin - 1e-4)) }, 2, 3);
+        var r = new BranchAndBound(k.Graph, new BabOptions { BatchSize = 8, MaxQueueBytes = 1024 }).Run(spec);
+        Assert.Equal(BabStatus.MemoryLimit, r.Status);
+        Assert.Null(r.Candidate);
+        Assert.InRange(r.Statistics.DomainsBounded, 1, 8);
+        Assert.True(r.Statistics.WorstBound < 0);
+        // With room for the queue the same search goes on to the domain limit.
+        var roomy = new BranchAndBound(k.Graph, new BabOptions { BatchSize = 8, MaxDomains = 40, MaxQueueBytes = 1 << 30 }).Run(spec);
+        Assert.Equal(BabStatus.DomainLimit, roomy.Status);
+    }
+
+    [Fact]
+    public void Available_memory_is_read_from_meminfo_and_refuses_malformed_lines()
+    {
+        Assert.Equal(2048L * 1024, Certify.Runtime.MachineMemory.ParseMemAvailable("MemTotal:  4096 kB\nMemFree:   1000 kB\nMemAvailable:    2048 kB\n"));
+        Assert.Null(Certify.Runtime.MachineMemory.ParseMemAvailable("MemTotal: 4096 kB\n"));
+        Assert.Null(Certify.Runtime.MachineMemory.ParseMemAvailable("MemAvailable: lots kB\n"));
+        Assert.Null(Certify.Runtime.MachineMemory.ParseMemAvailable("MemAvailable: 12 MB\n"));
+        Assert.True(Certify.Runtime.MachineMemory.AvailableBytes() > 0);
+    }
+
+    [Fact]
     public void The_domain_budget_ends_an_unfinished_search_as_unknown_with_statistics()
     {
         var k = MakeCase(2);
