@@ -61,9 +61,9 @@ public interface IExactBackend
 
     /// <summary>
     /// The least time a query on <paramref name="graph"/> needs before its solver can start: work that checks no
-    /// deadline, such as MILP's encoding, after which the back-end refuses to start. A run compares it with the time it
-    /// would keep for the exact stage <em>before</em> branch and bound, and skips the stage at once when it does not fit,
-    /// so branch and bound gets that time instead. (On verivital's avgpool CNN, branch and bound stopped at 70% of 300 s
+    /// deadline, such as MILP's encoding; the back-end refuses to start with less time left. A run compares it with the
+    /// time it would keep for the exact stage <em>before</em> branch and bound; when it does not fit, branch and bound
+    /// keeps no time back (the stage still runs after it if it ends early with enough left). (On verivital's avgpool CNN, branch and bound stopped at 70% of 300 s
     /// to keep 90 s for a MILP stage whose encoding was estimated at 296 s; that stage was then skipped, and the 90 s
     /// were lost.) Zero when the back-end knows no such cost.
     /// </summary>

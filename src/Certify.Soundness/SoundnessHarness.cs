@@ -1,6 +1,4 @@
 using System.Globalization;
-using Certify.Import;
-using Certify.Runtime;
 using Certify.Spec;
 using Certify.Verification.Benchmarks;
 

@@ -56,11 +56,11 @@ sealed class DomainPool : IDisposable
         if (k == 0) return;
         if (_store.Count == 0)
         {
-            _capacity = Math.Max(1024, k * 2);
+            _capacity = CapacityAfterPush(k);
             foreach (var (name, t) in batch.Fields)
                 _store[name] = empty(new[] { _capacity }.Concat(t.shape.Skip(1)).ToArray(), t.dtype, t.device).DetachFromDisposeScope();
         }
-        else if (Count + k > _capacity) Grow(Math.Max(_capacity * 2, Count + k));
+        else if (Count + k > _capacity) Grow(CapacityAfterPush(k));
         if (batch.Fields.Count != _store.Count) throw new InvalidOperationException("sub-problem fields differ between pushes");
         using var scope = NewDisposeScope();
         foreach (var (name, t) in batch.Fields) _store[name].narrow(0, Count, k).copy_(t);
@@ -75,10 +75,14 @@ sealed class DomainPool : IDisposable
     {
         long k = batch.Count;
         if (k == 0) return Bytes;
-        long capacity = _store.Count == 0 ? Math.Max(1024, k * 2) : Count + k > _capacity ? Math.Max(_capacity * 2, Count + k) : _capacity;
         long row = batch.Fields.Values.Sum(t => t.ElementSize * (t.NumberOfElements / k));
-        return capacity * row;
+        return CapacityAfterPush(k) * row;
     }
+
+    /// <summary>The store's capacity once <paramref name="k"/> more rows are pushed: the first push reserves twice its rows
+    /// (at least 1,024), and a push that does not fit doubles the capacity (or more, to fit).</summary>
+    long CapacityAfterPush(long k) =>
+        _store.Count == 0 ? Math.Max(1024, k * 2) : Count + k > _capacity ? Math.Max(_capacity * 2, Count + k) : _capacity;
 
     /// <summary>Bytes the store holds now (its capacity, not only the open rows).</summary>
     public long Bytes => _store.Values.Sum(t => t.ElementSize * t.NumberOfElements);
